@@ -1,0 +1,20 @@
+/*
+ * whyalive/whyalive.h: the public C API of libwhyalive, in one include.
+ *
+ * Ownership, the one rule: a wa_snapshot owns everything reachable from it
+ * (objects, strings, metadata) and frees it all in wa_snapshot_free(); every
+ * result a library call returns is owned by the caller and freed with the
+ * _free function of its own type. Nothing in the library prints; failing calls
+ * return a wa_status and fill a wa_error (see error.h).
+ */
+#ifndef WHYALIVE_WHYALIVE_H
+#define WHYALIVE_WHYALIVE_H
+
+#define WA_VERSION "0.1.0"
+#define WA_FORMAT_VERSION 1
+
+#include "whyalive/error.h"
+#include "whyalive/snapshot.h"
+#include "whyalive/writer.h"
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * whyalive/writer.h: streaming snapshot writer (the dumper writes through it;
+ * wa_snapshot_save() uses it too).
+ *
+ * Invariants:
+ *  - objects are written once each, in index order 0..n-1, after
+ *    wa_writer_begin() announced n; an object's edges are written with it;
+ *  - edge targets are given both as the target's index (binary CSR) and its
+ *    address (JSON Lines); both must name an object of this dump;
+ *  - memory held by the writer is the string table plus 4 bytes per object
+ *    (edge offsets); object records and edges stream to disk;
+ *  - output goes to a temporary file in the target's directory, created with
+ *    mode 0600; wa_writer_commit() fsyncs and renames it into place, and on
+ *    any failure (or wa_writer_abort()) the temporary file is removed, so the
+ *    target path holds either the complete previous file or the complete new
+ *    one, never a partial one.
+ */
+#ifndef WHYALIVE_WRITER_H
+#define WHYALIVE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whyalive/error.h"
+#include "whyalive/snapshot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wa_writer wa_writer;
+
+/* One outgoing edge as the writer takes it. */
+typedef struct wa_writer_edge {
+    uint64_t to_addr; /* target address */
+    uint32_t to;      /* target index */
+    uint32_t label;   /* WA_LABEL(kind, payload); string payloads from wa_writer_intern */
+} wa_writer_edge;
+
+/* Open a writer. format WA_FORMAT_AUTO picks by path extension. */
+wa_writer *wa_writer_open(const char *path, wa_format format, wa_error *err);
+
+/* Metadata: call before wa_writer_begin(). Strings are copied. */
+wa_status wa_writer_meta(wa_writer *w, const wa_meta *meta, wa_error *err);
+
+/* Intern a string; returns its id (0 for ""), or WA_NONE on failure. */
+uint32_t wa_writer_intern(wa_writer *w, const char *s, size_t len, wa_error *err);
+/* Intern a type (full dotted name and module); returns its index or WA_NONE. */
+uint32_t wa_writer_type(wa_writer *w, const char *name, const char *module, wa_error *err);
+
+/* Announce the object count; nothing else may be written before this. */
+wa_status wa_writer_begin(wa_writer *w, uint32_t n_objects, wa_error *err);
+
+/* Write object number `index` (must be the next one) with its edges. */
+wa_status wa_writer_object(wa_writer *w, const wa_object *obj, const wa_writer_edge *edges,
+                           uint32_t n_edges, wa_error *err);
+/* Allocation site (an interned "file:line;file:line" string) of an object
+ * already written. */
+wa_status wa_writer_site(wa_writer *w, uint32_t index, uint32_t site, wa_error *err);
+
+/* Roots: after all objects. */
+wa_status wa_writer_root(wa_writer *w, uint32_t index, uint64_t addr, wa_root_kind kind,
+                         uint32_t label, uint32_t excess, wa_error *err);
+
+typedef struct wa_writer_stats {
+    uint64_t objects, edges, roots, bytes;
+} wa_writer_stats;
+
+/* Finish, fsync and rename into place. The writer is freed in all cases. */
+wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err);
+/* Discard everything written; the writer is freed. Safe on NULL. */
+void wa_writer_abort(wa_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

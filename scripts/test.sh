@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this):
+#  1. install missing Debian packages (scripts/setup.sh),
+#  2. build with warnings as errors and run every suite through ctest
+#     (C unit, CLI, Python dumper/API/example, short fuzz runs),
+#  3. build again with ASan+UBSan and run the whole suite once more.
+# Set WA_TEST_SKIP_ASAN=1 to skip step 3 locally.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/setup.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build (warnings are errors) =="
+scripts/build.sh "$root/build-test" -DWA_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== ctest =="
+ctest --test-dir "$root/build-test" --output-on-failure -j"$jobs"
+
+if [ "${WA_TEST_SKIP_ASAN:-0}" != 1 ]; then
+  echo "== build (ASan + UBSan) =="
+  scripts/build.sh "$root/build-asan" -DWA_WERROR=ON -DWA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  echo "== ctest (ASan + UBSan) =="
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs" -LE nosan
+fi
+echo "== all tests passed =="

@@ -1,0 +1,146 @@
+/*
+ * cli.h: the framework every `whyalive` subcommand is built on: one option
+ * parser, one help layout, one table printer, one way to load a snapshot and
+ * to report errors, and the exit codes.
+ *
+ * Invariant: a subcommand is one file defining one `const wa_cli_command
+ * wa_cmd_<name>`; it parses with wa_cli_parse(), prints results to stdout
+ * (a human table, or JSON with --json built from the same result), notes
+ * and progress to stderr, and returns one of the WA_EXIT_* codes. The same
+ * flag means the same thing in every command (--json, --select, --limit,
+ * -o/--output, --quiet).
+ */
+#ifndef WA_CLI_H
+#define WA_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "whyalive/whyalive.h"
+
+/* Exit codes (docs/cli.md). */
+enum {
+    WA_EXIT_OK = 0,       /* success (also: a selection that matched nothing) */
+    WA_EXIT_FOUND = 1,    /* a check asked for with --fail-on... found something */
+    WA_EXIT_INPUT = 2,    /* bad usage, bad selector, unreadable or malformed input */
+    WA_EXIT_OUTPUT = 3,   /* the output could not be written */
+    WA_EXIT_INTERNAL = 4  /* out of memory or an internal error */
+};
+
+/* wa_cli_parse(): continue with the command. Any other value is an exit code
+ * to return at once (0 after --help, 2 after a usage error). */
+#define WA_CLI_CONTINUE (-1)
+
+typedef enum wa_opt_kind {
+    WA_OPT_FLAG,   /* int: set to 1 */
+    WA_OPT_STRING, /* const char *: the argument */
+    WA_OPT_UINT,   /* uint64_t: a non-negative integer */
+    WA_OPT_SIZE,   /* uint64_t: bytes, with an optional unit (10MB, 4KiB) */
+    WA_OPT_DOUBLE  /* double */
+} wa_opt_kind;
+
+typedef struct wa_option {
+    const char *name;  /* long name without "--" */
+    char short_name;   /* 0 if none */
+    wa_opt_kind kind;
+    void *dest;
+    const char *metavar; /* for help, e.g. "SEL" */
+    const char *help;
+} wa_option;
+
+typedef struct wa_cli_command {
+    const char *name;
+    const char *summary;     /* one line for `whyalive --help` */
+    const char *usage;       /* e.g. "SNAP [--select SEL] [--json]" */
+    const char *description; /* paragraphs shown by --help; may be NULL */
+    int min_args, max_args;  /* positional arguments; max -1 = unlimited */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} wa_cli_command;
+
+/* Options every command accepts in the same way. Commands point these at
+ * their own variables through wa_cli_common_options(). */
+typedef struct wa_cli_common {
+    int json;
+    int quiet;
+    int progress; /* 1: force the progress line even when stderr is not a TTY */
+    int help;
+} wa_cli_common;
+
+/*
+ * Parse argv[1..] against opts (terminated by a zero entry) plus the common
+ * options (--json, --quiet, --progress, --help). Positional arguments are
+ * collected into pos (pointers into argv) and counted into *npos; pos must
+ * have room for argc entries. "--" ends option parsing.
+ */
+int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common *common,
+                 int argc, char **argv, char **pos, int *npos);
+
+/* Print the command's --help text to f. */
+void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f);
+
+/* "whyalive: error: ..." on stderr, one line. Returns code. */
+int wa_cli_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Report a library error: one line with file and position. Returns code. */
+int wa_cli_fail_err(int code, wa_error *err);
+/* "whyalive: note: ..." on stderr unless quiet. */
+void wa_cli_note(const wa_cli_common *common, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Exit code for a library status seen while reading input. */
+int wa_cli_exit_for(wa_status st);
+
+/*
+ * Load a snapshot, showing a progress line on stderr when the load takes more
+ * than a second (and stderr is a terminal, or --progress). On failure prints
+ * the one-line error and returns NULL; *exit_code gets the code to return.
+ */
+wa_snapshot *wa_cli_load(const char *path, const wa_cli_common *common, int *exit_code);
+
+/* Human sizes: "0 B", "812 B", "12.3 KiB", "4.0 MiB", "1.2 GiB". */
+const char *wa_cli_size(uint64_t bytes, char buf[32]);
+/* 1234567 -> "1,234,567". */
+const char *wa_cli_count(uint64_t n, char buf[32]);
+/* Parse "10MB", "4KiB", "123" (B, KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary). */
+int wa_cli_parse_size(const char *s, uint64_t *out);
+
+/* Short display name of a type: "dict" for builtins, else the full dotted name. */
+const char *wa_cli_type_display(const wa_snapshot *snap, uint32_t type);
+
+/* ---- tables: aligned columns on a terminal ---- */
+typedef enum wa_align { WA_LEFT, WA_RIGHT } wa_align;
+
+typedef struct wa_table wa_table;
+
+wa_table *wa_table_new(int ncols);
+/* Set a column's header, alignment and maximum width (0 = unlimited; longer
+ * cells are cut with "..." in the middle-right). */
+void wa_table_col(wa_table *t, int col, const char *header, wa_align align, int max_width);
+/* Append a row; cells are copied. */
+void wa_table_row(wa_table *t, const char *const *cells);
+/* Convenience: a row from printf-like cell strings is built by the caller. */
+size_t wa_table_rows(const wa_table *t);
+void wa_table_print(const wa_table *t, FILE *f);
+void wa_table_free(wa_table *t);
+
+/* ---- JSON ---- */
+/* Print a cJSON document to stdout (pretty when stdout is a TTY, else compact
+ * on one line), add a newline, free it. Returns WA_EXIT_OK or WA_EXIT_OUTPUT. */
+int wa_cli_json_out(cJSON *doc);
+/* Add an unsigned 64-bit count: exact as a number up to 2^53, else a string. */
+cJSON *wa_json_add_u64(cJSON *obj, const char *name, uint64_t v);
+/* "0x7f..." */
+cJSON *wa_json_add_addr(cJSON *obj, const char *name, uint64_t addr);
+
+/* Flush stdout and turn a write error (EPIPE is fine) into WA_EXIT_OUTPUT. */
+int wa_cli_finish_output(int code);
+
+#endif
