@@ -1,0 +1,583 @@
+/*
+ * jsonl_read.c: the JSON Lines reader (format 1, docs/format.md).
+ *
+ * One line at a time: the line buffer grows to the longest line (capped at
+ * 256 MiB), cJSON parses it into a tree that lives in a per-thread bump
+ * arena (reset per line), and the fields go straight into a wa_builder. So
+ * memory follows the graph, not the file.
+ *
+ * cJSON's hooks are process-global: they are installed once and fall back
+ * to malloc/free on every thread that is not inside this reader, so other
+ * cJSON users (the CLI's --json output) are unaffected.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/builder_impl.h"
+#include "core/snapshot_impl.h"
+#include "core/util.h"
+#include "format/format_impl.h"
+
+#define MAX_LINE ((size_t)256 << 20)
+#define MAX_EXACT 9007199254740992.0 /* 2^53: larger JSON numbers are not exact */
+#define PROGRESS_STEP ((uint64_t)4 << 20)
+
+/* ---------------- cJSON bump arena ---------------- */
+
+typedef struct jarena {
+    unsigned char *base;
+    size_t used, cap;
+    int spilled; /* some node of this line came from malloc */
+} jarena;
+
+static _Thread_local jarena *tls_jarena;
+
+static void *ja_malloc(size_t n) {
+    jarena *a = tls_jarena;
+    if (a) {
+        size_t need = (n + 15) & ~(size_t)15;
+        if (need >= n && a->cap - a->used >= need) {
+            void *p = a->base + a->used;
+            a->used += need;
+            return p;
+        }
+        a->spilled = 1;
+    }
+    return malloc(n);
+}
+
+static void ja_free(void *p) {
+    jarena *a = tls_jarena;
+    if (a && (uintptr_t)p >= (uintptr_t)a->base && (uintptr_t)p < (uintptr_t)a->base + a->cap)
+        return;
+    free(p);
+}
+
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+static void install_hooks(void) {
+    cJSON_Hooks h = {ja_malloc, ja_free};
+    cJSON_InitHooks(&h);
+}
+
+/* ---------------- line source ---------------- */
+
+typedef struct lines {
+    const wa_input *in;
+    char *buf;
+    size_t cap, start, end, scan;
+    int eof;
+    uint64_t line_no, consumed, next_progress;
+} lines;
+
+/* Next line (without the newline) in *p, *n. 1 = line, 0 = end, -1 = error. */
+static int next_line(lines *L, const char **p, size_t *n, wa_error *err) {
+    const wa_input *in = L->in;
+    if (in->mem) {
+        if (L->start >= in->size) return 0;
+        const char *s = (const char *)in->mem + L->start;
+        size_t rest = (size_t)(in->size - L->start);
+        const char *nl = memchr(s, '\n', rest);
+        size_t len = nl ? (size_t)(nl - s) : rest;
+        if (len > MAX_LINE) goto too_long;
+        L->start += len + (nl ? 1 : 0);
+        L->line_no++;
+        L->consumed = L->start;
+        *p = s;
+        *n = len;
+        return 1;
+    }
+    for (;;) {
+        char *nl = memchr(L->buf + L->scan, '\n', L->end - L->scan);
+        if (nl || (L->eof && L->end > L->start)) {
+            size_t len = nl ? (size_t)(nl - (L->buf + L->start)) : L->end - L->start;
+            *p = L->buf + L->start;
+            *n = len;
+            L->start += len + (nl ? 1 : 0);
+            L->scan = L->start;
+            L->consumed += len + (nl ? 1 : 0);
+            L->line_no++;
+            return 1;
+        }
+        if (L->eof) return 0;
+        L->scan = L->end;
+        if (L->end - L->start > MAX_LINE) goto too_long;
+        /* make room: slide the partial line down, grow if it fills the buffer */
+        if (L->start > 0) {
+            memmove(L->buf, L->buf + L->start, L->end - L->start);
+            L->end -= L->start;
+            L->scan -= L->start;
+            L->start = 0;
+        }
+        if (L->cap - L->end < (1u << 16)) {
+            size_t nc = L->cap * 2;
+            char *b = realloc(L->buf, nc);
+            if (!b) {
+                wa_error_set(err, WA_ERR_NOMEM, in->path, L->line_no + 1, WA_POS_NONE,
+                             "out of memory reading a long line");
+                return -1;
+            }
+            L->buf = b;
+            L->cap = nc;
+        }
+        ssize_t r = read(in->fd, L->buf + L->end, L->cap - L->end);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            wa_error_set(err, WA_ERR_IO, in->path, L->line_no + 1, WA_POS_NONE, "read failed: %s",
+                         strerror(errno));
+            return -1;
+        }
+        if (r == 0) L->eof = 1;
+        L->end += (size_t)r;
+    }
+too_long:
+    wa_error_set(err, WA_ERR_LIMIT, in->path, L->line_no + 1, WA_POS_NONE,
+                 "line longer than the limit of 256 MiB");
+    return -1;
+}
+
+/* ---------------- object index -> line ---------------- */
+
+typedef struct line_runs {
+    uint64_t *v; /* pairs (first object index, its line) */
+    uint64_t n, cap;
+} line_runs;
+
+static uint64_t locate_line(void *ctx, uint32_t obj) {
+    const line_runs *r = ctx;
+    uint64_t lo = 0, hi = r->n;
+    if (!hi) return WA_POS_NONE;
+    while (hi - lo > 1) {
+        uint64_t mid = (lo + hi) / 2;
+        if (r->v[2 * mid] <= obj)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return r->v[2 * lo + 1] + (obj - r->v[2 * lo]);
+}
+
+/* ---------------- fields ---------------- */
+
+typedef struct rd {
+    const char *path;
+    uint64_t line;
+    wa_builder *b;
+    wa_strtab *str;
+    uint32_t *type_cache; /* raw type string id -> type index + 1 */
+    uint64_t type_cache_cap;
+    wa_error *err;
+} rd;
+
+static wa_status ferr(rd *r, const char *fmt, const char *key) {
+    return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE, fmt, key);
+}
+
+/* A builder error carries no position: give it this line. */
+static wa_status here(rd *r, wa_status st) {
+    if (st != WA_OK && r->err && !r->err->path[0]) {
+        snprintf(r->err->path, sizeof r->err->path, "%s", r->path);
+        r->err->line = r->line;
+    }
+    return st;
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+static int get_addr(const cJSON *v, uint64_t *out) {
+    if (cJSON_IsString(v)) {
+        const char *s = v->valuestring;
+        if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2]) return -1;
+        uint64_t a = 0;
+        int digits = 0;
+        for (s += 2; *s; s++) {
+            int h = hexval((unsigned char)*s);
+            if (h < 0 || ++digits > 16) return -1;
+            a = a << 4 | (uint64_t)h;
+        }
+        *out = a;
+        return 0;
+    }
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= MAX_EXACT &&
+        v->valuedouble == floor(v->valuedouble)) {
+        *out = (uint64_t)v->valuedouble;
+        return 0;
+    }
+    return -1;
+}
+
+static int get_uint(const cJSON *v, uint64_t *out) {
+    if (!cJSON_IsNumber(v)) return -1;
+    double d = v->valuedouble;
+    if (!(d >= 0) || d > MAX_EXACT || d != floor(d)) return -1;
+    *out = (uint64_t)d;
+    return 0;
+}
+
+static uint32_t intern(rd *r, const cJSON *v) {
+    return wa_strtab_intern(r->str, v->valuestring, strlen(v->valuestring), r->err);
+}
+
+static uint32_t get_type(rd *r, const cJSON *v) {
+    size_t len = strlen(v->valuestring);
+    if (len == 0) return ferr(r, "expected \"%s\" to be a non-empty type name", "type"), WA_NONE;
+    uint32_t raw = wa_strtab_intern(r->str, v->valuestring, len, r->err);
+    if (raw == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT), WA_NONE;
+    if (raw < r->type_cache_cap && r->type_cache[raw]) return r->type_cache[raw] - 1;
+    uint32_t name, module;
+    if (here(r, wa_type_split_intern(r->str, v->valuestring, len, &name, &module, r->err)) != WA_OK)
+        return WA_NONE;
+    uint32_t t = wa_builder_type_ids(r->b, name, module, r->err);
+    if (t == WA_NONE) return here(r, WA_ERR_FORMAT), WA_NONE;
+    uint64_t old = r->type_cache_cap;
+    if (raw >= old) {
+        if (wa_grow((void **)&r->type_cache, &r->type_cache_cap, (uint64_t)raw + 1,
+                    sizeof *r->type_cache, WA_MAX_STRINGS + 1ull) != 0) {
+            wa_error_set(r->err, WA_ERR_NOMEM, r->path, r->line, WA_POS_NONE, "out of memory");
+            return WA_NONE;
+        }
+        memset(r->type_cache + old, 0, (size_t)(r->type_cache_cap - old) * sizeof *r->type_cache);
+    }
+    r->type_cache[raw] = t + 1;
+    return t;
+}
+
+static wa_status edge_line(rd *r, uint32_t from, const cJSON *e, uint64_t k) {
+    if (!cJSON_IsArray(e) || !e->child)
+        return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE,
+                            "expected refs[%llu] to be an array [to, kind, label]",
+                            (unsigned long long)k);
+    const cJSON *to = e->child, *kind = to->next, *lab = kind ? kind->next : NULL;
+    if (lab && lab->next)
+        return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE,
+                            "expected refs[%llu] to have at most 3 items [to, kind, label]",
+                            (unsigned long long)k);
+    uint64_t addr;
+    if (get_addr(to, &addr) != 0)
+        return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE,
+                            "expected refs[%llu][0] to be an address (\"0x...\" or an integer)",
+                            (unsigned long long)k);
+    int kd = WA_EDGE_OTHER;
+    if (kind && !cJSON_IsNull(kind)) {
+        if (!cJSON_IsString(kind) ||
+            (kd = wa_edge_kind_parse(kind->valuestring, strlen(kind->valuestring))) < 0)
+            return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE,
+                                "expected refs[%llu][1] to be an edge kind (attr, dict_key, "
+                                "dict_value, index, set_member, closure, frame_local, weak, other)",
+                                (unsigned long long)k);
+    }
+    uint32_t label = WA_LABEL(kd, 0);
+    if (lab && !cJSON_IsNull(lab)) {
+        if (kd == WA_EDGE_INDEX) {
+            uint64_t ix;
+            if (get_uint(lab, &ix) != 0)
+                return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE,
+                                    "expected refs[%llu][2] to be a non-negative integer index",
+                                    (unsigned long long)k);
+            if (ix <= WA_INDEX_MAX) {
+                label = WA_LABEL(WA_EDGE_INDEX, ix);
+            } else {
+                char t[32];
+                int tn = snprintf(t, sizeof t, "[%llu]", (unsigned long long)ix);
+                uint32_t id = wa_strtab_intern(r->str, t, (size_t)tn, r->err);
+                if (id == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+                label = WA_LABEL(WA_EDGE_OTHER, id);
+            }
+        } else {
+            if (!cJSON_IsString(lab))
+                return wa_error_set(r->err, WA_ERR_FORMAT, r->path, r->line, WA_POS_NONE,
+                                    "expected refs[%llu][2] to be a string label",
+                                    (unsigned long long)k);
+            uint32_t id = intern(r, lab);
+            if (id == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+            label = WA_LABEL(kd, id);
+        }
+    }
+    return here(r, wa_builder_edge(r->b, from, addr, label, r->err));
+}
+
+static wa_status object_line(rd *r, const cJSON *root, uint32_t *index_out) {
+    wa_object o;
+    memset(&o, 0, sizeof o);
+    const cJSON *addr = NULL, *type = NULL, *size = NULL, *refs = NULL, *site = NULL;
+    for (const cJSON *v = root->child; v; v = v->next) {
+        const char *k = v->string;
+        switch (k[0]) {
+        case 'a':
+            if (strcmp(k, "addr") == 0) addr = v;
+            break;
+        case 't':
+            if (strcmp(k, "type") == 0) type = v;
+            break;
+        case 's':
+            if (strcmp(k, "size") == 0) size = v;
+            else if (strcmp(k, "site") == 0) site = v;
+            break;
+        case 'r':
+            if (strcmp(k, "refs") == 0) refs = v;
+            else if (strcmp(k, "rc") == 0) {
+                uint64_t x;
+                if (get_uint(v, &x) != 0)
+                    return ferr(r, "expected \"%s\" to be a non-negative integer", "rc");
+                o.refcount = x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+            }
+            break;
+        case 'l':
+            if (strcmp(k, "len") == 0) {
+                uint64_t x;
+                if (get_uint(v, &x) != 0)
+                    return ferr(r, "expected \"%s\" to be a non-negative integer", "len");
+                o.length = x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+                o.flags |= WA_OBJ_HAS_LEN;
+            }
+            break;
+        case 'n':
+        case 'v':
+            if (strcmp(k, "name") == 0 || strcmp(k, "value") == 0) {
+                if (!cJSON_IsString(v)) return ferr(r, "expected \"%s\" to be a string", k);
+                uint32_t id = intern(r, v);
+                if (id == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+                if (k[0] == 'n') o.name = id;
+                else o.value = id;
+            }
+            break;
+        case 'f':
+            if (strcmp(k, "flags") == 0) {
+                if (!cJSON_IsArray(v)) return ferr(r, "expected \"%s\" to be an array of strings", k);
+                for (const cJSON *f = v->child; f; f = f->next) {
+                    if (!cJSON_IsString(f))
+                        return ferr(r, "expected \"%s\" to be an array of strings", k);
+                    const char *s = f->valuestring;
+                    if (strcmp(s, "gc") == 0) o.flags |= WA_OBJ_GC_TRACKED;
+                    else if (strcmp(s, "immortal") == 0) o.flags |= WA_OBJ_IMMORTAL;
+                    else if (strcmp(s, "type") == 0) o.flags |= WA_OBJ_IS_TYPE;
+                    else if (strcmp(s, "module") == 0) o.flags |= WA_OBJ_IS_MODULE;
+                    else if (strcmp(s, "truncated") == 0) o.flags |= WA_OBJ_TRUNCATED;
+                    /* unknown flags: ignored */
+                }
+            }
+            break;
+        default: break;
+        }
+    }
+    if (get_addr(addr, &o.addr) != 0)
+        return ferr(r, "expected \"%s\" to be an address (\"0x...\" hex string or an integer <= 2^53)",
+                    "addr");
+    if (!cJSON_IsString(type)) return ferr(r, "expected \"%s\" to be a type name string", "type");
+    if (get_uint(size, &o.size) != 0)
+        return ferr(r, "expected \"%s\" to be a non-negative integer", "size");
+    o.type = get_type(r, type);
+    if (o.type == WA_NONE) return r->err ? r->err->code : WA_ERR_FORMAT;
+    uint32_t idx = wa_builder_object(r->b, &o, r->err);
+    if (idx == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+    *index_out = idx;
+    if (site && !cJSON_IsNull(site)) {
+        if (!cJSON_IsString(site)) return ferr(r, "expected \"%s\" to be a string", "site");
+        uint32_t id = intern(r, site);
+        if (id == WA_NONE || wa_builder_site(r->b, idx, id, r->err) != WA_OK)
+            return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+    }
+    if (refs && !cJSON_IsNull(refs)) {
+        if (!cJSON_IsArray(refs)) return ferr(r, "expected \"%s\" to be an array of edges", "refs");
+        uint64_t k = 0;
+        for (const cJSON *e = refs->child; e; e = e->next, k++)
+            if (edge_line(r, idx, e, k) != WA_OK) return r->err ? r->err->code : WA_ERR_FORMAT;
+    }
+    return WA_OK;
+}
+
+static wa_status root_line(rd *r, const cJSON *root) {
+    const cJSON *kind = NULL, *obj = NULL, *label = NULL, *excess = NULL;
+    for (const cJSON *v = root->child; v; v = v->next) {
+        if (strcmp(v->string, "root") == 0) kind = v;
+        else if (strcmp(v->string, "obj") == 0) obj = v;
+        else if (strcmp(v->string, "label") == 0) label = v;
+        else if (strcmp(v->string, "excess") == 0) excess = v;
+    }
+    int kd;
+    if (!cJSON_IsString(kind) || (kd = wa_root_kind_parse(kind->valuestring, strlen(kind->valuestring))) < 0)
+        return ferr(r, "expected \"%s\" to be a root kind (module, thread, external, interpreter, other)",
+                    "root");
+    uint64_t addr;
+    if (get_addr(obj, &addr) != 0) return ferr(r, "expected \"%s\" to be an address", "obj");
+    uint32_t lab = 0;
+    if (label && !cJSON_IsNull(label)) {
+        if (!cJSON_IsString(label)) return ferr(r, "expected \"%s\" to be a string", "label");
+        lab = intern(r, label);
+        if (lab == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+    }
+    uint64_t ex = 0;
+    if (excess && !cJSON_IsNull(excess) && get_uint(excess, &ex) != 0)
+        return ferr(r, "expected \"%s\" to be a non-negative integer", "excess");
+    return here(r, wa_builder_root_at(r->b, addr, (wa_root_kind)kd, lab,
+                                      ex > UINT32_MAX ? UINT32_MAX : (uint32_t)ex, r->line, r->err));
+}
+
+static wa_status site_line(rd *r, const cJSON *root) {
+    const cJSON *site = cJSON_GetObjectItemCaseSensitive(root, "site");
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, "obj");
+    uint64_t addr;
+    if (!cJSON_IsString(site)) return ferr(r, "expected \"%s\" to be a string", "site");
+    if (get_addr(obj, &addr) != 0) return ferr(r, "expected \"%s\" to be an address", "obj");
+    uint32_t id = intern(r, site);
+    if (id == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
+    return here(r, wa_builder_site_addr(r->b, addr, id, r->line, r->err));
+}
+
+static int blank(const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return 0;
+    return 1;
+}
+
+wa_snapshot *wa_jsonl_read(const wa_input *in, wa_error *err) {
+    pthread_once(&hooks_once, install_hooks);
+    const char *path = in->path ? in->path : "";
+    wa_builder *b = wa_builder_new(err);
+    if (!b) return NULL;
+    lines L;
+    memset(&L, 0, sizeof L);
+    L.in = in;
+    L.next_progress = PROGRESS_STEP;
+    /* small inputs get small buffers: both grow or spill as needed */
+    size_t initial = in->size < (1u << 20) ? (1u << 16) : (1u << 20);
+    if (!in->mem) {
+        L.cap = initial;
+        L.buf = malloc(L.cap);
+    }
+    jarena ja = {0};
+    ja.cap = initial;
+    ja.base = malloc(ja.cap);
+    line_runs runs = {0};
+    rd r = {path, 0, b, wa_builder_strtab(b), NULL, 0, err};
+    wa_builder_set_locator(b, locate_line, &runs);
+    wa_snapshot *snap = NULL;
+    int64_t declared = -1;
+    uint64_t n_objects = 0, expect_line = 0;
+    int have_header = 0;
+    if ((!in->mem && !L.buf) || !ja.base) {
+        wa_error_set(err, WA_ERR_NOMEM, path, WA_POS_NONE, WA_POS_NONE, "out of memory");
+        goto done;
+    }
+    tls_jarena = &ja;
+    for (;;) {
+        const char *p;
+        size_t n;
+        int got = next_line(&L, &p, &n, err);
+        if (got < 0) goto done;
+        if (got == 0) break;
+        r.line = L.line_no;
+        if (in->opts && in->opts->progress && L.consumed >= L.next_progress) {
+            L.next_progress = L.consumed + PROGRESS_STEP;
+            if (in->opts->progress(in->opts->progress_ctx, L.consumed, in->size)) {
+                wa_error_set(err, WA_ERR_ARG, path, r.line, WA_POS_NONE, "cancelled");
+                goto done;
+            }
+        }
+        if (blank(p, n)) continue;
+        ja.used = 0;
+        ja.spilled = 0;
+        const char *end = NULL;
+        cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+        if (!root) {
+            size_t col = end && end >= p && end <= p + n ? (size_t)(end - p) + 1 : 1;
+            wa_error_set(err, WA_ERR_FORMAT, path, r.line, WA_POS_NONE,
+                         "malformed JSON near column %zu: expected one JSON object per line", col);
+            goto done;
+        }
+        /* trailing text after the object (other than blanks) is an error */
+        wa_status st = WA_OK;
+        if (end && !blank(end, (size_t)(p + n - end))) {
+            st = wa_error_set(err, WA_ERR_FORMAT, path, r.line, WA_POS_NONE,
+                              "unexpected text after the JSON object at column %zu",
+                              (size_t)(end - p) + 1);
+        } else if (!cJSON_IsObject(root)) {
+            st = ferr(&r, "expected a JSON object (%s) on each line", "{...}");
+        } else if (!have_header) {
+            wa_meta m;
+            wa_arena tmp;
+            wa_arena_init(&tmp);
+            st = wa_meta_from_json(root, &m, &tmp, &declared, path, r.line, WA_POS_NONE, err);
+            if (st == WA_OK) st = wa_builder_meta(b, &m, err);
+            wa_arena_free(&tmp);
+            if (st == WA_OK && declared > 0) {
+                uint64_t want = (uint64_t)declared;
+                /* never trust the count beyond what the input could hold */
+                uint64_t cap = in->size == UINT64_MAX ? (1u << 20) : in->size / 24 + 16;
+                if (want > cap) want = cap;
+                uint64_t ecap = in->size == UINT64_MAX ? (3u << 20) : in->size / 8 + 16;
+                uint64_t we = want * 3 > ecap ? ecap : want * 3;
+                st = here(&r, wa_builder_reserve(b, want, we > WA_MAX_EDGES ? WA_MAX_EDGES : we, err));
+            }
+            have_header = 1;
+        } else {
+            const cJSON *first = root->child;
+            int kind = 0; /* 1 object, 2 root, 3 site */
+            for (const cJSON *v = first; v && !kind; v = v->next) {
+                if (strcmp(v->string, "addr") == 0) kind = 1;
+                else if (strcmp(v->string, "root") == 0) kind = 2;
+            }
+            if (!kind && cJSON_GetObjectItemCaseSensitive(root, "site")) kind = 3;
+            if (kind == 1) {
+                uint32_t idx = 0;
+                st = object_line(&r, root, &idx);
+                if (st == WA_OK) {
+                    if (r.line != expect_line) {
+                        if (wa_grow((void **)&runs.v, &runs.cap, 2 * (runs.n + 1), 8, UINT64_MAX / 16)) {
+                            st = wa_error_set(err, WA_ERR_NOMEM, path, r.line, WA_POS_NONE, "out of memory");
+                        } else {
+                            runs.v[2 * runs.n] = idx;
+                            runs.v[2 * runs.n + 1] = r.line;
+                            runs.n++;
+                        }
+                    }
+                    expect_line = r.line + 1;
+                    n_objects++;
+                }
+            } else if (kind == 2) {
+                st = root_line(&r, root);
+            } else if (kind == 3) {
+                st = site_line(&r, root);
+            } else {
+                st = ferr(&r, "expected an object line (with \"%s\") or a root line (with \"root\")",
+                          "addr");
+            }
+        }
+        if (ja.used == 0 || ja.spilled)
+            cJSON_Delete(root);
+        if (st != WA_OK) goto done;
+    }
+    if (!have_header) {
+        wa_error_set(err, WA_ERR_FORMAT, path, L.line_no ? L.line_no : 1, WA_POS_NONE,
+                     "empty file: expected a header line {\"whyalive\": 1, ...}");
+        goto done;
+    }
+    if (declared >= 0 && (uint64_t)declared != n_objects) {
+        wa_error_set(err, WA_ERR_FORMAT, path, L.line_no, WA_POS_NONE,
+                     "header declares %lld objects but the file has %llu object lines "
+                     "(truncated file?)",
+                     (long long)declared, (unsigned long long)n_objects);
+        goto done;
+    }
+    tls_jarena = NULL;
+    snap = wa_builder_finish(b, path, err);
+    b = NULL;
+done:
+    tls_jarena = NULL;
+    if (b) wa_builder_free(b);
+    free(ja.base);
+    free(L.buf);
+    free(runs.v);
+    free(r.type_cache);
+    return snap;
+}
