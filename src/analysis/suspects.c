@@ -1,0 +1,451 @@
+/*
+ * analysis/suspects.c: ranked leak suspects, after Eclipse MAT's report.
+ *
+ *  1. Accumulation: candidates are objects retaining >= threshold of the
+ *     reachable heap (an upward-closed set of the dominator tree). From each
+ *     top candidate, walk down while the biggest child holds >= `accumulation`
+ *     of its parent; where the walk stops is the accumulation point (the dict
+ *     or list that holds the many). If the point still has children above the
+ *     threshold, it is only a container of several suspects: those children
+ *     are walked instead. Candidates skipped over on the way are walked too.
+ *     Each candidate is visited once: O(n) with the child lists.
+ *  2. Type: a non-builtin type whose instances together retain >= threshold
+ *     (builtins are containers of everything: dicts hold every module's
+ *     namespace, so they would always qualify and say nothing).
+ *  3. External: objects held by external (native) references, by type, when
+ *     they retain >= external_share. They have no Python referrer: the answer
+ *     to "gc.get_referrers() is empty".
+ *  4. Growth: with a baseline, the retention-path clusters of the types that
+ *     grew, matched across snapshots by their rendered path; a cluster that
+ *     gained >= min_growth instances is a suspect.
+ */
+#include <stdio.h>
+
+#include "analysis/internal.h"
+
+void wa_suspect_options_init(wa_suspect_options *o) {
+    memset(o, 0, sizeof *o);
+    o->threshold = 0.10;
+    o->accumulation = 0.70;
+    o->external_share = 0.01;
+    o->min_growth = 10;
+}
+
+const char *wa_suspect_kind_name(wa_suspect_kind kind) {
+    switch (kind) {
+    case WA_SUSPECT_ACCUMULATION: return "accumulation";
+    case WA_SUSPECT_TYPE: return "type";
+    case WA_SUSPECT_EXTERNAL: return "external";
+    case WA_SUSPECT_GROWTH: return "growth";
+    }
+    return "unknown";
+}
+
+void wa_suspect_list_free(wa_suspect_list *l) {
+    if (!l) return;
+    for (uint32_t i = 0; i < l->n; i++) free(l->items[i].path);
+    free(l->items);
+    free(l);
+}
+
+typedef struct builder {
+    wa_suspect_list *l;
+    uint32_t cap;
+} builder;
+
+static wa_suspect *add(builder *b) {
+    if (b->l->n == b->cap) {
+        uint32_t cap = b->cap ? b->cap * 2 : 16;
+        wa_suspect *it = realloc(b->l->items, (size_t)cap * sizeof *it);
+        if (!it) return NULL;
+        b->l->items = it;
+        b->cap = cap;
+    }
+    wa_suspect *x = &b->l->items[b->l->n++];
+    memset(x, 0, sizeof *x);
+    x->obj = x->accumulation = x->type = WA_NONE;
+    return x;
+}
+
+/* Rendered path of a cluster, malloc'd. */
+static char *cluster_text(const wa_snapshot *s, const wa_cluster *c) {
+    size_t need = wa_cluster_format(s, c, NULL, 0) + 1;
+    char *t = malloc(need);
+    if (t) wa_cluster_format(s, c, t, need);
+    return t;
+}
+
+/* Path text of the shortest path to obj. */
+static char *path_text(const wa_snapshot *s, const wa_path_tree *tree, uint32_t obj,
+                       wa_error *err) {
+    wa_cluster_set *cs = wa_path_cluster(s, tree, NULL, &obj, 1, err);
+    if (!cs) return NULL;
+    char *t = cluster_text(s, &cs->clusters[0]);
+    wa_cluster_set_free(cs);
+    return t;
+}
+
+static double share_of(uint64_t bytes, uint64_t total) {
+    return total ? (double)bytes / (double)total : 0.0;
+}
+
+static int cmp_suspect(const void *a, const void *b) {
+    const wa_suspect *x = a, *y = b;
+    if (x->retained != y->retained) return x->retained > y->retained ? -1 : 1;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    return x->obj < y->obj ? -1 : x->obj > y->obj;
+}
+
+static wa_status accumulation(const wa_snapshot *s, const wa_dom *dom, const wa_path_tree *tree,
+                              const wa_suspect_options *o, builder *b, wa_error *err) {
+    const uint32_t n = s->n_objects;
+    const uint64_t total = dom->reachable_bytes;
+    const uint64_t thr = (uint64_t)((double)total * o->threshold);
+    wa_domkids kids = {0};
+    wa_u32vec work = {0};
+    wa_u64map bytype = {0};
+    wa_status st = WA_ERR_NOMEM;
+    if (total == 0) return WA_OK;
+    if (wa_domkids_build(dom, &kids, err) != WA_OK) return WA_ERR_NOMEM;
+    for (uint32_t c = kids.first[n]; c != WA_NONE; c = kids.next[c])
+        if (dom->retained[c] >= thr && wa_u32vec_push(&work, c) != 0) goto out;
+    while (work.n) {
+        uint32_t top = work.v[--work.n], cur = top;
+        for (;;) {
+            uint32_t big = WA_NONE;
+            for (uint32_t c = kids.first[cur]; c != WA_NONE; c = kids.next[c])
+                if (big == WA_NONE || dom->retained[c] > dom->retained[big]) big = c;
+            if (big == WA_NONE ||
+                (double)dom->retained[big] < o->accumulation * (double)dom->retained[cur])
+                break;
+            /* Other big children are suspects of their own. */
+            for (uint32_t c = kids.first[cur]; c != WA_NONE; c = kids.next[c])
+                if (c != big && dom->retained[c] >= thr && wa_u32vec_push(&work, c) != 0)
+                    goto out;
+            cur = big;
+        }
+        uint64_t split = 0;
+        int nsplit = 0;
+        for (uint32_t c = kids.first[cur]; c != WA_NONE; c = kids.next[c])
+            if (dom->retained[c] >= thr) {
+                if (wa_u32vec_push(&work, c) != 0) goto out;
+                split += dom->retained[c];
+                nsplit++;
+            }
+        /* A container of several suspects is reported only for what it
+         * holds besides them. */
+        if (nsplit && dom->retained[cur] - split < thr) continue;
+        /* Dominant type among the point's children. */
+        if (wa_u64map_init(&bytype, 16) != 0) goto out;
+        uint32_t best_t = s->objects[cur].type, best_count = 1;
+        uint64_t best_bytes = 0;
+        typedef struct { uint64_t bytes; uint32_t count; } acc;
+        acc *accs = NULL;
+        uint32_t naccs = 0, capaccs = 0;
+        for (uint32_t c = kids.first[cur]; c != WA_NONE; c = kids.next[c]) {
+            if (dom->retained[c] >= thr) continue;
+            int ins = 0;
+            uint32_t *slot = wa_u64map_put(&bytype, s->objects[c].type, naccs, &ins);
+            if (!slot) {
+                free(accs);
+                goto out;
+            }
+            if (ins) {
+                if (naccs == capaccs) {
+                    capaccs = capaccs ? capaccs * 2 : 16;
+                    acc *na = realloc(accs, capaccs * sizeof *na);
+                    if (!na) {
+                        free(accs);
+                        goto out;
+                    }
+                    accs = na;
+                }
+                accs[naccs++] = (acc){0, 0};
+            }
+            accs[*slot].bytes += dom->retained[c];
+            accs[*slot].count++;
+            if (accs[*slot].bytes > best_bytes) {
+                best_bytes = accs[*slot].bytes;
+                best_t = s->objects[c].type;
+                best_count = accs[*slot].count;
+            }
+        }
+        if (best_bytes) { /* the winner's final count */
+            const uint32_t *slot = wa_u64map_get(&bytype, best_t);
+            if (slot) best_count = accs[*slot].count;
+        }
+        free(accs);
+        wa_u64map_free(&bytype);
+        wa_suspect *x = add(b);
+        if (!x) goto out;
+        x->kind = WA_SUSPECT_ACCUMULATION;
+        x->obj = top;
+        x->accumulation = cur;
+        x->type = best_t;
+        x->count = best_count;
+        x->retained = dom->retained[cur] - split;
+        x->share = share_of(x->retained, total);
+        x->path = path_text(s, tree, cur, err);
+        if (!x->path) goto out;
+    }
+    st = WA_OK;
+out:
+    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    wa_domkids_free(&kids);
+    wa_u32vec_free(&work);
+    wa_u64map_free(&bytype);
+    return st;
+}
+
+static int type_is_builtin(const wa_snapshot *s, uint32_t t) {
+    return strcmp(wa_snapshot_type_module(s, t), "builtins") == 0;
+}
+
+/* Instances of type t, as a list. */
+static wa_status instances(const wa_snapshot *s, uint32_t t, wa_objlist *out, wa_error *err) {
+    out->n = out->total = 0;
+    out->objs = NULL;
+    uint32_t cnt = 0;
+    for (uint32_t v = 0; v < s->n_objects; v++) cnt += s->objects[v].type == t;
+    out->objs = wa_ana_alloc(cnt, 4, err);
+    if (!out->objs) return WA_ERR_NOMEM;
+    for (uint32_t v = 0; v < s->n_objects; v++)
+        if (s->objects[v].type == t) out->objs[out->n++] = v;
+    out->total = out->n;
+    return WA_OK;
+}
+
+static wa_status type_suspects(const wa_snapshot *s, const wa_dom *dom, const wa_path_tree *tree,
+                               const wa_suspect_options *o, builder *b, uint32_t n_acc,
+                               wa_error *err) {
+    const uint64_t total = dom->reachable_bytes;
+    wa_summary *sum = wa_summary_compute(s, dom, WA_SUMMARY_BY_TYPE, NULL, WA_SORT_RETAINED, err);
+    if (!sum) return WA_ERR_NOMEM;
+    wa_status st = WA_OK;
+    for (uint32_t i = 0; i < sum->n_rows && st == WA_OK; i++) {
+        const wa_summary_row *r = &sum->rows[i];
+        if (!total || (double)r->retained < o->threshold * (double)total) break;
+        if (type_is_builtin(s, r->key)) continue;
+        int dup = 0; /* already named as an accumulation point's content */
+        for (uint32_t k = 0; k < n_acc; k++) dup |= b->l->items[k].type == r->key;
+        if (dup) continue;
+        wa_objlist inst;
+        if ((st = instances(s, r->key, &inst, err)) != WA_OK) break;
+        wa_cluster_set *cs = wa_path_cluster(s, tree, dom, inst.objs, inst.n, err);
+        wa_suspect *x = cs ? add(b) : NULL;
+        if (x) {
+            x->kind = WA_SUSPECT_TYPE;
+            x->type = r->key;
+            x->count = r->count;
+            x->retained = r->retained;
+            x->share = share_of(r->retained, total);
+            x->obj = cs->n ? cs->clusters[0].example : WA_NONE;
+            x->path = cs->n ? cluster_text(s, &cs->clusters[0]) : NULL;
+            if (cs->n && !x->path) st = WA_ERR_NOMEM;
+        } else {
+            st = WA_ERR_NOMEM;
+        }
+        wa_cluster_set_free(cs);
+        free(inst.objs);
+    }
+    wa_summary_free(sum);
+    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    return st;
+}
+
+static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
+                                   const wa_path_tree *tree, const wa_suspect_options *o,
+                                   builder *b, wa_error *err) {
+    const uint64_t total = dom->reachable_bytes;
+    /* Distinct externally held objects, grouped by type. */
+    wa_u64map seen = {0}, bytype = {0};
+    wa_status st = WA_ERR_NOMEM;
+    typedef struct grp {
+        uint32_t type;
+        uint64_t excess;
+        wa_u32vec objs;
+    } grp;
+    grp *g = NULL;
+    uint32_t ng = 0, cap = 0;
+    if (wa_u64map_init(&seen, 64) != 0 || wa_u64map_init(&bytype, 16) != 0) goto out;
+    for (uint32_t r = 0; r < s->n_roots; r++) {
+        const wa_root *root = &s->roots[r];
+        if (root->kind != WA_ROOT_EXTERNAL) continue;
+        uint32_t t = s->objects[root->obj].type;
+        int ins = 0;
+        uint32_t *gi = wa_u64map_put(&bytype, t, ng, &ins);
+        if (!gi) goto out;
+        if (ins) {
+            if (ng == cap) {
+                cap = cap ? cap * 2 : 16;
+                grp *ngp = realloc(g, cap * sizeof *ngp);
+                if (!ngp) goto out;
+                g = ngp;
+            }
+            memset(&g[ng], 0, sizeof g[ng]);
+            g[ng++].type = t;
+        }
+        g[*gi].excess += root->excess;
+        int fresh = 0;
+        if (!wa_u64map_put(&seen, root->obj, 0, &fresh)) goto out;
+        if (fresh && wa_u32vec_push(&g[*gi].objs, root->obj) != 0) goto out;
+    }
+    for (uint32_t i = 0; i < ng; i++) {
+        uint64_t bytes = 0;
+        if (wa_dom_retained_set(dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) != WA_OK)
+            goto out;
+        if (!total || (double)bytes < o->external_share * (double)total) continue;
+        wa_cluster_set *cs =
+            wa_path_cluster(s, tree, dom, g[i].objs.v, (uint32_t)g[i].objs.n, err);
+        if (!cs) goto out;
+        wa_suspect *x = add(b);
+        if (!x) {
+            wa_cluster_set_free(cs);
+            goto out;
+        }
+        x->kind = WA_SUSPECT_EXTERNAL;
+        x->type = g[i].type;
+        x->count = g[i].objs.n;
+        x->excess = g[i].excess;
+        x->retained = bytes;
+        x->share = share_of(bytes, total);
+        x->obj = g[i].objs.v[0];
+        x->path = cs->n ? cluster_text(s, &cs->clusters[0]) : NULL;
+        wa_cluster_set_free(cs);
+        if (!x->path) goto out;
+    }
+    st = WA_OK;
+out:
+    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    for (uint32_t i = 0; i < ng; i++) wa_u32vec_free(&g[i].objs);
+    free(g);
+    wa_u64map_free(&seen);
+    wa_u64map_free(&bytype);
+    return st;
+}
+
+/* Type index of `name` in s, or WA_NONE. */
+static uint32_t find_type(const wa_snapshot *s, const char *name) {
+    for (uint32_t t = 0; t < s->n_types; t++)
+        if (strcmp(wa_snapshot_type_name(s, t), name) == 0) return t;
+    return WA_NONE;
+}
+
+#define GROWTH_TYPES 10
+
+static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const wa_path_tree *tree,
+                                 const wa_suspect_options *o, builder *b, wa_error *err) {
+    const wa_snapshot *base = o->baseline;
+    wa_diff *d = wa_diff_compute(base, s, NULL, NULL, err);
+    wa_path_tree *btree = NULL;
+    wa_status st = WA_ERR_NOMEM;
+    if (!d) return WA_ERR_NOMEM;
+    btree = wa_path_tree_build(base, err);
+    if (!btree) goto out;
+    /* The types that grew most in count. */
+    uint32_t picked = 0;
+    for (uint32_t i = 0; i < d->n_rows && picked < GROWTH_TYPES; i++) {
+        const wa_diff_row *r = &d->rows[i];
+        if (r->dcount < (int64_t)o->min_growth) continue;
+        picked++;
+        uint32_t t = find_type(s, r->type), bt = find_type(base, r->type);
+        if (t == WA_NONE) continue;
+        wa_objlist now = {0}, then = {0};
+        if (instances(s, t, &now, err) != WA_OK) goto out;
+        if (bt != WA_NONE && instances(base, bt, &then, err) != WA_OK) {
+            free(now.objs);
+            goto out;
+        }
+        wa_cluster_set *cn = wa_path_cluster(s, tree, dom, now.objs, now.n, err);
+        wa_cluster_set *cb = cn ? wa_path_cluster(base, btree, NULL, then.objs, then.n, err) : NULL;
+        free(now.objs);
+        free(then.objs);
+        if (!cn || !cb) {
+            wa_cluster_set_free(cn);
+            wa_cluster_set_free(cb);
+            goto out;
+        }
+        for (uint32_t k = 0; k < cn->n; k++) {
+            const wa_cluster *c = &cn->clusters[k];
+            char *text = cluster_text(s, c);
+            if (!text) {
+                wa_cluster_set_free(cn);
+                wa_cluster_set_free(cb);
+                goto out;
+            }
+            uint64_t before = 0;
+            for (uint32_t j = 0; j < cb->n; j++) {
+                if (cb->clusters[j].key != c->key) continue;
+                char *bt_text = cluster_text(base, &cb->clusters[j]);
+                if (bt_text && strcmp(bt_text, text) == 0) before += cb->clusters[j].count;
+                free(bt_text);
+            }
+            if (c->count < before + o->min_growth) {
+                free(text);
+                continue;
+            }
+            wa_suspect *x = add(b);
+            if (!x) {
+                free(text);
+                wa_cluster_set_free(cn);
+                wa_cluster_set_free(cb);
+                goto out;
+            }
+            x->kind = WA_SUSPECT_GROWTH;
+            x->type = t;
+            x->obj = c->example;
+            x->count = c->count;
+            x->baseline = before;
+            x->retained = c->retained;
+            x->share = share_of(c->retained, dom->reachable_bytes);
+            x->path = text;
+        }
+        wa_cluster_set_free(cn);
+        wa_cluster_set_free(cb);
+    }
+    st = WA_OK;
+out:
+    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    wa_diff_free(d);
+    wa_path_tree_free(btree);
+    return st;
+}
+
+wa_suspect_list *wa_suspect_find(const wa_snapshot *s, const wa_dom *dom,
+                                 const wa_path_tree *tree, const wa_suspect_options *opts,
+                                 wa_error *err) {
+    wa_suspect_options o;
+    if (opts) o = *opts;
+    else wa_suspect_options_init(&o);
+    if (!(o.threshold > 0 && o.threshold <= 1) || !(o.accumulation > 0 && o.accumulation <= 1) ||
+        !(o.external_share >= 0 && o.external_share <= 1)) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "suspect thresholds must be shares between 0 and 1");
+        return NULL;
+    }
+    if (!dom) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "suspects need dominators");
+        return NULL;
+    }
+    wa_path_tree *own = NULL;
+    if (!tree) {
+        own = wa_path_tree_build(s, err);
+        if (!own) return NULL;
+        tree = own;
+    }
+    builder b = {wa_ana_calloc(1, sizeof(wa_suspect_list), err), 0};
+    if (!b.l) goto fail;
+    b.l->reachable_bytes = dom->reachable_bytes;
+    if (accumulation(s, dom, tree, &o, &b, err) != WA_OK) goto fail;
+    if (type_suspects(s, dom, tree, &o, &b, b.l->n, err) != WA_OK) goto fail;
+    if (external_suspects(s, dom, tree, &o, &b, err) != WA_OK) goto fail;
+    if (o.baseline && growth_suspects(s, dom, tree, &o, &b, err) != WA_OK) goto fail;
+    if (b.l->n > 1) qsort(b.l->items, b.l->n, sizeof *b.l->items, cmp_suspect);
+    wa_path_tree_free(own);
+    return b.l;
+fail:
+    if (err && err->code == WA_OK) wa_ana_nomem(err);
+    wa_suspect_list_free(b.l);
+    wa_path_tree_free(own);
+    return NULL;
+}

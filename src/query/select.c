@@ -1,0 +1,750 @@
+/*
+ * query/select.c: the selector language: lexer, parser, evaluator.
+ *
+ *   expr  := and ("or" and)*
+ *   and   := unary ("and" unary)*
+ *   unary := "not" unary | "(" expr ")" | pred
+ *   pred  := FIELD OP VALUE | PATTERN          (a bare pattern means type=PATTERN)
+ *
+ * and/or are n-ary nodes, so evaluation depth is the parenthesis / `not`
+ * nesting of the text, which the parser caps at WA_SELECT_MAX_DEPTH: no input
+ * can make the parser or the evaluator recurse deeply. Values are read in
+ * context (after an operator, up to whitespace or a parenthesis), so a type
+ * like f.<locals>.Inner needs no quoting there.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/internal.h"
+#include "whyalive/select.h"
+
+typedef enum field {
+    F_TYPE, F_MODULE, F_ADDR, F_SIZE, F_RETAINED, F_REFCOUNT, F_LEN, F_ROOT, F_EXCESS, F_NAME,
+    F_REACHABLE, F_COUNT
+} field;
+
+static const struct {
+    const char *name;
+    field f;
+} field_names[] = {
+    {"type", F_TYPE},         {"module", F_MODULE},   {"mod", F_MODULE},
+    {"addr", F_ADDR},         {"address", F_ADDR},    {"size", F_SIZE},
+    {"shallow", F_SIZE},      {"retained", F_RETAINED}, {"refcount", F_REFCOUNT},
+    {"rc", F_REFCOUNT},       {"len", F_LEN},         {"length", F_LEN},
+    {"root", F_ROOT},         {"excess", F_EXCESS},   {"name", F_NAME},
+    {"reachable", F_REACHABLE},
+};
+static const char *const canonical[F_COUNT] = {"type", "module", "addr", "size", "retained",
+                                               "refcount", "len", "root", "excess", "name",
+                                               "reachable"};
+
+typedef enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } op;
+static const char *const op_text[] = {"=", "!=", "<", "<=", ">", ">="};
+
+typedef enum nkind { N_AND, N_OR, N_NOT, N_PRED } nkind;
+
+typedef struct node {
+    nkind kind;
+    uint32_t first, next; /* children list (index + 1; 0 = none) */
+    field f;
+    op o;
+    char *text;   /* string value (type/module/name patterns) */
+    uint64_t num; /* numeric value; root: kind, or WA_ROOT_KIND_COUNT for "any" */
+    int glob;     /* text holds * or ? */
+} node;
+
+struct wa_selector {
+    node *nodes;
+    uint32_t n, cap;
+    uint32_t root; /* index + 1 */
+    int needs_dom, needs_roots;
+};
+
+typedef struct parser {
+    const char *s;
+    size_t pos, len;
+    wa_selector *sel;
+    wa_error *err;
+    int failed;
+    int depth;
+} parser;
+
+static int fail_at(parser *p, size_t pos, const char *fmt, const char *arg) {
+    if (p->failed) return -1;
+    p->failed = 1;
+    char what[400];
+    snprintf(what, sizeof what, fmt, arg ? arg : "");
+    wa_error_set(p->err, WA_ERR_SELECTOR, NULL, WA_POS_NONE, (uint64_t)pos + 1, "%s", what);
+    return -1;
+}
+
+static uint32_t new_node(parser *p, nkind kind) {
+    wa_selector *sel = p->sel;
+    if (sel->n == sel->cap) {
+        uint32_t cap = sel->cap ? sel->cap * 2 : 16;
+        node *nn = realloc(sel->nodes, (size_t)cap * sizeof *nn);
+        if (!nn) {
+            p->failed = 1;
+            wa_ana_nomem(p->err);
+            return 0;
+        }
+        sel->nodes = nn;
+        sel->cap = cap;
+    }
+    node *x = &sel->nodes[sel->n];
+    memset(x, 0, sizeof *x);
+    x->kind = kind;
+    return ++sel->n;
+}
+#define NODE(p, i) (&(p)->sel->nodes[(i)-1])
+
+static void skip_ws(parser *p) {
+    while (p->pos < p->len && isspace((unsigned char)p->s[p->pos])) p->pos++;
+}
+
+static int is_opchar(char c) { return c == '=' || c == '!' || c == '<' || c == '>'; }
+static int is_stop(char c) {
+    return isspace((unsigned char)c) || c == '(' || c == ')' || c == '\'' || c == '"';
+}
+
+/* A keyword (and/or/not) at pos, followed by a boundary. */
+static int keyword_at(const parser *p, size_t pos, const char *kw) {
+    size_t k = strlen(kw);
+    if (pos + k > p->len) return 0;
+    for (size_t i = 0; i < k; i++)
+        if (tolower((unsigned char)p->s[pos + i]) != kw[i]) return 0;
+    return pos + k == p->len || is_stop(p->s[pos + k]);
+}
+
+static uint32_t parse_or(parser *p);
+
+/* Read a quoted string at p->pos into a fresh buffer (backslash escapes the
+ * quote and itself). */
+static char *read_quoted(parser *p) {
+    char q = p->s[p->pos];
+    size_t start = p->pos++;
+    char *out = malloc(p->len - start + 1);
+    if (!out) {
+        p->failed = 1;
+        wa_ana_nomem(p->err);
+        return NULL;
+    }
+    size_t k = 0;
+    while (p->pos < p->len && p->s[p->pos] != q) {
+        if (p->s[p->pos] == '\\' && p->pos + 1 < p->len) p->pos++;
+        out[k++] = p->s[p->pos++];
+    }
+    if (p->pos >= p->len) {
+        free(out);
+        fail_at(p, start, "unterminated string starting here", NULL);
+        return NULL;
+    }
+    p->pos++;
+    out[k] = '\0';
+    return out;
+}
+
+static char *dup_range(parser *p, size_t a, size_t b) {
+    char *out = malloc(b - a + 1);
+    if (!out) {
+        p->failed = 1;
+        wa_ana_nomem(p->err);
+        return NULL;
+    }
+    memcpy(out, p->s + a, b - a);
+    out[b - a] = '\0';
+    return out;
+}
+
+int wa_select_parse_size(const char *s, size_t len, uint64_t *out) {
+    size_t i = 0;
+    uint64_t whole = 0;
+    uint64_t frac = 0, frac_div = 1;
+    int digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (whole > (UINT64_MAX - 9) / 10) return -1;
+        whole = whole * 10 + (uint64_t)(s[i++] - '0');
+        digits++;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (frac_div < 1000000000000ull) {
+                frac = frac * 10 + (uint64_t)(s[i] - '0');
+                frac_div *= 10;
+            }
+            i++;
+            digits++;
+        }
+    }
+    if (!digits) return -1;
+    char unit[4] = {0};
+    size_t ul = len - i;
+    if (ul > 3) return -1;
+    for (size_t k = 0; k < ul; k++) unit[k] = (char)tolower((unsigned char)s[i + k]);
+    uint64_t mult;
+    if (ul == 0 || strcmp(unit, "b") == 0) mult = 1;
+    else if (!strcmp(unit, "k") || !strcmp(unit, "kb")) mult = 1000ull;
+    else if (!strcmp(unit, "m") || !strcmp(unit, "mb")) mult = 1000000ull;
+    else if (!strcmp(unit, "g") || !strcmp(unit, "gb")) mult = 1000000000ull;
+    else if (!strcmp(unit, "t") || !strcmp(unit, "tb")) mult = 1000000000000ull;
+    else if (!strcmp(unit, "kib")) mult = 1ull << 10;
+    else if (!strcmp(unit, "mib")) mult = 1ull << 20;
+    else if (!strcmp(unit, "gib")) mult = 1ull << 30;
+    else if (!strcmp(unit, "tib")) mult = 1ull << 40;
+    else return -1;
+    if (whole > UINT64_MAX / mult) return -1;
+    uint64_t v = whole * mult;
+    /* fraction: frac/frac_div * mult, rounded down; both < 2^40 * 10^12 fits
+     * only after dividing, so scale in two steps. */
+    uint64_t f = (mult / frac_div) * frac + ((mult % frac_div) * frac) / frac_div;
+    if (v > UINT64_MAX - f) return -1;
+    *out = v + f;
+    return 0;
+}
+
+static int parse_uint(const char *s, uint64_t *out) {
+    if (!*s) return -1;
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!*s) return -1;
+    }
+    uint64_t v = 0;
+    for (; *s; s++) {
+        int d;
+        if (*s >= '0' && *s <= '9') d = *s - '0';
+        else if (base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
+        else if (base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
+        else if (*s == '_') continue;
+        else return -1;
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return -1;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static uint32_t parse_pred(parser *p) {
+    size_t start = p->pos;
+    uint32_t id = new_node(p, N_PRED);
+    if (!id) return 0;
+    if (p->s[p->pos] == '\'' || p->s[p->pos] == '"') {
+        char *t = read_quoted(p);
+        if (!t) return 0;
+        NODE(p, id)->f = F_TYPE;
+        NODE(p, id)->o = OP_EQ;
+        NODE(p, id)->text = t;
+        NODE(p, id)->glob = strpbrk(t, "*?") != NULL;
+        return id;
+    }
+    size_t a = p->pos;
+    while (p->pos < p->len && !is_stop(p->s[p->pos]) && !is_opchar(p->s[p->pos])) p->pos++;
+    size_t b = p->pos;
+    if (a == b) {
+        if (p->pos < p->len && is_opchar(p->s[p->pos]))
+            return (uint32_t)fail_at(p, a, "expected a field name before the operator", NULL) + 1;
+        return (uint32_t)fail_at(p, a, "expected a field=value test or a type name", NULL) + 1;
+    }
+    size_t save = p->pos;
+    skip_ws(p);
+    if (p->pos >= p->len || !is_opchar(p->s[p->pos])) {
+        /* A bare pattern: type shorthand. */
+        p->pos = save;
+        char *t = dup_range(p, a, b);
+        if (!t) return 0;
+        NODE(p, id)->f = F_TYPE;
+        NODE(p, id)->o = OP_EQ;
+        NODE(p, id)->text = t;
+        NODE(p, id)->glob = strpbrk(t, "*?") != NULL;
+        return id;
+    }
+    /* field */
+    char fname[32];
+    size_t fl = b - a;
+    field f = F_COUNT;
+    if (fl < sizeof fname) {
+        for (size_t i = 0; i < fl; i++) fname[i] = (char)tolower((unsigned char)p->s[a + i]);
+        fname[fl] = '\0';
+        for (size_t i = 0; i < sizeof field_names / sizeof field_names[0]; i++)
+            if (strcmp(fname, field_names[i].name) == 0) f = field_names[i].f;
+    }
+    if (f == F_COUNT) {
+        char *bad = dup_range(p, a, fl < 40 ? b : a + 40);
+        if (!bad) return 0;
+        fail_at(p, a,
+                "unknown field '%s' (fields: type, module, addr, size, retained, refcount, len, "
+                "root, excess, name, reachable)",
+                bad);
+        free(bad);
+        return 0;
+    }
+    /* operator */
+    size_t opos = p->pos;
+    op o;
+    const char *s = p->s + p->pos;
+    size_t rest = p->len - p->pos;
+    if (rest >= 2 && s[0] == '=' && s[1] == '=') o = OP_EQ, p->pos += 2;
+    else if (rest >= 2 && s[0] == '!' && s[1] == '=') o = OP_NE, p->pos += 2;
+    else if (rest >= 2 && s[0] == '<' && s[1] == '=') o = OP_LE, p->pos += 2;
+    else if (rest >= 2 && s[0] == '>' && s[1] == '=') o = OP_GE, p->pos += 2;
+    else if (s[0] == '=') o = OP_EQ, p->pos += 1;
+    else if (s[0] == '<') o = OP_LT, p->pos += 1;
+    else if (s[0] == '>') o = OP_GT, p->pos += 1;
+    else return (uint32_t)fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL) + 1;
+    int stringy = f == F_TYPE || f == F_MODULE || f == F_NAME || f == F_ROOT || f == F_REACHABLE;
+    if (stringy && o != OP_EQ && o != OP_NE)
+        return (uint32_t)fail_at(p, opos, "this operator does not apply to %s (use = or !=)",
+                                 canonical[f]) + 1;
+    NODE(p, id)->f = f;
+    NODE(p, id)->o = o;
+    skip_ws(p);
+    size_t vpos = p->pos;
+    char *val;
+    if (p->pos < p->len && (p->s[p->pos] == '\'' || p->s[p->pos] == '"')) {
+        val = read_quoted(p);
+    } else {
+        while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != '(' &&
+               p->s[p->pos] != ')')
+            p->pos++;
+        if (p->pos == vpos)
+            return (uint32_t)fail_at(p, vpos, "expected a value after '%s'", op_text[o]) + 1;
+        val = dup_range(p, vpos, p->pos);
+    }
+    if (!val) return 0;
+    node *x = NODE(p, id);
+    x->text = val;
+    switch (f) {
+    case F_TYPE:
+    case F_MODULE:
+    case F_NAME:
+        x->glob = strpbrk(val, "*?") != NULL;
+        break;
+    case F_SIZE:
+    case F_RETAINED:
+        if (wa_select_parse_size(val, strlen(val), &x->num) != 0)
+            return (uint32_t)fail_at(p, vpos,
+                                     "bad size '%s': expected a number with an optional unit "
+                                     "(B, KB, MB, GB, KiB, MiB, GiB)",
+                                     val) + 1;
+        break;
+    case F_ADDR:
+    case F_REFCOUNT:
+    case F_LEN:
+    case F_EXCESS:
+        if (parse_uint(val, &x->num) != 0)
+            return (uint32_t)fail_at(p, vpos, "bad number '%s'", val) + 1;
+        break;
+    case F_ROOT: {
+        if (!strcmp(val, "any") || !strcmp(val, "*")) {
+            x->num = WA_ROOT_KIND_COUNT;
+        } else {
+            int k = wa_root_kind_parse(val, strlen(val));
+            if (k < 0)
+                return (uint32_t)fail_at(p, vpos,
+                                         "unknown root kind '%s' (module, thread, external, "
+                                         "interpreter, other, any)",
+                                         val) + 1;
+            x->num = (uint64_t)k;
+        }
+        break;
+    }
+    case F_REACHABLE:
+        if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1")) x->num = 1;
+        else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0")) x->num = 0;
+        else return (uint32_t)fail_at(p, vpos, "expected yes or no, got '%s'", val) + 1;
+        break;
+    default:
+        break;
+    }
+    if (f == F_RETAINED || f == F_REACHABLE) p->sel->needs_dom = 1;
+    if (f == F_ROOT || f == F_EXCESS) p->sel->needs_roots = 1;
+    (void)start;
+    return id;
+}
+
+static uint32_t parse_unary(parser *p) {
+    skip_ws(p);
+    if (p->pos >= p->len) {
+        fail_at(p, p->pos, p->pos == 0 ? "empty selector" : "expected a test after this point",
+                NULL);
+        return 0;
+    }
+    if (++p->depth > WA_SELECT_MAX_DEPTH) {
+        fail_at(p, p->pos, "selector nested too deeply", NULL);
+        return 0;
+    }
+    uint32_t r;
+    if (keyword_at(p, p->pos, "not")) {
+        p->pos += 3;
+        uint32_t id = new_node(p, N_NOT);
+        uint32_t c = id ? parse_unary(p) : 0;
+        if (!c) return 0;
+        NODE(p, id)->first = c;
+        r = id;
+    } else if (p->s[p->pos] == '(') {
+        size_t open = p->pos++;
+        r = parse_or(p);
+        if (!r) return 0;
+        skip_ws(p);
+        if (p->pos >= p->len || p->s[p->pos] != ')') {
+            char where[32];
+            snprintf(where, sizeof where, "%zu", open + 1);
+            fail_at(p, p->pos, "expected ')' to close the '(' at column %s", where);
+            return 0;
+        }
+        p->pos++;
+    } else if (p->s[p->pos] == ')') {
+        fail_at(p, p->pos, "unexpected ')'", NULL);
+        return 0;
+    } else if (keyword_at(p, p->pos, "and") || keyword_at(p, p->pos, "or")) {
+        fail_at(p, p->pos, "expected a test before 'and' / 'or'", NULL);
+        return 0;
+    } else {
+        r = parse_pred(p);
+    }
+    p->depth--;
+    return p->failed ? 0 : r;
+}
+
+/* One level of n-ary operator: and (kw "and") or or (kw "or"). */
+static uint32_t parse_nary(parser *p, nkind kind) {
+    const char *kw = kind == N_AND ? "and" : "or";
+    uint32_t first = kind == N_AND ? parse_unary(p) : parse_nary(p, N_AND);
+    if (!first) return 0;
+    skip_ws(p);
+    if (!keyword_at(p, p->pos, kw)) return first;
+    uint32_t id = new_node(p, kind);
+    if (!id) return 0;
+    NODE(p, id)->first = first;
+    uint32_t last = first;
+    while (keyword_at(p, p->pos, kw)) {
+        p->pos += strlen(kw);
+        uint32_t c = kind == N_AND ? parse_unary(p) : parse_nary(p, N_AND);
+        if (!c) return 0;
+        NODE(p, last)->next = c;
+        last = c;
+        skip_ws(p);
+    }
+    return id;
+}
+
+static uint32_t parse_or(parser *p) { return parse_nary(p, N_OR); }
+
+wa_selector *wa_select_parse(const char *text, wa_error *err) {
+    if (!text) {
+        wa_error_set(err, WA_ERR_SELECTOR, NULL, WA_POS_NONE, 1, "empty selector");
+        return NULL;
+    }
+    size_t len = strlen(text);
+    if (len > WA_SELECT_MAX_LENGTH) {
+        wa_error_set(err, WA_ERR_SELECTOR, NULL, WA_POS_NONE, WA_SELECT_MAX_LENGTH + 1,
+                     "selector longer than %d bytes", WA_SELECT_MAX_LENGTH);
+        return NULL;
+    }
+    wa_selector *sel = wa_ana_calloc(1, sizeof *sel, err);
+    if (!sel) return NULL;
+    parser p = {text, 0, len, sel, err, 0, 0};
+    uint32_t r = parse_or(&p);
+    if (r && !p.failed) {
+        skip_ws(&p);
+        if (p.pos < p.len) {
+            if (p.s[p.pos] == ')') fail_at(&p, p.pos, "unexpected ')'", NULL);
+            else fail_at(&p, p.pos, "expected 'and', 'or' or the end of the selector", NULL);
+        }
+    }
+    if (!r || p.failed) {
+        if (err && err->code == WA_OK) fail_at(&p, p.pos, "invalid selector", NULL);
+        wa_select_free(sel);
+        return NULL;
+    }
+    sel->root = r;
+    return sel;
+}
+
+void wa_select_free(wa_selector *sel) {
+    if (!sel) return;
+    for (uint32_t i = 0; i < sel->n; i++) free(sel->nodes[i].text);
+    free(sel->nodes);
+    free(sel);
+}
+
+int wa_select_needs_dom(const wa_selector *sel) { return sel && sel->needs_dom; }
+
+/* ---------------- formatting ---------------- */
+
+typedef struct sbuf {
+    char *buf;
+    size_t cap, len;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s) {
+    size_t k = strlen(s);
+    if (b->len < b->cap) {
+        size_t room = b->cap - b->len - 1, c = k < room ? k : room;
+        memcpy(b->buf + b->len, s, c);
+        b->buf[b->len + c] = '\0';
+    }
+    b->len += k;
+}
+
+static void format_node(const wa_selector *sel, uint32_t id, sbuf *b) {
+    const node *x = &sel->nodes[id - 1];
+    if (x->kind == N_PRED) {
+        sb_put(b, canonical[x->f]);
+        sb_put(b, op_text[x->o]);
+        if (x->f == F_TYPE || x->f == F_MODULE || x->f == F_NAME) {
+            /* quoted, with \ and ' escaped, so the form always parses back */
+            sb_put(b, "'");
+            for (const char *c = x->text; *c; c++) {
+                char one[3] = {'\\', *c, '\0'};
+                sb_put(b, (*c == '\\' || *c == '\'') ? one : one + 1);
+            }
+            sb_put(b, "'");
+        } else {
+            sb_put(b, x->text);
+        }
+        return;
+    }
+    if (x->kind == N_NOT) {
+        sb_put(b, "not ");
+        format_node(sel, x->first, b);
+        return;
+    }
+    sb_put(b, "(");
+    for (uint32_t c = x->first; c; c = sel->nodes[c - 1].next) {
+        if (c != x->first) sb_put(b, x->kind == N_AND ? " and " : " or ");
+        format_node(sel, c, b);
+    }
+    sb_put(b, ")");
+}
+
+size_t wa_select_format(const wa_selector *sel, char *buf, size_t cap) {
+    sbuf b = {buf, cap, 0};
+    if (cap) buf[0] = '\0';
+    if (sel && sel->root) format_node(sel, sel->root, &b);
+    return b.len;
+}
+
+/* ---------------- matching ---------------- */
+
+/* Glob with * and ?; iterative, remembering only the last star, so the cost
+ * is O(len(pattern) * len(text)) at worst, never exponential. */
+static int glob_match(const char *pat, const char *txt) {
+    const char *star = NULL, *resume = NULL;
+    while (*txt) {
+        if (*pat == '*') {
+            star = pat++;
+            resume = txt;
+        } else if (*pat == '?' || *pat == *txt) {
+            pat++;
+            txt++;
+        } else if (star) {
+            pat = star + 1;
+            txt = ++resume;
+        } else {
+            return 0;
+        }
+    }
+    while (*pat == '*') pat++;
+    return *pat == '\0';
+}
+
+static int match_type_name(const node *x, const char *full, const char *module) {
+    const char *qual = full;
+    size_t ml = strlen(module);
+    if (ml && strncmp(full, module, ml) == 0 && full[ml] == '.') qual = full + ml + 1;
+    if (x->glob) return glob_match(x->text, full) || glob_match(x->text, qual);
+    return strcmp(x->text, full) == 0 || strcmp(x->text, qual) == 0;
+}
+
+static int match_module(const node *x, const char *module) {
+    if (x->glob) return glob_match(x->text, module);
+    size_t k = strlen(x->text);
+    return strncmp(module, x->text, k) == 0 && (module[k] == '\0' || module[k] == '.');
+}
+
+static int cmp_num(op o, uint64_t a, uint64_t b) {
+    switch (o) {
+    case OP_EQ: return a == b;
+    case OP_NE: return a != b;
+    case OP_LT: return a < b;
+    case OP_LE: return a <= b;
+    case OP_GT: return a > b;
+    default: return a >= b;
+    }
+}
+
+typedef struct ctx {
+    const wa_selector *sel;
+    const wa_snapshot *snap;
+    const wa_dom *dom;
+    wa_bits **type_bits;    /* per node: types that match (type/module tests), or NULL */
+    const uint8_t *rootmask; /* per object: bit k set if it is a root of kind k; or NULL */
+    const wa_u64map *excess; /* object -> excess sum (external roots), or NULL */
+} ctx;
+
+static void object_roots(const ctx *c, uint32_t obj, uint32_t *mask, uint64_t *excess) {
+    *mask = 0;
+    *excess = 0;
+    if (c->rootmask) {
+        *mask = c->rootmask[obj];
+        if (c->excess && *mask & (1u << WA_ROOT_EXTERNAL)) {
+            const uint32_t *v = wa_u64map_get(c->excess, obj);
+            *excess = v ? *v : 0;
+        }
+        return;
+    }
+    const wa_root *roots = wa_snapshot_roots(c->snap);
+    for (uint32_t r = 0; r < wa_snapshot_n_roots(c->snap); r++)
+        if (roots[r].obj == obj) {
+            *mask |= 1u << roots[r].kind;
+            if (roots[r].kind == WA_ROOT_EXTERNAL) *excess += roots[r].excess;
+        }
+}
+
+static int pred_match(const ctx *c, uint32_t id, uint32_t obj) {
+    const node *x = &c->sel->nodes[id - 1];
+    const wa_object *o = &wa_snapshot_objects(c->snap)[obj];
+    int r;
+    switch (x->f) {
+    case F_TYPE:
+    case F_MODULE:
+        if (c->type_bits && c->type_bits[id - 1]) r = wa_bit(c->type_bits[id - 1], o->type);
+        else if (x->f == F_TYPE)
+            r = match_type_name(x, wa_snapshot_type_name(c->snap, o->type),
+                                wa_snapshot_type_module(c->snap, o->type));
+        else r = match_module(x, wa_snapshot_type_module(c->snap, o->type));
+        return x->o == OP_EQ ? r : !r;
+    case F_NAME: {
+        const char *name = wa_snapshot_string(c->snap, o->name);
+        r = x->glob ? glob_match(x->text, name) : strcmp(x->text, name) == 0;
+        return x->o == OP_EQ ? r : !r;
+    }
+    case F_ADDR: return cmp_num(x->o, o->addr, x->num);
+    case F_SIZE: return cmp_num(x->o, o->size, x->num);
+    case F_RETAINED: return c->dom ? cmp_num(x->o, c->dom->retained[obj], x->num) : 0;
+    case F_REFCOUNT: return cmp_num(x->o, o->refcount, x->num);
+    case F_LEN: return (o->flags & WA_OBJ_HAS_LEN) ? cmp_num(x->o, o->length, x->num) : 0;
+    case F_REACHABLE:
+        r = c->dom ? c->dom->idom[obj] != WA_NONE : 0;
+        return x->o == OP_EQ ? r == (int)x->num : r != (int)x->num;
+    case F_ROOT:
+    case F_EXCESS: {
+        uint32_t mask;
+        uint64_t excess;
+        object_roots(c, obj, &mask, &excess);
+        if (x->f == F_EXCESS) return cmp_num(x->o, excess, x->num);
+        r = x->num == WA_ROOT_KIND_COUNT ? mask != 0 : (mask >> x->num) & 1u;
+        return x->o == OP_EQ ? r : !r;
+    }
+    default: return 0;
+    }
+}
+
+static int eval_node(const ctx *c, uint32_t id, uint32_t obj) {
+    const node *x = &c->sel->nodes[id - 1];
+    switch (x->kind) {
+    case N_PRED: return pred_match(c, id, obj);
+    case N_NOT: return !eval_node(c, x->first, obj);
+    case N_AND:
+        for (uint32_t k = x->first; k; k = c->sel->nodes[k - 1].next)
+            if (!eval_node(c, k, obj)) return 0;
+        return 1;
+    default:
+        for (uint32_t k = x->first; k; k = c->sel->nodes[k - 1].next)
+            if (eval_node(c, k, obj)) return 1;
+        return 0;
+    }
+}
+
+int wa_select_match(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
+                    uint32_t obj) {
+    if (!sel) return 1;
+    if (obj >= wa_snapshot_n_objects(snap)) return 0;
+    ctx c = {sel, snap, dom, NULL, NULL, NULL};
+    return eval_node(&c, sel->root, obj);
+}
+
+wa_objlist *wa_select_run(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
+                          uint32_t limit, wa_error *err) {
+    const uint32_t n = wa_snapshot_n_objects(snap);
+    if (sel && sel->needs_dom && !dom) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "this selector needs retained sizes (compute dominators first)");
+        return NULL;
+    }
+    wa_objlist *l = wa_ana_calloc(1, sizeof *l, err);
+    if (!l) return NULL;
+    ctx c = {sel, snap, dom, NULL, NULL, NULL};
+    uint8_t *rootmask = NULL;
+    wa_u64map excess = {0};
+    int ok = 1;
+    if (sel) {
+        /* Type and module tests: decide once per type, not once per object. */
+        c.type_bits = wa_ana_calloc(sel->n, sizeof *c.type_bits, err);
+        ok = c.type_bits != NULL;
+        for (uint32_t i = 0; ok && i < sel->n; i++) {
+            const node *x = &sel->nodes[i];
+            if (x->kind != N_PRED || (x->f != F_TYPE && x->f != F_MODULE)) continue;
+            wa_bits *b = wa_bits_new(wa_snapshot_n_types(snap), err);
+            if (!b) {
+                ok = 0;
+                break;
+            }
+            for (uint32_t t = 0; t < wa_snapshot_n_types(snap); t++) {
+                const char *module = wa_snapshot_type_module(snap, t);
+                int m = x->f == F_TYPE ? match_type_name(x, wa_snapshot_type_name(snap, t), module)
+                                       : match_module(x, module);
+                if (m) wa_bit_set(b, t);
+            }
+            c.type_bits[i] = b;
+        }
+        if (ok && sel->needs_roots) {
+            rootmask = wa_ana_calloc(n, 1, err);
+            ok = rootmask && wa_u64map_init(&excess, 16) == 0;
+            const wa_root *roots = wa_snapshot_roots(snap);
+            for (uint32_t r = 0; ok && r < wa_snapshot_n_roots(snap); r++) {
+                rootmask[roots[r].obj] |= (uint8_t)(1u << roots[r].kind);
+                if (roots[r].kind == WA_ROOT_EXTERNAL) {
+                    uint32_t *v = wa_u64map_put(&excess, roots[r].obj, 0, NULL);
+                    if (!v) ok = 0;
+                    else *v += roots[r].excess;
+                }
+            }
+            c.rootmask = rootmask;
+            c.excess = &excess;
+        }
+    }
+    size_t cap = 0;
+    for (uint32_t v = 0; ok && v < n; v++) {
+        if (sel && !eval_node(&c, sel->root, v)) continue;
+        l->total++;
+        if (limit && l->n >= limit) continue;
+        if (l->n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            uint32_t *o = realloc(l->objs, ncap * sizeof *o);
+            if (!o) {
+                ok = 0;
+                break;
+            }
+            l->objs = o;
+            cap = ncap;
+        }
+        l->objs[l->n++] = v;
+    }
+    if (c.type_bits)
+        for (uint32_t i = 0; i < sel->n; i++) free(c.type_bits[i]);
+    free(c.type_bits);
+    free(rootmask);
+    wa_u64map_free(&excess);
+    if (!ok) {
+        if (err && err->code == WA_OK) wa_ana_nomem(err);
+        wa_objlist_free(l);
+        return NULL;
+    }
+    return l;
+}

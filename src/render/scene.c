@@ -1,0 +1,414 @@
+/* scene.c: the picture model (see scene.h), its text buffer and its map. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/scene.h"
+
+/* ---- wa_buf ---- */
+
+static int buf_reserve(wa_buf *b, size_t extra) {
+    if (b->failed) return 0;
+    if (b->len + extra + 1 <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+        b->failed = 1;
+        return 0;
+    }
+    b->data = d;
+    b->cap = cap;
+    return 1;
+}
+
+void wa_buf_put(wa_buf *b, const char *s, size_t n) {
+    if (!buf_reserve(b, n)) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void wa_buf_puts(wa_buf *b, const char *s) { wa_buf_put(b, s, strlen(s)); }
+
+void wa_buf_printf(wa_buf *b, const char *fmt, ...) {
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        wa_buf_put(b, small, (size_t)n);
+        return;
+    }
+    if (!buf_reserve(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void wa_buf_dot_text(wa_buf *b, const char *s, size_t max_bytes) {
+    size_t n = strlen(s);
+    int cut = 0;
+    if (max_bytes && n > max_bytes) {
+        n = max_bytes;
+        /* back up to the start of a UTF-8 sequence so no code point is split */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+        cut = 1;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* Backslash would start a DOT escape (\n, \N, \G...), a quote would end
+         * the string; control characters have no business in a label. */
+        if (c == '"' || c == '\\' || c < 0x20 || c == 0x7F) {
+            wa_buf_put(b, s + start, i - start);
+            if (c == '"') wa_buf_put(b, "\\\"", 2);
+            else if (c == '\\') wa_buf_put(b, "\\\\", 2);
+            else wa_buf_put(b, " ", 1);
+            start = i + 1;
+        }
+    }
+    wa_buf_put(b, s + start, n - start);
+    if (cut) wa_buf_put(b, "...", 3);
+}
+
+/* ---- wa_map ---- */
+
+static uint32_t map_hash(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xFF51AFD7ED558CCDull;
+    k ^= k >> 33;
+    k *= 0xC4CEB9FE1A85EC53ull;
+    k ^= k >> 33;
+    return (uint32_t)k;
+}
+
+uint32_t wa_map_get(const wa_map *m, uint64_t key) {
+    if (!m->keys) return WA_MAP_ABSENT;
+    for (uint32_t i = map_hash(key) & m->mask;; i = (i + 1) & m->mask) {
+        if (m->vals[i] == WA_MAP_ABSENT) return WA_MAP_ABSENT;
+        if (m->keys[i] == key) return m->vals[i];
+    }
+}
+
+static int map_grow(wa_map *m) {
+    uint32_t cap = m->keys ? (m->mask + 1) * 2 : 64;
+    uint64_t *keys = malloc((size_t)cap * sizeof *keys);
+    uint32_t *vals = malloc((size_t)cap * sizeof *vals);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return 0;
+    }
+    memset(vals, 0xFF, (size_t)cap * sizeof *vals);
+    uint32_t mask = cap - 1;
+    if (m->keys) {
+        for (uint32_t i = 0; i <= m->mask; i++) {
+            if (m->vals[i] == WA_MAP_ABSENT) continue;
+            uint32_t j = map_hash(m->keys[i]) & mask;
+            while (vals[j] != WA_MAP_ABSENT) j = (j + 1) & mask;
+            keys[j] = m->keys[i];
+            vals[j] = m->vals[i];
+        }
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->mask = mask;
+    return 1;
+}
+
+int wa_map_put(wa_map *m, uint64_t key, uint32_t val) {
+    /* load factor <= 1/2 keeps probe chains short */
+    if (!m->keys || (uint64_t)(m->count + 1) * 2 > (uint64_t)m->mask + 1) {
+        if (!map_grow(m)) return 0;
+    }
+    uint32_t i = map_hash(key) & m->mask;
+    while (m->vals[i] != WA_MAP_ABSENT && m->keys[i] != key) i = (i + 1) & m->mask;
+    if (m->vals[i] == WA_MAP_ABSENT) m->count++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    return 1;
+}
+
+void wa_map_free(wa_map *m) {
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- the scene ---- */
+
+/* Keys of node_of: objects by index; special nodes by kind and a sequence so
+ * they never collide with an object. */
+#define KEY_SPECIAL(kind, n) ((uint64_t)(kind) << 40 | (uint64_t)(n))
+
+void wa_scene_init(wa_scene *sc, const wa_snapshot *snap, const wa_render_options *opts,
+                   wa_render_stats *stats) {
+    memset(sc, 0, sizeof *sc);
+    sc->snap = snap;
+    sc->opts = *opts;
+    sc->stats = stats;
+    /* offset 0 of the pool means "no note": put one byte there */
+    wa_buf_put(&sc->pool, "", 1);
+}
+
+void wa_scene_free(wa_scene *sc) {
+    free(sc->nodes);
+    free(sc->edges);
+    free(sc->node_roots);
+    free(sc->pool.data);
+    free(sc->caption.data);
+    wa_map_free(&sc->node_of);
+    wa_map_free(&sc->edge_of);
+    memset(sc, 0, sizeof *sc);
+}
+
+uint32_t wa_scene_find(const wa_scene *sc, uint32_t obj) { return wa_map_get(&sc->node_of, obj); }
+
+int wa_scene_room(const wa_scene *sc, uint32_t extra) {
+    return (uint64_t)sc->n_nodes + extra <= sc->opts.max_nodes;
+}
+
+static uint32_t add_node(wa_scene *sc, wa_rnode_kind kind, uint32_t obj, uint32_t depth,
+                         uint64_t key) {
+    if (sc->failed) return WA_MAP_ABSENT;
+    if (!wa_scene_room(sc, 1)) return WA_MAP_ABSENT;
+    if (sc->n_nodes == sc->cap_nodes) {
+        uint32_t cap = sc->cap_nodes ? sc->cap_nodes * 2 : 64;
+        wa_rnode *n = realloc(sc->nodes, (size_t)cap * sizeof *n);
+        if (!n) {
+            sc->failed = 1;
+            return WA_MAP_ABSENT;
+        }
+        sc->nodes = n;
+        sc->cap_nodes = cap;
+    }
+    uint32_t id = sc->n_nodes;
+    if (!wa_map_put(&sc->node_of, key, id)) {
+        sc->failed = 1;
+        return WA_MAP_ABSENT;
+    }
+    wa_rnode *n = &sc->nodes[sc->n_nodes++];
+    memset(n, 0, sizeof *n);
+    n->kind = (uint8_t)kind;
+    n->obj = obj;
+    n->depth = depth;
+    n->retained = WA_RETAINED_UNKNOWN;
+    if (depth > sc->max_depth) sc->max_depth = depth;
+    return id;
+}
+
+uint32_t wa_scene_object(wa_scene *sc, uint32_t obj, uint32_t depth) {
+    uint32_t id = wa_map_get(&sc->node_of, obj);
+    if (id != WA_MAP_ABSENT) return id;
+    return add_node(sc, WA_RN_OBJECT, obj, depth, obj);
+}
+
+uint32_t wa_scene_special(wa_scene *sc, wa_rnode_kind kind, uint32_t obj, uint32_t depth,
+                          uint64_t count) {
+    /* sequence over all special nodes: unique key and a stable id suffix */
+    uint32_t seq = 0;
+    for (uint32_t i = sc->n_nodes; i-- > 0;)
+        if (sc->nodes[i].kind == kind && sc->nodes[i].obj == obj) {
+            seq = sc->nodes[i].seq + 1;
+            break;
+        }
+    uint32_t id = add_node(sc, kind, obj, depth, KEY_SPECIAL(kind, (uint64_t)sc->n_nodes));
+    if (id == WA_MAP_ABSENT) return id;
+    sc->nodes[id].count = count;
+    sc->nodes[id].seq = seq;
+    return id;
+}
+
+uint32_t wa_scene_edge(wa_scene *sc, uint32_t from, uint32_t to, wa_redge_style style,
+                       uint32_t label) {
+    if (sc->failed) return WA_MAP_ABSENT;
+    uint64_t key = (uint64_t)from << 32 | to;
+    uint32_t id = wa_map_get(&sc->edge_of, key);
+    if (id != WA_MAP_ABSENT) {
+        wa_redge *e = &sc->edges[id];
+        /* the same hop drawn twice (paths sharing a prefix) is one reference */
+        for (uint32_t k = 0; k < e->n_labels; k++)
+            if (e->labels[k] == label) return id;
+        e->total++;
+        if (e->n_labels < WA_SCENE_EDGE_LABELS) e->labels[e->n_labels++] = label;
+        /* a strong reference beside a weak one: the pair retains */
+        if (e->style == WA_RE_WEAK && style == WA_RE_REF) e->style = WA_RE_REF;
+        return id;
+    }
+    if (sc->n_edges == sc->cap_edges) {
+        uint32_t cap = sc->cap_edges ? sc->cap_edges * 2 : 64;
+        wa_redge *e = realloc(sc->edges, (size_t)cap * sizeof *e);
+        if (!e) {
+            sc->failed = 1;
+            return WA_MAP_ABSENT;
+        }
+        sc->edges = e;
+        sc->cap_edges = cap;
+    }
+    id = sc->n_edges;
+    if (!wa_map_put(&sc->edge_of, key, id)) {
+        sc->failed = 1;
+        return WA_MAP_ABSENT;
+    }
+    wa_redge *e = &sc->edges[sc->n_edges++];
+    memset(e, 0, sizeof *e);
+    e->from = from;
+    e->to = to;
+    e->style = (uint8_t)style;
+    e->total = 1;
+    e->labels[0] = label;
+    e->n_labels = 1;
+    return id;
+}
+
+uint32_t wa_scene_text(wa_scene *sc, const char *text) {
+    size_t off = sc->pool.len;
+    wa_buf_put(&sc->pool, text, strlen(text) + 1);
+    if (sc->pool.failed || off >= UINT32_MAX) {
+        sc->failed = 1;
+        return 0;
+    }
+    return (uint32_t)off + 1;
+}
+
+const char *wa_scene_note(const wa_scene *sc, uint32_t note) {
+    return note ? sc->pool.data + note - 1 : "";
+}
+
+void wa_scene_caption(wa_scene *sc, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (sc->caption.len) wa_buf_put(&sc->caption, "\n", 1);
+    wa_buf_puts(&sc->caption, line);
+    if (sc->caption.failed) sc->failed = 1;
+}
+
+int wa_scene_finish(wa_scene *sc) {
+    if (sc->failed) return 0;
+    /* Roots per node, in snapshot root order, as one array sliced per node:
+     * count, prefix-sum, fill. */
+    uint32_t nr = wa_snapshot_n_roots(sc->snap);
+    const wa_root *roots = wa_snapshot_roots(sc->snap);
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < nr; i++) {
+        uint32_t id = wa_map_get(&sc->node_of, roots[i].obj);
+        if (id == WA_MAP_ABSENT) continue;
+        sc->nodes[id].root_n++;
+        total++;
+    }
+    if (total) {
+        sc->node_roots = malloc((size_t)total * sizeof *sc->node_roots);
+        if (!sc->node_roots) {
+            sc->failed = 1;
+            return 0;
+        }
+        uint32_t off = 0;
+        for (uint32_t i = 0; i < sc->n_nodes; i++) {
+            sc->nodes[i].root_first = off;
+            off += sc->nodes[i].root_n;
+            sc->nodes[i].root_n = 0;
+        }
+        for (uint32_t i = 0; i < nr; i++) {
+            uint32_t id = wa_map_get(&sc->node_of, roots[i].obj);
+            if (id == WA_MAP_ABSENT) continue;
+            wa_rnode *n = &sc->nodes[id];
+            sc->node_roots[n->root_first + n->root_n++] = i;
+        }
+    }
+    wa_render_stats *st = sc->stats;
+    st->nodes = sc->n_nodes;
+    st->edges = sc->n_edges;
+    for (uint32_t i = 0; i < sc->n_nodes; i++) {
+        const wa_rnode *n = &sc->nodes[i];
+        if (n->kind == WA_RN_MORE) st->collapsed_nodes++;
+        if (n->kind != WA_RN_OBJECT) continue;
+        st->objects++;
+        if (n->root_n) st->roots_drawn++;
+    }
+    return 1;
+}
+
+/* ---- helpers shared by the modes ---- */
+
+uint32_t *wa_render_root_distance(const wa_snapshot *snap, wa_error *err) {
+    uint32_t n = wa_snapshot_n_objects(snap);
+    uint32_t *dist = malloc(((size_t)n + 1) * sizeof *dist);
+    uint32_t *queue = malloc(((size_t)n + 1) * sizeof *queue);
+    if (!dist || !queue) {
+        free(dist);
+        free(queue);
+        wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "out of memory computing root distances");
+        return NULL;
+    }
+    memset(dist, 0xFF, (size_t)n * sizeof *dist);
+    uint32_t head = 0, tail = 0;
+    uint32_t nr = wa_snapshot_n_roots(snap);
+    const wa_root *roots = wa_snapshot_roots(snap);
+    for (uint32_t i = 0; i < nr; i++) {
+        uint32_t o = roots[i].obj;
+        if (o < n && dist[o] == WA_NONE) {
+            dist[o] = 0;
+            queue[tail++] = o;
+        }
+    }
+    /* Plain BFS: every object enters the queue at most once. */
+    while (head < tail) {
+        uint32_t v = queue[head++];
+        const wa_edge *e;
+        uint32_t ne = wa_snapshot_out(snap, v, &e);
+        for (uint32_t j = 0; j < ne; j++) {
+            if (WA_LABEL_KIND(e[j].label) == WA_EDGE_WEAK) continue; /* never retains */
+            uint32_t t = e[j].to;
+            if (dist[t] != WA_NONE) continue;
+            dist[t] = dist[v] + 1;
+            queue[tail++] = t;
+        }
+    }
+    free(queue);
+    return dist;
+}
+
+uint8_t *wa_render_root_kinds(const wa_snapshot *snap, wa_error *err) {
+    uint32_t n = wa_snapshot_n_objects(snap);
+    uint8_t *k = calloc((size_t)n + 1, 1);
+    if (!k) {
+        wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "out of memory marking roots");
+        return NULL;
+    }
+    uint32_t nr = wa_snapshot_n_roots(snap);
+    const wa_root *roots = wa_snapshot_roots(snap);
+    for (uint32_t i = 0; i < nr; i++)
+        if (roots[i].obj < n && roots[i].kind < 8) k[roots[i].obj] |= (uint8_t)(1u << roots[i].kind);
+    return k;
+}
+
+const char *wa_render_size(uint64_t bytes, char buf[32]) {
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    if (bytes < 1024) {
+        snprintf(buf, 32, "%u B", (unsigned)bytes);
+        return buf;
+    }
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024.0 && u < 5) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, 32, v < 100.0 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
