@@ -5,7 +5,15 @@
  * order; finish() resolves the addresses through one hash table (which the
  * snapshot keeps as its address index), drops and counts the dangling ones,
  * and lays the rest out in CSR with a stable counting sort, so each object's
- * edges keep the order they were added in.
+ * edges keep the order they were added in. When the edges came sorted by
+ * source (every reader gives them so), resolving, placing and counting the
+ * in-degrees is one sequential pass.
+ *
+ * Pending edges live in segments: the open array new edges go to, and closed
+ * ones handed over by wa_builder_append() from builders that read other parts
+ * of the same input. A handed-over segment keeps its edges as they were and
+ * carries the source shift and string id map that finish() applies while it
+ * reads them, so appending a part costs no pass over its edges.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +26,16 @@ typedef struct pending_edge {
     uint64_t to;
     uint32_t from, label;
 } pending_edge;
+
+/* A closed run of pending edges: source index += from_add, label string ids
+ * through smap (NULL: as is). */
+typedef struct edge_seg {
+    pending_edge *e;
+    uint64_t n;
+    uint32_t from_add;
+    uint32_t *smap; /* owned; smap_n entries */
+    uint32_t smap_n;
+} edge_seg;
 
 typedef struct pending_root {
     uint64_t addr, line;
@@ -33,8 +51,11 @@ struct wa_builder {
     uint64_t n_objs, objs_cap;
     int objs_in_arena; /* reserved exactly: objs is already the arena array */
 
-    pending_edge *edges;
+    pending_edge *edges; /* the open segment */
     uint64_t n_edges, edges_cap;
+    edge_seg *segs; /* closed segments, before the open one */
+    uint64_t n_segs, segs_cap;
+    uint64_t n_seg_edges; /* edges in closed segments */
     int edges_sorted;
     uint32_t last_from;
 
@@ -54,6 +75,16 @@ struct wa_builder {
 
 static wa_status nomem(wa_error *err, const char *what) {
     return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory %s", what);
+}
+
+static void free_segs(wa_builder *b) {
+    for (uint64_t i = 0; i < b->n_segs; i++) {
+        free(b->segs[i].e);
+        free(b->segs[i].smap);
+    }
+    free(b->segs);
+    b->segs = NULL;
+    b->n_segs = b->segs_cap = b->n_seg_edges = 0;
 }
 
 wa_builder *wa_builder_new(wa_error *err) {
@@ -84,6 +115,7 @@ void wa_builder_free(wa_builder *b) {
     wa_typetab_free(&b->types);
     if (!b->objs_in_arena) free(b->objs);
     free(b->edges);
+    free_segs(b);
     free(b->roots);
     free(b->sites);
     free(b->addr_sites);
@@ -186,14 +218,13 @@ wa_status wa_builder_edge(wa_builder *b, uint32_t from, uint64_t to_addr, uint32
     if (!label_ok(b, label))
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "edge label 0x%08x has an unknown kind or string id", label);
+    if (b->n_seg_edges + b->n_edges >= WA_MAX_EDGES)
+        return wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
+                            "more than %u edges", WA_MAX_EDGES);
     if (b->n_edges == b->edges_cap &&
         wa_grow((void **)&b->edges, &b->edges_cap, b->n_edges + 1, sizeof *b->edges,
-                WA_MAX_EDGES) != 0) {
-        if (b->n_edges >= WA_MAX_EDGES)
-            return wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
-                                "more than %u edges", WA_MAX_EDGES);
+                WA_MAX_EDGES) != 0)
         return nomem(err, "adding an edge");
-    }
     if (from < b->last_from) b->edges_sorted = 0;
     b->last_from = from;
     pending_edge *e = &b->edges[b->n_edges++];
@@ -287,6 +318,167 @@ wa_status wa_builder_meta(wa_builder *b, const wa_meta *m, wa_error *err) {
     return WA_OK;
 }
 
+/* ---------------- appending a builder (parallel readers) ---------------- */
+
+static int push_seg(wa_builder *b, pending_edge *e, uint64_t n, uint32_t from_add, uint32_t *smap,
+                    uint32_t smap_n) {
+    if (wa_grow((void **)&b->segs, &b->segs_cap, b->n_segs + 1, sizeof *b->segs, UINT32_MAX) != 0)
+        return -1;
+    edge_seg *g = &b->segs[b->n_segs++];
+    g->e = e;
+    g->n = n;
+    g->from_add = from_add;
+    g->smap = smap;
+    g->smap_n = smap_n;
+    b->n_seg_edges += n;
+    return 0;
+}
+
+/* Close the open segment, so that edges appended or added later follow it. */
+static int close_open(wa_builder *b) {
+    if (b->n_edges == 0) return 0;
+    if (push_seg(b, b->edges, b->n_edges, 0, NULL, 0) != 0) return -1;
+    b->edges = NULL;
+    b->n_edges = b->edges_cap = 0;
+    return 0;
+}
+
+static uint64_t shift_line(uint64_t line, uint64_t by) {
+    return line == WA_POS_NONE ? line : line + by;
+}
+
+wa_status wa_builder_append(wa_builder *dst, wa_builder *src, uint64_t line_offset, wa_error *err) {
+    wa_status st = WA_OK;
+    uint32_t *map = NULL, *tmap = NULL;
+    uint64_t n0 = dst->n_objs, n1 = src->n_objs;
+    if (n0 + n1 > WA_MAX_OBJECTS) {
+        st = wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE, "more than %u objects",
+                          WA_MAX_OBJECTS);
+        goto out;
+    }
+    if (dst->n_seg_edges + dst->n_edges + src->n_seg_edges + src->n_edges > WA_MAX_EDGES) {
+        st = wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE, "more than %u edges",
+                          WA_MAX_EDGES);
+        goto out;
+    }
+    /* strings, then types, in src's order: what dst would have interned had
+     * it read src's input itself */
+    map = malloc((size_t)src->str.n * sizeof *map);
+    tmap = malloc((size_t)(src->types.n ? src->types.n : 1) * sizeof *tmap);
+    if (!map || !tmap) goto oom;
+    map[0] = 0;
+    for (uint32_t id = 1; id < src->str.n; id++) {
+        uint64_t len = src->str.off[id + 1] - src->str.off[id] - 1;
+        map[id] = wa_strtab_intern(&dst->str, src->str.blob + src->str.off[id], (size_t)len, err);
+        if (map[id] == WA_NONE) {
+            st = err ? err->code : WA_ERR_NOMEM;
+            goto out;
+        }
+    }
+    for (uint32_t t = 0; t < src->types.n; t++) {
+        tmap[t] = wa_typetab_add(&dst->types, map[src->types.types[t].name],
+                                 map[src->types.types[t].module], err);
+        if (tmap[t] == WA_NONE) {
+            st = err ? err->code : WA_ERR_NOMEM;
+            goto out;
+        }
+    }
+
+    /* objects */
+    if (n0 + n1 > dst->objs_cap) {
+        if (dst->objs_in_arena) { /* reservation exceeded: move to the heap */
+            wa_object *o = malloc((size_t)(n0 + n1) * sizeof *o);
+            if (!o) goto oom;
+            if (n0) memcpy(o, dst->objs, (size_t)n0 * sizeof *o);
+            dst->objs = o;
+            dst->objs_cap = n0 + n1;
+            dst->objs_in_arena = 0;
+        } else if (wa_grow((void **)&dst->objs, &dst->objs_cap, n0 + n1, sizeof *dst->objs,
+                           WA_MAX_OBJECTS) != 0) {
+            goto oom;
+        }
+    }
+    for (uint64_t i = 0; i < n1; i++) {
+        wa_object o = src->objs[i];
+        o.type = tmap[o.type];
+        o.name = map[o.name];
+        o.value = map[o.value];
+        dst->objs[n0 + i] = o;
+    }
+    dst->n_objs = n0 + n1;
+
+    /* edges: src's segments become dst's, remapped when finish() reads them */
+    if (close_open(dst) != 0) goto oom;
+    for (uint64_t k = 0; k < src->n_segs; k++) {
+        edge_seg *g = &src->segs[k];
+        uint32_t *m = malloc((size_t)(g->smap ? g->smap_n : src->str.n) * sizeof *m);
+        if (!m) goto oom;
+        if (g->smap)
+            for (uint32_t i = 0; i < g->smap_n; i++) m[i] = map[g->smap[i]];
+        else
+            memcpy(m, map, (size_t)src->str.n * sizeof *m);
+        if (push_seg(dst, g->e, g->n, g->from_add + (uint32_t)n0, m,
+                     g->smap ? g->smap_n : src->str.n) != 0) {
+            free(m);
+            goto oom;
+        }
+        src->n_seg_edges -= g->n;
+        g->e = NULL;
+        g->n = 0;
+    }
+    if (src->n_edges) {
+        if (push_seg(dst, src->edges, src->n_edges, (uint32_t)n0, map, src->str.n) != 0) goto oom;
+        map = NULL; /* the segment owns it now */
+        src->edges = NULL;
+        src->n_edges = src->edges_cap = 0;
+        dst->last_from = src->last_from + (uint32_t)n0;
+    }
+    dst->edges_sorted = dst->edges_sorted && src->edges_sorted;
+
+    /* roots, sites */
+    const uint32_t *sm = map ? map : dst->segs[dst->n_segs - 1].smap;
+    if (src->n_roots &&
+        wa_grow((void **)&dst->roots, &dst->roots_cap, dst->n_roots + src->n_roots,
+                sizeof *dst->roots, WA_MAX_OBJECTS) != 0)
+        goto oom;
+    for (uint64_t i = 0; i < src->n_roots; i++) {
+        pending_root r = src->roots[i];
+        r.label = sm[r.label];
+        r.line = shift_line(r.line, line_offset);
+        dst->roots[dst->n_roots++] = r;
+    }
+    if (src->n_addr_sites &&
+        wa_grow((void **)&dst->addr_sites, &dst->addr_sites_cap,
+                dst->n_addr_sites + src->n_addr_sites, sizeof *dst->addr_sites,
+                WA_MAX_OBJECTS) != 0)
+        goto oom;
+    for (uint64_t i = 0; i < src->n_addr_sites; i++) {
+        pending_root r = src->addr_sites[i];
+        r.label = sm[r.label];
+        r.line = shift_line(r.line, line_offset);
+        dst->addr_sites[dst->n_addr_sites++] = r;
+    }
+    if (src->n_sites &&
+        wa_grow((void **)&dst->sites, &dst->sites_cap, 2 * (dst->n_sites + src->n_sites),
+                sizeof *dst->sites, (uint64_t)WA_MAX_OBJECTS * 2) != 0)
+        goto oom;
+    for (uint64_t i = 0; i < src->n_sites; i++) {
+        dst->sites[2 * dst->n_sites] = src->sites[2 * i] + (uint32_t)n0;
+        dst->sites[2 * dst->n_sites + 1] = sm[src->sites[2 * i + 1]];
+        dst->n_sites++;
+    }
+    dst->sites_sorted = dst->sites_sorted && src->sites_sorted; /* src's indexes all follow */
+    dst->dangling_extra += src->dangling_extra;
+    goto out;
+oom:
+    st = nomem(err, "appending a builder");
+out:
+    free(map);
+    free(tmap);
+    wa_builder_free(src);
+    return st;
+}
+
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
@@ -328,6 +520,30 @@ static wa_status located(wa_builder *b, wa_error *err, const char *path, uint32_
                          unsigned c) {
     uint64_t line = b->locate ? b->locate(b->locate_ctx, obj) : WA_POS_NONE;
     return wa_error_set(err, code, path, line, WA_POS_NONE, fmt, x, a, c);
+}
+
+#define RESOLVE_BATCH 16u
+#if defined(__GNUC__) || defined(__clang__)
+#define WA_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define WA_PREFETCH(p) ((void)(p))
+#endif
+
+/* Object index at address `to` in the finished address table, or WA_NONE. */
+static inline uint32_t resolve(const uint32_t *slots, uint64_t mask, const wa_object *objs,
+                               uint64_t to) {
+    uint64_t h = wa_hash_u64(to) & mask;
+    for (;;) {
+        uint32_t idx = slots[h];
+        if (idx == WA_NONE || objs[idx].addr == to) return idx;
+        h = (h + 1) & mask;
+    }
+}
+
+/* A label as the finished snapshot's string ids name it. */
+static inline uint32_t map_label(const edge_seg *g, uint32_t label) {
+    if (!g->smap || WA_LABEL_KIND(label) == WA_EDGE_INDEX) return label;
+    return WA_LABEL(WA_LABEL_KIND(label), g->smap[WA_LABEL_PAYLOAD(label)]);
 }
 
 wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
@@ -385,62 +601,110 @@ wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
     s->roots = roots;
     s->n_roots = (uint32_t)b->n_roots;
 
-    /* edges: resolve, count per source, place stably */
+    /* edges: resolve, count per source and per target, place stably */
     uint32_t *out_off = wa_arena_calloc(a, (size_t)n + 1, 4);
-    if (!out_off) goto oom;
+    uint32_t *in_off = wa_arena_calloc(a, (size_t)n + 1, 4);
+    if (!out_off || !in_off || close_open(b) != 0) goto oom;
+    const wa_object *objs = s->objects;
     uint64_t kept = 0, dropped = 0;
-    for (uint64_t i = 0; i < b->n_edges; i++) {
-        pending_edge *e = &b->edges[i];
-        uint64_t h = wa_hash_u64(e->to) & mask;
-        uint32_t idx;
-        for (;;) {
-            idx = slots[h];
-            if (idx == WA_NONE || s->objects[idx].addr == e->to) break;
-            h = (h + 1) & mask;
-        }
-        if (idx == WA_NONE) {
-            e->to = UINT64_MAX;
-            dropped++;
-        } else {
-            e->to = idx;
-            out_off[e->from]++;
-            kept++;
-        }
-    }
-    wa_edge *edges = wa_arena_alloc(a, (size_t)(kept ? kept : 1) * sizeof *edges);
-    if (!edges) goto oom;
-    uint32_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t c = out_off[i];
-        out_off[i] = sum;
-        sum += c;
-    }
-    out_off[n] = sum;
+    wa_edge *edges = NULL;
     if (b->edges_sorted) {
-        uint64_t k = 0;
-        for (uint64_t i = 0; i < b->n_edges; i++) {
-            if (b->edges[i].to == UINT64_MAX) continue;
-            edges[k].to = (uint32_t)b->edges[i].to;
-            edges[k].label = b->edges[i].label;
-            k++;
+        /* One pass: sources only grow, so each edge's final place is the next
+         * one. Room for all of them: dropped ones cost 8 bytes each. */
+        uint64_t cap = b->n_seg_edges;
+        edges = wa_arena_alloc(a, (size_t)(cap ? cap : 1) * sizeof *edges);
+        if (!edges) goto oom;
+        for (uint64_t k = 0; k < b->n_segs; k++) {
+            const edge_seg *g = &b->segs[k];
+            for (uint64_t i0 = 0; i0 < g->n; i0 += RESOLVE_BATCH) {
+                /* a batch at a time: the table slots, then the objects they
+                 * name, are fetched for the whole batch before any is used,
+                 * so the cache misses overlap instead of queueing */
+                uint32_t m = g->n - i0 < RESOLVE_BATCH ? (uint32_t)(g->n - i0) : RESOLVE_BATCH;
+                const pending_edge *e = &g->e[i0];
+                uint64_t h[RESOLVE_BATCH];
+                uint32_t first[RESOLVE_BATCH];
+                for (uint32_t j = 0; j < m; j++) {
+                    h[j] = wa_hash_u64(e[j].to) & mask;
+                    WA_PREFETCH(&slots[h[j]]);
+                }
+                for (uint32_t j = 0; j < m; j++) {
+                    first[j] = slots[h[j]];
+                    if (first[j] != WA_NONE) {
+                        WA_PREFETCH(&objs[first[j]]);
+                        WA_PREFETCH(&in_off[first[j]]);
+                    }
+                }
+                for (uint32_t j = 0; j < m; j++) {
+                    uint32_t idx = first[j];
+                    if (idx != WA_NONE && objs[idx].addr != e[j].to)
+                        idx = resolve(slots, mask, objs, e[j].to);
+                    if (idx == WA_NONE) {
+                        dropped++;
+                        continue;
+                    }
+                    edges[kept].to = idx;
+                    edges[kept].label = map_label(g, e[j].label);
+                    kept++;
+                    out_off[e[j].from + g->from_add]++;
+                    in_off[idx]++;
+                }
+            }
         }
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t c = out_off[i];
+            out_off[i] = sum;
+            sum += c;
+        }
+        out_off[n] = sum;
     } else {
-        for (uint64_t i = 0; i < b->n_edges; i++) {
-            const pending_edge *e = &b->edges[i];
-            if (e->to == UINT64_MAX) continue;
-            wa_edge *d = &edges[out_off[e->from]++];
-            d->to = (uint32_t)e->to;
-            d->label = e->label;
+        /* resolve in place, then a stable counting sort by source */
+        for (uint64_t k = 0; k < b->n_segs; k++) {
+            const edge_seg *g = &b->segs[k];
+            for (uint64_t i = 0; i < g->n; i++) {
+                pending_edge *e = &g->e[i];
+                uint32_t idx = resolve(slots, mask, objs, e->to);
+                if (idx == WA_NONE) {
+                    e->to = UINT64_MAX;
+                    dropped++;
+                    continue;
+                }
+                e->to = idx;
+                e->from += g->from_add;
+                e->label = map_label(g, e->label);
+                out_off[e->from]++;
+                in_off[idx]++;
+                kept++;
+            }
+        }
+        edges = wa_arena_alloc(a, (size_t)(kept ? kept : 1) * sizeof *edges);
+        if (!edges) goto oom;
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t c = out_off[i];
+            out_off[i] = sum;
+            sum += c;
+        }
+        out_off[n] = sum;
+        for (uint64_t k = 0; k < b->n_segs; k++) {
+            const edge_seg *g = &b->segs[k];
+            for (uint64_t i = 0; i < g->n; i++) {
+                const pending_edge *e = &g->e[i];
+                if (e->to == UINT64_MAX) continue;
+                wa_edge *d = &edges[out_off[e->from]++];
+                d->to = (uint32_t)e->to;
+                d->label = e->label;
+            }
         }
         if (n) memmove(out_off + 1, out_off, (size_t)n * 4);
         out_off[0] = 0;
     }
-    free(b->edges);
-    b->edges = NULL;
+    free_segs(b);
     s->out_off = out_off;
     s->edges = edges;
     s->n_edges = (uint32_t)kept;
-    if (wa_snapshot_build_reverse(s, err) != WA_OK) goto fail;
+    if (wa_snapshot_reverse_from_counts(s, in_off, err) != WA_OK) goto fail;
 
     /* strings and types */
     char *blob = wa_arena_alloc(a, (size_t)b->str.len);

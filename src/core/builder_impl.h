@@ -28,4 +28,15 @@ uint32_t wa_builder_type_ids(wa_builder *b, uint32_t name, uint32_t module, wa_e
 /* Add dropped edges counted elsewhere (e.g. a reader's own checks). */
 void wa_builder_add_dangling(wa_builder *b, uint64_t n);
 
+/*
+ * Move everything src holds behind what dst holds, as if src's calls had
+ * been made on dst after dst's own: src's strings and types are interned into
+ * dst in src's order (so ids come out as a single builder would give them),
+ * src's object indexes shift by dst's object count, and the input lines of
+ * src's roots and sites by line_offset. src's metadata and locator are
+ * dropped. src is freed whatever the outcome; on failure dst is only fit to
+ * be freed. Lets a reader parse parts of one input in parallel.
+ */
+wa_status wa_builder_append(wa_builder *dst, wa_builder *src, uint64_t line_offset, wa_error *err);
+
 #endif
