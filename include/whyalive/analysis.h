@@ -57,7 +57,7 @@ typedef struct wa_dom {
     uint32_t n_reachable, n_unreachable;
     uint64_t reachable_bytes, unreachable_bytes; /* shallow sums of each group */
     uint64_t weak_edges;  /* edges ignored because they are weak */
-    uint64_t peak_temp;   /* most bytes of temporaries held at once (for the bench) */
+    uint64_t peak_temp;   /* most bytes held at once while computing (for the bench) */
 } wa_dom;
 
 wa_dom *wa_dom_compute(const wa_snapshot *snap, wa_error *err);

@@ -4,7 +4,7 @@
  * The flow graph is the snapshot without weak edges, plus a super-root
  * (DFS number 0) whose successors are the root objects. Semi-NCA
  * (Georgiadis, Tarjan, Werneck: "Finding dominators in practice") computes
- * semidominators in reverse DFS preorder with path compression, then each
+ * semidominators in reverse DFS preorder with path halving, then each
  * idom as the nearest common ancestor of the DFS parent and the
  * semidominator in the partial dominator tree, in preorder.
  *
@@ -23,13 +23,12 @@
  *   kept:  idom + retained + preorder                        16 B/object
  * The kept preorder lets callers walk the dominator tree (per-type retained
  * sizes) without child lists.
- * (+1 bit per edge when the snapshot has weak edges, +1 bit per object for
- * the root set.) No stack: the DFS walks back up through the parents, and
- * path compression reverses the ancestor pointers on the way up instead of
- * recursing.
+ * (+1 bit per edge when the snapshot has weak edges, +2 bits per object for
+ * the root set and the "semi is the parent" marks.) No stack anywhere: the
+ * DFS walks back up through the parents, and eval shortens forest paths by
+ * halving in a single upward pass. The passes are bound by memory latency;
+ * the semidominator pass prefetches a few numbers ahead.
  */
-#include <stdio.h>
-
 #include "analysis/internal.h"
 
 /* The forest of the semidominator pass: for each DFS number, its ancestor
