@@ -76,6 +76,14 @@ wa_objlist *wa_dom_children(const wa_dom *dom, uint32_t parent, uint32_t limit, 
 wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t n,
                               uint64_t *bytes, wa_error *err);
 
+/* Bytes freed if every object of objs went at once, exactly: the reachable
+ * bytes minus what the roots still reach without them. Unlike
+ * wa_dom_retained_set() it counts objects that only the members together
+ * keep alive (a handler held by three bound methods). One O(objects +
+ * edges) search; objs may repeat. */
+wa_status wa_dom_retained_group(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs,
+                                uint32_t n, uint64_t *bytes, wa_error *err);
+
 /* ------------------------------------------------------------------------
  * Retention paths.
  * ------------------------------------------------------------------------ */
@@ -121,6 +129,40 @@ wa_path_list *wa_path_k(const wa_snapshot *snap, uint32_t obj, uint32_t k, wa_er
 
 /* "sys.modules['app.stt']", "<thread MainThread>", "<external: excess 2>". */
 size_t wa_path_root_format(const wa_snapshot *snap, uint32_t root, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------------
+ * Referrer trees (the text form of objgraph's show_backrefs): who refers to
+ * an object, who refers to those, and so on to a depth. Depth-first from an
+ * explicit stack; a referrer already on the branch is a cycle and one
+ * already listed elsewhere in the tree is "shown above": neither is expanded
+ * again, so the tree is at most one node per reachable referrer plus one
+ * per extra edge into a listed one. Weak referrers are listed: they refer.
+ * ------------------------------------------------------------------------ */
+
+#define WA_RETAINERS_MAX_DEPTH 100u
+
+typedef struct wa_retainer_node {
+    uint32_t obj;
+    uint32_t parent;      /* node this object refers to; WA_NONE for the selected object */
+    uint32_t depth;       /* 0 for the selected object */
+    uint32_t label;       /* label word of the edge obj -> parent's object (0 at depth 0) */
+    uint32_t n_referrers; /* all referrers of obj (edges in), listed or not */
+    uint32_t more;        /* referrers not listed because of max_referrers */
+    uint8_t cycle;        /* obj is already on this branch: not expanded */
+    uint8_t shown_above;  /* obj was listed earlier in the tree: not expanded */
+    uint8_t expanded;     /* its referrers follow (0 at the depth limit too) */
+} wa_retainer_node;
+
+typedef struct wa_retainer_tree {
+    uint32_t n;              /* nodes, in depth-first (printing) order */
+    wa_retainer_node *nodes;
+} wa_retainer_tree;
+
+/* The referrer tree of target to depth (<= WA_RETAINERS_MAX_DEPTH), listing
+ * at most max_referrers (>= 1) referrers per object, in referrer order. */
+wa_retainer_tree *wa_retainers_tree(const wa_snapshot *snap, uint32_t target, uint32_t depth,
+                                    uint32_t max_referrers, wa_error *err);
+void wa_retainers_free(wa_retainer_tree *tree);
 
 /* ------------------------------------------------------------------------
  * Path clustering: paths with the same root (kind and label) and the same
@@ -250,7 +292,8 @@ void wa_diff_free(wa_diff *diff);
 typedef enum wa_suspect_kind {
     WA_SUSPECT_ACCUMULATION = 0, /* one object retains >= threshold of the heap */
     WA_SUSPECT_TYPE = 1,         /* all instances of a type retain >= threshold */
-    WA_SUSPECT_EXTERNAL = 2,     /* objects of a type held by external references */
+    WA_SUSPECT_EXTERNAL = 2,     /* objects of a type (and first hop) held by external
+                                    references, retaining >= external_share together */
     WA_SUSPECT_GROWTH = 3        /* a path cluster that grew since the baseline */
 } wa_suspect_kind;
 
@@ -266,6 +309,8 @@ typedef struct wa_suspect {
     uint64_t excess;       /* EXTERNAL: sum of the excess refcounts */
     uint64_t baseline;     /* GROWTH: instances in the baseline cluster */
     char *path;            /* retention path of the example, as wa_cluster_format() */
+    char *via;             /* EXTERNAL: the first hop the group holds, ".__self__ -> type"
+                              (NULL if the objects hold nothing) */
 } wa_suspect;
 
 typedef struct wa_suspect_options {

@@ -84,7 +84,8 @@ typedef struct wa_render_stats {
     uint32_t objects;          /* drawn nodes that are objects */
     uint32_t selected;         /* distinct objects selected */
     uint32_t selected_drawn;   /* of which drawn */
-    uint32_t roots_drawn;      /* drawn objects that are roots */
+    uint32_t roots_drawn;      /* drawn nodes that are roots (in paths mode, a group
+                                  node standing for a cluster's root objects too) */
     uint32_t collapsed_nodes;  /* "N more" nodes */
     uint64_t collapsed;        /* referrers/children hidden in them */
     uint64_t cut_depth;        /* referrer edges not followed past --depth */

@@ -15,7 +15,13 @@
  *     hex characters with a digit among them (ids, uuids, addresses), or a
  *     dict with more than 64 entries (a registry keyed by something);
  *     otherwise (small dict, identifier-like key: configs, registries by
- *     name) the key is kept.
+ *     name) the key is kept at first, and
+ *   - a second pass abstracts the keys the first one kept where sibling
+ *     paths differ only by that key: paths are grouped by their signature
+ *     with that one hop's key left out; a group with two or more distinct
+ *     keys there is keyed per instance (sessions['req-1'], ['req-2'], ...)
+ *     and its hop becomes [*]. Namespace dicts (__dict__ of modules, classes
+ *     and instances) are never abstracted: their keys are attribute names.
  * Path prefixes are interned (see `classes`): an object's class is derived
  * from its BFS parent's class, once, so grouping is exact (no hash decides
  * equality) and costs O(objects on the paths) even for million-hop paths.
@@ -259,6 +265,141 @@ static int inst_cmp(const void *a, const void *b) {
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* Could the last hop of class c be abstracted by the second pass: a dict
+ * value kept by its key, in a dict that is not a namespace? */
+static int key_candidate(const classes *cl, const wa_snapshot *s, uint32_t c) {
+    if (cl->parent[c] == WA_NONE || cl->abs[c]) return 0;
+    if (WA_LABEL_KIND(cl->label[c]) != WA_EDGE_DICT_VALUE) return 0;
+    uint32_t dict = cl->parent[c]; /* the class of the dict itself */
+    return cl->parent[dict] == WA_NONE || !label_is_dunder_dict(s, cl->label[dict]);
+}
+
+/* Walk leaf's chain upward; for each candidate hop, the signature of the
+ * whole path with that hop's key left out: (prefix class, type, hash of
+ * everything below). Calls visit(ctx, class, signature) for each. */
+typedef int (*sig_visit)(void *ctx, uint32_t cls, uint64_t sig);
+
+static int for_each_signature(const classes *cl, const wa_snapshot *s, uint32_t leaf,
+                              sig_visit visit, void *ctx) {
+    uint64_t below = 0x9e3779b97f4a7c15ull; /* hash of the hops below the current class */
+    for (uint32_t c = leaf; cl->parent[c] != WA_NONE; c = cl->parent[c]) {
+        if (key_candidate(cl, s, c)) {
+            uint64_t sig = wa_ana_hash_u64(wa_ana_hash_u64(cl->parent[c], cl->type[c]), below);
+            if (visit(ctx, c, sig) != 0) return -1;
+        }
+        below = wa_ana_hash_u64(wa_ana_hash_u64(below, cl->type[c]),
+                                ((uint64_t)label_cmp_word(cl->label[c], cl->abs[c]) << 1) |
+                                    cl->abs[c]);
+    }
+    return 0;
+}
+
+/* Signature -> the first key seen there, or WA_NONE once a second,
+ * different key was seen. Signatures are 64-bit hashes: a collision can only
+ * make a hop [*] that would have kept its key, never merge two clusters
+ * whose shown paths differ (clusters are still grouped by exact classes). */
+typedef struct sig_groups {
+    const classes *cl;
+    wa_u64map map;       /* signature -> index into key */
+    uint32_t *key;
+    uint32_t n, cap;
+    uint8_t *abstract;   /* per class (second walk): abstract its hop */
+    uint32_t n_marked;
+} sig_groups;
+
+static int collect_sig(void *ctx, uint32_t cls, uint64_t sig) {
+    sig_groups *g = ctx;
+    uint32_t key = WA_LABEL_PAYLOAD(g->cl->label[cls]);
+    int inserted = 0;
+    uint32_t *slot = wa_u64map_put(&g->map, sig, g->n, &inserted);
+    if (!slot) return -1;
+    if (!inserted) {
+        if (g->key[*slot] != key) g->key[*slot] = WA_NONE;
+        return 0;
+    }
+    if (g->n == g->cap) {
+        uint32_t cap = g->cap ? g->cap * 2 : 64;
+        uint32_t *v = realloc(g->key, (size_t)cap * sizeof *v);
+        if (!v) return -1;
+        g->key = v;
+        g->cap = cap;
+    }
+    g->key[g->n++] = key;
+    return 0;
+}
+
+static int mark_sig(void *ctx, uint32_t cls, uint64_t sig) {
+    sig_groups *g = ctx;
+    const uint32_t *slot = wa_u64map_get(&g->map, sig);
+    if (slot && g->key[*slot] == WA_NONE && !g->abstract[cls]) {
+        g->abstract[cls] = 1;
+        g->n_marked++;
+    }
+    return 0;
+}
+
+/* The second pass: leaf[i] (classes of the instances) are replaced by the
+ * classes of their paths with the per-instance keys abstracted. Each
+ * distinct leaf is walked twice (collect, then re-intern top-down), so the
+ * cost is the hops of the distinct paths, which the caller bounds. */
+static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s,
+                                       const uint64_t *type_hash, inst *in, uint32_t n,
+                                       wa_error *err) {
+    uint32_t n0 = cl->n;
+    sig_groups g;
+    memset(&g, 0, sizeof g);
+    g.cl = cl;
+    uint32_t *remap = wa_ana_alloc(n0, 4, err);
+    uint8_t *seen = wa_ana_calloc(n0, 1, err);
+    g.abstract = wa_ana_calloc(n0, 1, err);
+    wa_u32vec up = {0};
+    wa_status st = WA_ERR_NOMEM;
+    if (!remap || !seen || !g.abstract || wa_u64map_init(&g.map, 64) != 0) goto out;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t L = in[i].cls;
+        if (L == WA_NONE || seen[L]) continue;
+        seen[L] = 1;
+        if (for_each_signature(cl, s, L, collect_sig, &g) != 0) goto out;
+    }
+    for (uint32_t c = 0; c < n0; c++)
+        if (seen[c] && for_each_signature(cl, s, c, mark_sig, &g) != 0) goto out;
+    if (g.n_marked == 0) {
+        st = WA_OK;
+        goto out;
+    }
+    for (uint32_t c = 0; c < n0; c++) {
+        remap[c] = c;
+        if (!seen[c]) continue;
+        int any = 0;
+        up.n = 0;
+        for (uint32_t k = c; k != WA_NONE; k = cl->parent[k]) {
+            if (wa_u32vec_push(&up, k) != 0) goto out;
+            any |= g.abstract[k];
+        }
+        if (!any) continue;
+        uint32_t cur = up.v[up.n - 1]; /* the root class stays */
+        for (size_t j = up.n - 1; j-- > 0;) {
+            uint32_t k = up.v[j];
+            cur = intern(cl, s, type_hash, cur, cl->type[k], cl->label[k],
+                         cl->abs[k] || g.abstract[k]);
+            if (cur == WA_NONE) goto out;
+        }
+        remap[c] = cur;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (in[i].cls != WA_NONE) in[i].cls = remap[in[i].cls];
+    st = WA_OK;
+out:
+    if (st != WA_OK) wa_ana_nomem(err);
+    free(remap);
+    free(seen);
+    free(g.abstract);
+    free(g.key);
+    wa_u64map_free(&g.map);
+    wa_u32vec_free(&up);
+    return st;
+}
+
 wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, const wa_dom *dom,
                                 const uint32_t *objs, uint32_t n, wa_error *err) {
     wa_cluster_set *set = wa_ana_calloc(1, sizeof *set, err);
@@ -312,6 +453,22 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
     }
     wa_ana_big_free(memo);
     memo = NULL;
+    {
+        /* The second pass walks each distinct path: only within the bound
+         * the clusters themselves must respect (checked again below). */
+        uint64_t distinct_hops = 0;
+        uint8_t *once = wa_ana_calloc(cl.n, 1, err);
+        if (!once) goto fail;
+        for (uint32_t i = 0; i < n; i++)
+            if (in[i].cls != WA_NONE && !once[in[i].cls]) {
+                once[in[i].cls] = 1;
+                distinct_hops += cl.depth[in[i].cls];
+            }
+        free(once);
+        if (distinct_hops <= MAX_SHAPE_HOPS &&
+            abstract_sibling_keys(&cl, s, type_hash, in, n, err) != WA_OK)
+            goto fail;
+    }
     qsort(in, n, sizeof *in, inst_cmp);
 
     /* One cluster per distinct class (the unreachable group sorts last). */

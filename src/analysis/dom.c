@@ -406,3 +406,45 @@ wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t 
     free(top);
     return WA_OK;
 }
+
+wa_status wa_dom_retained_group(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs,
+                                uint32_t n, uint64_t *bytes, wa_error *err) {
+    *bytes = 0;
+    if (!dom || n == 0) return WA_OK;
+    /* Search from the roots with the members removed; what it no longer
+     * reaches is what the group retains. Explicit queue: any heap shape. */
+    wa_bits *gone = wa_bits_new(s->n_objects, err);
+    wa_bits *seen = wa_bits_new(s->n_objects, err);
+    uint32_t *queue = wa_ana_big(s->n_objects, 4, err);
+    if (!gone || !seen || !queue) {
+        free(gone);
+        free(seen);
+        wa_ana_big_free(queue);
+        return WA_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (objs[i] < s->n_objects) wa_bit_set(gone, objs[i]);
+    size_t head = 0, tail = 0;
+    uint64_t still = 0;
+    for (uint32_t r = 0; r < s->n_roots; r++) {
+        uint32_t v = s->roots[r].obj;
+        if (wa_bit(gone, v) || wa_bit(seen, v)) continue;
+        wa_bit_set(seen, v);
+        queue[tail++] = v;
+    }
+    while (head < tail) {
+        uint32_t v = queue[head++];
+        still += s->objects[v].size;
+        for (uint32_t e = s->out_off[v]; e < s->out_off[v + 1]; e++) {
+            uint32_t w = s->edges[e].to;
+            if (wa_is_weak(s->edges[e].label) || wa_bit(gone, w) || wa_bit(seen, w)) continue;
+            wa_bit_set(seen, w);
+            queue[tail++] = w;
+        }
+    }
+    *bytes = dom->reachable_bytes > still ? dom->reachable_bytes - still : 0;
+    free(gone);
+    free(seen);
+    wa_ana_big_free(queue);
+    return WA_OK;
+}

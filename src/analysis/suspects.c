@@ -12,9 +12,11 @@
  *  2. Type: a non-builtin type whose instances together retain >= threshold
  *     (builtins are containers of everything: dicts hold every module's
  *     namespace, so they would always qualify and say nothing).
- *  3. External: objects held by external (native) references, by type, when
- *     they retain >= external_share. They have no Python referrer: the answer
- *     to "gc.get_referrers() is empty".
+ *  3. External: objects held by external (native) references, grouped by type
+ *     and by the hop they hold the most through (".__self__ -> Handler"),
+ *     when the group retains >= external_share together (exactly: what the
+ *     roots no longer reach without the group). They have no Python
+ *     referrer: the answer to "gc.get_referrers() is empty".
  *  4. Growth: with a baseline, the retention-path clusters of the types that
  *     grew, matched across snapshots by their rendered path; a cluster that
  *     gained >= min_growth instances is a suspect.
@@ -43,7 +45,10 @@ const char *wa_suspect_kind_name(wa_suspect_kind kind) {
 
 void wa_suspect_list_free(wa_suspect_list *l) {
     if (!l) return;
-    for (uint32_t i = 0; i < l->n; i++) free(l->items[i].path);
+    for (uint32_t i = 0; i < l->n; i++) {
+        free(l->items[i].path);
+        free(l->items[i].via);
+    }
     free(l->items);
     free(l);
 }
@@ -253,28 +258,68 @@ static wa_status type_suspects(const wa_snapshot *s, const wa_dom *dom, const wa
     return st;
 }
 
+/* The hop an externally held object holds the most through: its non-weak
+ * out-edge to the referent retaining the most (first on ties), or WA_NONE.
+ * A bound method held by native code says ".__self__ -> Handler". */
+static uint32_t first_hop(const wa_snapshot *s, const wa_dom *dom, uint32_t v) {
+    uint32_t best = WA_NONE;
+    for (uint32_t e = s->out_off[v]; e < s->out_off[v + 1]; e++) {
+        if (wa_is_weak(s->edges[e].label)) continue;
+        if (best == WA_NONE || dom->retained[s->edges[e].to] > dom->retained[s->edges[best].to])
+            best = e;
+    }
+    return best;
+}
+
+static char *hop_text(const wa_snapshot *s, uint32_t e) {
+    char lab[256];
+    wa_label_format(s, s->edges[e].label, lab, sizeof lab);
+    uint32_t t = s->objects[s->edges[e].to].type;
+    const char *full = wa_snapshot_type_name(s, t), *mod = wa_snapshot_type_module(s, t);
+    size_t ml = strlen(mod);
+    if (ml && strncmp(full, mod, ml) == 0 && full[ml] == '.') full += ml + 1;
+    size_t need = strlen(lab) + strlen(full) + 8;
+    char *out = malloc(need);
+    if (out) snprintf(out, need, "%s \xe2\x86\x92 %s", lab, full);
+    return out;
+}
+
+/* Externally held root objects, grouped by type and first hop; a group is a
+ * suspect when the objects retain >= external_share together. Together is
+ * what matters: a handler held by three bound methods is dominated by none
+ * of them, and only freeing all three frees it (wa_dom_retained_group). */
 static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
                                    const wa_path_tree *tree, const wa_suspect_options *o,
                                    builder *b, wa_error *err) {
     const uint64_t total = dom->reachable_bytes;
-    /* Distinct externally held objects, grouped by type. */
-    wa_u64map seen = {0}, bytype = {0};
+    wa_u64map seen = {0}, groups = {0};
     wa_status st = WA_ERR_NOMEM;
     typedef struct grp {
-        uint32_t type;
+        uint32_t type, hop_label, hop_type, hop_edge; /* hop_edge: the example's, or WA_NONE */
         uint64_t excess;
         wa_u32vec objs;
     } grp;
     grp *g = NULL;
     uint32_t ng = 0, cap = 0;
-    if (wa_u64map_init(&seen, 64) != 0 || wa_u64map_init(&bytype, 16) != 0) goto out;
+    if (wa_u64map_init(&seen, 64) != 0 || wa_u64map_init(&groups, 16) != 0) goto out;
     for (uint32_t r = 0; r < s->n_roots; r++) {
         const wa_root *root = &s->roots[r];
         if (root->kind != WA_ROOT_EXTERNAL) continue;
-        uint32_t t = s->objects[root->obj].type;
+        uint32_t v = root->obj, t = s->objects[v].type, e = first_hop(s, dom, v);
+        uint32_t hl = e == WA_NONE ? WA_NONE : s->edges[e].label;
+        uint32_t ht = e == WA_NONE ? WA_NONE : s->objects[s->edges[e].to].type;
+        /* The key is a hash of (type, hop label, hop type); the fields are
+         * compared too, and a colliding group is found by a scan. */
+        uint64_t key = wa_ana_hash_u64(wa_ana_hash_u64(wa_ana_hash_u64(0x51ed, t), hl), ht);
         int ins = 0;
-        uint32_t *gi = wa_u64map_put(&bytype, t, ng, &ins);
+        uint32_t *gi = wa_u64map_put(&groups, key, ng, &ins);
         if (!gi) goto out;
+        uint32_t k = *gi;
+        if (!ins && (g[k].type != t || g[k].hop_label != hl || g[k].hop_type != ht)) {
+            for (k = 0; k < ng; k++)
+                if (g[k].type == t && g[k].hop_label == hl && g[k].hop_type == ht) break;
+            ins = k == ng;
+        }
         if (ins) {
             if (ng == cap) {
                 cap = cap ? cap * 2 : 16;
@@ -282,17 +327,26 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
                 if (!ngp) goto out;
                 g = ngp;
             }
-            memset(&g[ng], 0, sizeof g[ng]);
-            g[ng++].type = t;
+            k = ng++;
+            memset(&g[k], 0, sizeof g[k]);
+            g[k].type = t;
+            g[k].hop_label = hl;
+            g[k].hop_type = ht;
+            g[k].hop_edge = e;
         }
-        g[*gi].excess += root->excess;
+        g[k].excess += root->excess;
         int fresh = 0;
-        if (!wa_u64map_put(&seen, root->obj, 0, &fresh)) goto out;
-        if (fresh && wa_u32vec_push(&g[*gi].objs, root->obj) != 0) goto out;
+        if (!wa_u64map_put(&seen, v, 0, &fresh)) goto out;
+        if (fresh && wa_u32vec_push(&g[k].objs, v) != 0) goto out;
     }
     for (uint32_t i = 0; i < ng; i++) {
         uint64_t bytes = 0;
-        if (wa_dom_retained_set(dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) != WA_OK)
+        if (!g[i].objs.n) continue; /* all its objects were counted in another group */
+        /* One search per group (few: one per type and hop of natively held
+         * objects); the dominator lower bound would miss what only the
+         * members together keep alive. */
+        if (wa_dom_retained_group(s, dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) !=
+            WA_OK)
             goto out;
         if (!total || (double)bytes < o->external_share * (double)total) continue;
         wa_cluster_set *cs =
@@ -313,6 +367,7 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         x->path = cs->n ? cluster_text(s, &cs->clusters[0]) : NULL;
         wa_cluster_set_free(cs);
         if (!x->path) goto out;
+        if (g[i].hop_edge != WA_NONE && !(x->via = hop_text(s, g[i].hop_edge))) goto out;
     }
     st = WA_OK;
 out:
@@ -320,7 +375,7 @@ out:
     for (uint32_t i = 0; i < ng; i++) wa_u32vec_free(&g[i].objs);
     free(g);
     wa_u64map_free(&seen);
-    wa_u64map_free(&bytype);
+    wa_u64map_free(&groups);
     return st;
 }
 

@@ -37,6 +37,47 @@ wa_path_tree *wa_ana_cli_tree(const wa_snapshot *snap, const wa_cli_common *comm
     return t;
 }
 
+int wa_ana_cli_prepare(wa_view_kind kind, const wa_view_options *opts, wa_view_source *src,
+                       const wa_cli_common *common, wa_dom **dom, wa_path_tree **tree) {
+    int rc = WA_EXIT_OK;
+    unsigned need = wa_view_needs(kind, opts);
+    if ((need & WA_VIEW_NEED_DOM) && !*dom && !(*dom = wa_ana_cli_dom(src->snap, common, &rc)))
+        return rc;
+    if ((need & WA_VIEW_NEED_TREE) && !*tree &&
+        !(*tree = wa_ana_cli_tree(src->snap, common, &rc)))
+        return rc;
+    src->dom = *dom;
+    src->tree = *tree;
+    return WA_EXIT_OK;
+}
+
+int wa_ana_cli_view_fail(wa_error *err) {
+    int code = err->code == WA_ERR_NOMEM ? WA_EXIT_INTERNAL
+               : err->code == WA_ERR_IO  ? WA_EXIT_OUTPUT
+               : err->code == WA_ERR_ARG || err->code == WA_ERR_LIMIT || err->code == WA_ERR_SELECTOR
+                   ? WA_EXIT_INPUT
+                   : WA_EXIT_INTERNAL;
+    return wa_cli_fail_err(code, err);
+}
+
+void wa_ana_cli_use_selection(wa_view_options *vo, const wa_objlist *objs,
+                              const wa_cli_common *common) {
+    if (objs->total == 0) wa_cli_note(common, "the selection matched no object");
+    vo->has_selection = 1;
+    vo->objs = objs->objs;
+    vo->n = objs->n;
+    vo->total = objs->total;
+}
+
+int wa_ana_cli_show(wa_view *view, wa_error *err, const wa_cli_common *common,
+                    wa_ana_print_fn print, const void *ctx) {
+    if (!view) return wa_ana_cli_view_fail(err);
+    if (common->json) return wa_cli_view_out(view);
+    int rc = print(wa_view_doc(view), ctx);
+    wa_view_free(view);
+    return rc;
+}
+
 int wa_ana_cli_parse_select(const char *text, wa_selector **out) {
     *out = NULL;
     if (!text) return WA_EXIT_OK;
@@ -63,135 +104,58 @@ wa_objlist *wa_ana_cli_select(const wa_selector *sel, const wa_snapshot *snap, c
     return l;
 }
 
-const char *wa_ana_short_type(const wa_snapshot *snap, uint32_t type) {
-    const char *full = wa_snapshot_type_name(snap, type);
-    const char *mod = wa_snapshot_type_module(snap, type);
-    size_t ml = strlen(mod);
-    if (ml && strncmp(full, mod, ml) == 0 && full[ml] == '.') return full + ml + 1;
+const char *wa_ana_short_name(const wa_snapshot *snap, const char *full) {
+    /* Documents name types in full; the module that prefixes the name is the
+     * type's own, found by name (few types, and only shown lines ask). */
+    uint32_t nt = wa_snapshot_n_types(snap);
+    for (uint32_t t = 0; t < nt; t++) {
+        if (strcmp(wa_snapshot_type_name(snap, t), full) != 0) continue;
+        const char *mod = wa_snapshot_type_module(snap, t);
+        size_t ml = strlen(mod);
+        if (ml && strncmp(full, mod, ml) == 0 && full[ml] == '.') return full + ml + 1;
+        return full;
+    }
     return full;
 }
 
-const char *wa_ana_cli_obj(const wa_snapshot *snap, uint32_t obj, char *buf, size_t cap) {
-    const wa_object *o = &wa_snapshot_objects(snap)[obj];
+static const char *display_type(const char *full) {
+    return strncmp(full, "builtins.", 9) == 0 ? full + 9 : full;
+}
+
+const char *wa_ana_obj_text(const cJSON *o, char *buf, size_t cap) {
+    const char *name = wa_j_str(o, "name");
+    int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), display_type(wa_j_str(o, "type")));
+    if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", name);
+    else if (n > 0 && (size_t)n < cap && wa_j_get(o, "len"))
+        snprintf(buf + n, cap - (size_t)n, " (len %" PRIu64 ")", wa_j_u64(o, "len"));
+    return buf;
+}
+
+const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *buf, size_t cap) {
+    uint32_t i = wa_snapshot_find(snap, strtoull(addr, NULL, 16));
+    if (i == WA_NONE) {
+        snprintf(buf, cap, "%s", addr);
+        return buf;
+    }
+    const wa_object *o = &wa_snapshot_objects(snap)[i];
     const char *name = wa_snapshot_string(snap, o->name);
-    int n = snprintf(buf, cap, "0x%" PRIx64 " %s", o->addr, wa_cli_type_display(snap, o->type));
+    int n = snprintf(buf, cap, "%s %s", addr, wa_cli_type_display(snap, o->type));
     if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", name);
     else if (n > 0 && (size_t)n < cap && (o->flags & WA_OBJ_HAS_LEN))
         snprintf(buf + n, cap - (size_t)n, " (len %u)", o->length);
     return buf;
 }
 
-cJSON *wa_ana_json_obj(const wa_snapshot *snap, const wa_dom *dom, uint32_t obj) {
-    const wa_object *o = &wa_snapshot_objects(snap)[obj];
-    cJSON *j = cJSON_CreateObject();
-    wa_json_add_addr(j, "addr", o->addr);
-    cJSON_AddStringToObject(j, "type", wa_snapshot_type_name(snap, o->type));
-    wa_json_add_u64(j, "size", o->size);
-    if (dom) wa_json_add_u64(j, "retained", dom->retained[obj]);
-    wa_json_add_u64(j, "refcount", o->refcount);
-    if (o->flags & WA_OBJ_HAS_LEN) wa_json_add_u64(j, "len", o->length);
-    const char *name = wa_snapshot_string(snap, o->name);
-    if (name[0]) cJSON_AddStringToObject(j, "name", name);
-    if (dom) cJSON_AddBoolToObject(j, "reachable", dom->idom[obj] != WA_NONE);
-    return j;
-}
-
-cJSON *wa_ana_json_root(const wa_snapshot *snap, uint32_t root) {
-    if (root == WA_NONE || root >= wa_snapshot_n_roots(snap)) return cJSON_CreateNull();
-    const wa_root *r = &wa_snapshot_roots(snap)[root];
-    cJSON *j = cJSON_CreateObject();
-    char text[512];
-    cJSON_AddStringToObject(j, "kind", wa_root_kind_name((wa_root_kind)r->kind));
-    cJSON_AddStringToObject(j, "label", wa_snapshot_string(snap, r->label));
-    wa_json_add_u64(j, "excess", r->excess);
-    wa_path_root_format(snap, root, text, sizeof text);
-    cJSON_AddStringToObject(j, "text", text);
-    return j;
-}
-
-char *wa_ana_cluster_text(const wa_snapshot *snap, const wa_cluster *c) {
-    size_t need = wa_cluster_format(snap, c, NULL, 0) + 1;
-    char *t = malloc(need);
-    if (t) wa_cluster_format(snap, c, t, need);
-    return t;
-}
-
-cJSON *wa_ana_json_cluster(const wa_snapshot *snap, const wa_cluster *c, uint32_t max_members) {
-    const wa_object *objs = wa_snapshot_objects(snap);
-    cJSON *j = cJSON_CreateObject();
-    wa_json_add_u64(j, "count", c->count);
-    cJSON_AddStringToObject(j, "type", wa_snapshot_type_name(snap, objs[c->example].type));
-    wa_json_add_u64(j, "shallow", c->shallow);
-    wa_json_add_u64(j, "retained", c->retained);
-    char *text = wa_ana_cluster_text(snap, c);
-    cJSON_AddStringToObject(j, "path", text ? text : "");
-    free(text);
-    cJSON_AddBoolToObject(j, "reachable", c->root != WA_NONE);
-    cJSON_AddItemToObject(j, "root", wa_ana_json_root(snap, c->root));
-    cJSON *hops = cJSON_AddArrayToObject(j, "hops");
-    for (uint32_t i = 0; c->root != WA_NONE && i < c->len; i++) {
-        char lab[512];
-        cJSON *h = cJSON_CreateObject();
-        cJSON_AddStringToObject(h, "from", wa_snapshot_type_name(snap, c->types[i]));
-        wa_path_hop_format(snap, c->labels[i], c->abstracted[i], lab, sizeof lab);
-        cJSON_AddStringToObject(h, "label", lab);
-        cJSON_AddStringToObject(h, "kind", wa_edge_kind_name(WA_LABEL_KIND(c->labels[i])));
-        cJSON_AddBoolToObject(h, "abstracted", c->abstracted[i] != 0);
-        cJSON_AddStringToObject(h, "to", wa_snapshot_type_name(snap, c->types[i + 1]));
-        cJSON_AddItemToArray(hops, h);
-    }
-    wa_json_add_addr(j, "example", objs[c->example].addr);
-    cJSON *mem = cJSON_AddArrayToObject(j, "members");
-    for (uint32_t i = 0; i < c->count && i < max_members; i++) {
-        char a[32];
-        snprintf(a, sizeof a, "0x%" PRIx64, objs[c->members[i]].addr);
-        cJSON_AddItemToArray(mem, cJSON_CreateString(a));
-    }
-    cJSON_AddBoolToObject(j, "members_truncated", c->count > max_members);
-    return j;
-}
-
-cJSON *wa_ana_json_path(const wa_snapshot *snap, const wa_dom *dom, const wa_path *p) {
-    const wa_object *objs = wa_snapshot_objects(snap);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddItemToObject(j, "target", wa_ana_json_obj(snap, dom, p->target));
-    cJSON_AddBoolToObject(j, "reachable", p->len > 0);
-    cJSON_AddItemToObject(j, "root", wa_ana_json_root(snap, p->root));
-    cJSON *hops = cJSON_AddArrayToObject(j, "hops");
-    for (uint32_t i = 0; i < p->len; i++) {
-        cJSON *h = cJSON_CreateObject();
-        wa_json_add_addr(h, "addr", objs[p->objs[i]].addr);
-        cJSON_AddStringToObject(h, "type", wa_snapshot_type_name(snap, objs[p->objs[i]].type));
-        if (i > 0) {
-            char lab[512];
-            wa_label_format(snap, p->labels[i - 1], lab, sizeof lab);
-            cJSON_AddStringToObject(h, "label", lab);
-            cJSON_AddStringToObject(h, "kind", wa_edge_kind_name(WA_LABEL_KIND(p->labels[i - 1])));
-        } else {
-            cJSON_AddNullToObject(h, "label");
-            cJSON_AddNullToObject(h, "kind");
-        }
-        cJSON_AddItemToArray(hops, h);
-    }
-    return j;
-}
-
-void wa_ana_print_cluster(const wa_snapshot *snap, const wa_cluster *c, int with_retained) {
-    const wa_object *objs = wa_snapshot_objects(snap);
+void wa_ana_print_cluster(const wa_snapshot *snap, const cJSON *c) {
     char a[32], b[32];
-    const char *type = wa_ana_short_type(snap, objs[c->example].type);
-    if (c->root == WA_NONE) {
+    const char *type = wa_ana_short_name(snap, wa_j_str(c, "type"));
+    uint64_t count = wa_j_u64(c, "count");
+    if (!wa_j_bool(c, "reachable")) {
         printf("%s %s (%s shallow) unreachable: no root reaches them (garbage awaiting "
                "collection, or referrers the dump could not see)\n",
-               wa_cli_count(c->count, a), type, wa_cli_size(c->shallow, b));
+               wa_cli_count(count, a), type, wa_cli_size(wa_j_u64(c, "shallow"), b));
         return;
     }
-    char *text = wa_ana_cluster_text(snap, c);
-    if (with_retained)
-        printf("%s %s (%s retained) via %s\n", wa_cli_count(c->count, a), type,
-               wa_cli_size(c->retained, b), text ? text : "?");
-    else
-        printf("%s %s (%s shallow) via %s\n", wa_cli_count(c->count, a), type,
-               wa_cli_size(c->shallow, b), text ? text : "?");
-    free(text);
+    printf("%s %s (%s retained) via %s\n", wa_cli_count(count, a), type,
+           wa_cli_size(wa_j_u64(c, "retained"), b), wa_j_str(c, "path"));
 }

@@ -5,7 +5,8 @@
  *
  * Invariant: a subcommand is one file defining one `const wa_cli_command
  * wa_cmd_<name>`; it parses with wa_cli_parse(), prints results to stdout
- * (a human table, or JSON with --json built from the same result), notes
+ * (with --json the view's document from the library, else a human table
+ * drawn from that same document), notes
  * and progress to stderr, and returns one of the WA_EXIT_* codes. The same
  * flag means the same thing in every command (--json, --select, --limit,
  * -o/--output, --quiet).
@@ -18,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "whyalive/view.h"
 #include "whyalive/whyalive.h"
 
 /* Exit codes (docs/cli.md). */
@@ -135,10 +137,18 @@ void wa_table_free(wa_table *t);
 /* Print a cJSON document to stdout (pretty when stdout is a TTY, else compact
  * on one line), add a newline, free it. Returns WA_EXIT_OK or WA_EXIT_OUTPUT. */
 int wa_cli_json_out(cJSON *doc);
-/* Add an unsigned 64-bit count: exact as a number up to 2^53, else a string. */
-cJSON *wa_json_add_u64(cJSON *obj, const char *name, uint64_t v);
-/* "0x7f..." */
-cJSON *wa_json_add_addr(cJSON *obj, const char *name, uint64_t addr);
+
+/* Print a view's document (pretty on a TTY, else one compact line), then
+ * free the view. Returns WA_EXIT_OK or WA_EXIT_OUTPUT. */
+int wa_cli_view_out(wa_view *view);
+
+/* Reading a view's document back to draw the human tables (missing keys
+ * read as 0, "" or false; counts above 2^53 are decimal strings). */
+uint64_t wa_j_u64(const cJSON *obj, const char *key);
+double wa_j_num(const cJSON *obj, const char *key);
+const char *wa_j_str(const cJSON *obj, const char *key);
+int wa_j_bool(const cJSON *obj, const char *key);
+const cJSON *wa_j_get(const cJSON *obj, const char *key); /* NULL if absent */
 
 /* Flush stdout and turn a write error (EPIPE is fine) into WA_EXIT_OUTPUT. */
 int wa_cli_finish_output(int code);

@@ -440,18 +440,38 @@ int wa_cli_json_out(cJSON *doc) {
     return wa_cli_finish_output(WA_EXIT_OK);
 }
 
-cJSON *wa_json_add_u64(cJSON *obj, const char *name, uint64_t v) {
-    if (v <= (1ull << 53)) return cJSON_AddNumberToObject(obj, name, (double)v);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%" PRIu64, v);
-    return cJSON_AddStringToObject(obj, name, buf);
+int wa_cli_view_out(wa_view *view) {
+    char *text = wa_view_json(view, isatty(STDOUT_FILENO));
+    wa_view_free(view);
+    if (!text) return wa_cli_fail(WA_EXIT_INTERNAL, "out of memory printing JSON output");
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    cJSON_free(text);
+    return wa_cli_finish_output(WA_EXIT_OK);
 }
 
-cJSON *wa_json_add_addr(cJSON *obj, const char *name, uint64_t addr) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "0x%" PRIx64, addr);
-    return cJSON_AddStringToObject(obj, name, buf);
+const cJSON *wa_j_get(const cJSON *obj, const char *key) {
+    return obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 }
+
+uint64_t wa_j_u64(const cJSON *obj, const char *key) {
+    const cJSON *v = wa_j_get(obj, key);
+    if (cJSON_IsNumber(v)) return v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+    if (cJSON_IsString(v)) return strtoull(v->valuestring, NULL, 10);
+    return 0;
+}
+
+double wa_j_num(const cJSON *obj, const char *key) {
+    const cJSON *v = wa_j_get(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+const char *wa_j_str(const cJSON *obj, const char *key) {
+    const cJSON *v = wa_j_get(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int wa_j_bool(const cJSON *obj, const char *key) { return cJSON_IsTrue(wa_j_get(obj, key)); }
 
 int wa_cli_finish_output(int code) {
     if (fflush(stdout) != 0 || ferror(stdout)) {

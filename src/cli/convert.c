@@ -52,9 +52,9 @@ static int run(int argc, char **argv) {
         cJSON_AddStringToObject(doc, "input", pos[0]);
         cJSON_AddStringToObject(doc, "output", pos[1]);
         cJSON_AddStringToObject(doc, "format", wa_format_name(fmt));
-        wa_json_add_u64(doc, "objects", n);
-        wa_json_add_u64(doc, "edges", e);
-        wa_json_add_u64(doc, "roots", r);
+        cJSON_AddNumberToObject(doc, "objects", (double)n); /* uint32 counts: exact */
+        cJSON_AddNumberToObject(doc, "edges", (double)e);
+        cJSON_AddNumberToObject(doc, "roots", (double)r);
         return wa_cli_json_out(doc);
     }
     char a[32], b[32], c[32];

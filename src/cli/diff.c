@@ -38,8 +38,68 @@ static const char *signed_size(int64_t v, char buf[40]) {
     return buf;
 }
 
-#define IDENTITY_NOTE                                                                              \
-    "objects are matched across dumps by (address, type) at best: CPython reuses addresses"
+/* The human table, drawn from the view's document; snaps[2] names the
+ * survivors' types. */
+static int print_doc(const cJSON *doc, const void *ctx) {
+    wa_snapshot *const *snaps = ctx;
+    int has_select = wa_j_get(doc, "select") != NULL;
+    char a[32], b[32], c[32];
+    static const char *names[3] = {"A", "B", "C"};
+    const cJSON *files = wa_j_get(doc, "snapshots"), *tot = wa_j_get(doc, "totals");
+    uint32_t ns = (uint32_t)cJSON_GetArraySize(files);
+    for (uint32_t i = 0; i < ns; i++) {
+        const cJSON *t = cJSON_GetArrayItem(tot, (int)i);
+        printf("%s = %s: %s objects, %s\n", names[i], cJSON_GetArrayItem(files, (int)i)->valuestring,
+               wa_cli_count(wa_j_u64(t, "count"), a), wa_cli_size(wa_j_u64(t, "bytes"), b));
+    }
+    printf("note: %s\n\n", wa_j_str(doc, "identity_note"));
+    int ncol = 1 + 2 * (int)ns + 2;
+    wa_table *t = wa_table_new(ncol);
+    wa_table_col(t, 0, "type", WA_LEFT, 60);
+    char hdr[8][32];
+    for (uint32_t i = 0; i < ns; i++) {
+        snprintf(hdr[i], sizeof hdr[i], "%s count", names[i]);
+        wa_table_col(t, 1 + (int)i, hdr[i], WA_RIGHT, 0);
+        snprintf(hdr[4 + i], sizeof hdr[4 + i], "%s bytes", names[i]);
+        wa_table_col(t, 1 + (int)ns + 1 + (int)i, hdr[4 + i], WA_RIGHT, 0);
+    }
+    wa_table_col(t, 1 + (int)ns, "Δ count", WA_RIGHT, 0);
+    wa_table_col(t, ncol - 1, "Δ bytes", WA_RIGHT, 0);
+    const cJSON *rows = wa_j_get(doc, "rows"), *r;
+    cJSON_ArrayForEach(r, rows) {
+        char cells[10][40];
+        const char *cp[10];
+        const char *name = wa_j_str(r, "type");
+        if (strncmp(name, "builtins.", 9) == 0) name += 9;
+        cp[0] = name;
+        const cJSON *cn = wa_j_get(r, "count"), *by = wa_j_get(r, "bytes");
+        for (uint32_t j = 0; j < ns; j++) {
+            cp[1 + j] = wa_cli_count((uint64_t)cJSON_GetArrayItem(cn, (int)j)->valuedouble, cells[1 + j]);
+            cp[1 + ns + 1 + j] =
+                wa_cli_size((uint64_t)cJSON_GetArrayItem(by, (int)j)->valuedouble, cells[5 + j]);
+        }
+        cp[1 + ns] = signed_count((int64_t)wa_j_num(r, "dcount"), cells[4]);
+        cp[ncol - 1] = signed_size((int64_t)wa_j_num(r, "dbytes"), cells[9]);
+        wa_table_row(t, cp);
+    }
+    if (cJSON_GetArraySize(rows)) wa_table_print(t, stdout);
+    else printf("no type changed%s\n", has_select ? " among the selected objects" : "");
+    wa_table_free(t);
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(rows), total = wa_j_u64(doc, "rows_total");
+    if (shown < total)
+        printf("... %s more types (--limit 0 shows all)\n", wa_cli_count(total - shown, a));
+    const cJSON *sv = wa_j_get(doc, "survivors");
+    if (cJSON_IsObject(sv)) {
+        const cJSON *cl = wa_j_get(sv, "clusters"), *e;
+        printf("\nsurvivors: %s objects new in B and still alive in C (%s shallow), by "
+               "retention path in C:\n",
+               wa_cli_count(wa_j_u64(sv, "count"), a), wa_cli_size(wa_j_u64(sv, "shallow"), b));
+        cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(snaps[2], e);
+        uint64_t m = (uint64_t)cJSON_GetArraySize(cl), n = wa_j_u64(sv, "clusters_total");
+        if (m < n) printf("... %s more clusters (--clusters 0 shows all)\n", wa_cli_count(n - m, c));
+    }
+    return wa_cli_finish_output(WA_EXIT_OK);
+}
 
 static int run(int argc, char **argv) {
     wa_cli_common common;
@@ -65,132 +125,26 @@ static int run(int argc, char **argv) {
                            "diff: --select cannot test retained sizes or reachability here");
     }
     wa_snapshot *snaps[3] = {NULL, NULL, NULL};
-    wa_diff *d = NULL;
     wa_error err;
     wa_error_clear(&err);
-    for (int i = 0; i < npos; i++)
+    wa_view_source src[3];
+    memset(src, 0, sizeof src);
+    for (int i = 0; i < npos; i++) {
         if (!(snaps[i] = wa_cli_load(pos[i], &common, &rc))) goto done;
-    if (!(d = wa_diff_compute(snaps[0], snaps[1], snaps[2], sel, &err))) {
-        rc = wa_cli_fail_err(err.code == WA_ERR_NOMEM ? WA_EXIT_INTERNAL : WA_EXIT_INPUT, &err);
-        goto done;
+        src[i].snap = snaps[i];
+        src[i].name = pos[i];
     }
-    uint32_t ns = d->n_snapshots;
-    /* Rows to show: changed ones unless --all. */
-    uint32_t shown = 0, candidates = 0;
-    for (uint32_t i = 0; i < d->n_rows; i++)
-        if (all || d->rows[i].dcount || d->rows[i].dbytes) candidates++;
-    shown = limit && candidates > limit ? (uint32_t)limit : candidates;
-
-    if (common.json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "command", "diff");
-        cJSON *files = cJSON_AddArrayToObject(doc, "snapshots");
-        for (uint32_t i = 0; i < ns; i++) cJSON_AddItemToArray(files, cJSON_CreateString(pos[i]));
-        if (select) cJSON_AddStringToObject(doc, "select", select);
-        cJSON_AddStringToObject(doc, "identity", "address+type");
-        cJSON_AddStringToObject(doc, "identity_note", IDENTITY_NOTE);
-        cJSON *tot = cJSON_AddArrayToObject(doc, "totals");
-        for (uint32_t i = 0; i < ns; i++) {
-            cJSON *t = cJSON_CreateObject();
-            wa_json_add_u64(t, "count", d->count[i]);
-            wa_json_add_u64(t, "bytes", d->bytes[i]);
-            cJSON_AddItemToArray(tot, t);
-        }
-        cJSON *rows = cJSON_AddArrayToObject(doc, "rows");
-        uint32_t k = 0;
-        for (uint32_t i = 0; i < d->n_rows && k < shown; i++) {
-            const wa_diff_row *r = &d->rows[i];
-            if (!all && !r->dcount && !r->dbytes) continue;
-            k++;
-            cJSON *row = cJSON_CreateObject();
-            cJSON_AddStringToObject(row, "type", r->type);
-            cJSON *cn = cJSON_AddArrayToObject(row, "count");
-            cJSON *by = cJSON_AddArrayToObject(row, "bytes");
-            for (uint32_t j = 0; j < ns; j++) {
-                cJSON_AddItemToArray(cn, cJSON_CreateNumber((double)r->count[j]));
-                cJSON_AddItemToArray(by, cJSON_CreateNumber((double)r->bytes[j]));
-            }
-            cJSON_AddNumberToObject(row, "dcount", (double)r->dcount);
-            cJSON_AddNumberToObject(row, "dbytes", (double)r->dbytes);
-            cJSON_AddItemToArray(rows, row);
-        }
-        wa_json_add_u64(doc, "rows_total", candidates);
-        cJSON_AddBoolToObject(doc, "truncated", shown < candidates);
-        if (d->survivors) {
-            cJSON *sv = cJSON_AddObjectToObject(doc, "survivors");
-            wa_json_add_u64(sv, "count", d->survivors->n);
-            uint64_t bytes = 0;
-            for (uint32_t i = 0; i < d->clusters->n; i++) bytes += d->clusters->clusters[i].shallow;
-            wa_json_add_u64(sv, "shallow", bytes);
-            cJSON *cl = cJSON_AddArrayToObject(sv, "clusters");
-            uint32_t m = nclusters && d->clusters->n > nclusters ? (uint32_t)nclusters : d->clusters->n;
-            for (uint32_t i = 0; i < m; i++)
-                cJSON_AddItemToArray(cl, wa_ana_json_cluster(snaps[2], &d->clusters->clusters[i],
-                                                             (uint32_t)members));
-            wa_json_add_u64(sv, "clusters_total", d->clusters->n);
-        } else {
-            cJSON_AddNullToObject(doc, "survivors");
-        }
-        rc = wa_cli_json_out(doc);
-        goto done;
-    }
-
-    char a[32], b[32], c[32];
-    static const char *names[3] = {"A", "B", "C"};
-    for (uint32_t i = 0; i < ns; i++)
-        printf("%s = %s: %s objects, %s\n", names[i], pos[i], wa_cli_count(d->count[i], a),
-               wa_cli_size(d->bytes[i], b));
-    printf("note: %s\n\n", IDENTITY_NOTE);
-    int ncol = 1 + 2 * (int)ns + 2;
-    wa_table *t = wa_table_new(ncol);
-    wa_table_col(t, 0, "type", WA_LEFT, 60);
-    char hdr[8][32];
-    for (uint32_t i = 0; i < ns; i++) {
-        snprintf(hdr[i], sizeof hdr[i], "%s count", names[i]);
-        wa_table_col(t, 1 + (int)i, hdr[i], WA_RIGHT, 0);
-        snprintf(hdr[4 + i], sizeof hdr[4 + i], "%s bytes", names[i]);
-        wa_table_col(t, 1 + (int)ns + 1 + (int)i, hdr[4 + i], WA_RIGHT, 0);
-    }
-    wa_table_col(t, 1 + (int)ns, "Δ count", WA_RIGHT, 0);
-    wa_table_col(t, ncol - 1, "Δ bytes", WA_RIGHT, 0);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < d->n_rows && k < shown; i++) {
-        const wa_diff_row *r = &d->rows[i];
-        if (!all && !r->dcount && !r->dbytes) continue;
-        k++;
-        char cells[10][40];
-        const char *cp[10];
-        const char *name = r->type;
-        if (strncmp(name, "builtins.", 9) == 0) name += 9;
-        cp[0] = name;
-        for (uint32_t j = 0; j < ns; j++) {
-            cp[1 + j] = wa_cli_count(r->count[j], cells[1 + j]);
-            cp[1 + ns + 1 + j] = wa_cli_size(r->bytes[j], cells[5 + j]);
-        }
-        cp[1 + ns] = signed_count(r->dcount, cells[4]);
-        cp[ncol - 1] = signed_size(r->dbytes, cells[9]);
-        wa_table_row(t, cp);
-    }
-    if (k) wa_table_print(t, stdout);
-    else printf("no type changed%s\n", select ? " among the selected objects" : "");
-    wa_table_free(t);
-    if (shown < candidates)
-        printf("... %s more types (--limit 0 shows all)\n", wa_cli_count(candidates - shown, a));
-    if (d->survivors) {
-        uint64_t bytes = 0;
-        for (uint32_t i = 0; i < d->clusters->n; i++) bytes += d->clusters->clusters[i].shallow;
-        printf("\nsurvivors: %s objects new in B and still alive in C (%s shallow), by "
-               "retention path in C:\n",
-               wa_cli_count(d->survivors->n, a), wa_cli_size(bytes, b));
-        uint32_t m = nclusters && d->clusters->n > nclusters ? (uint32_t)nclusters : d->clusters->n;
-        for (uint32_t i = 0; i < m; i++) wa_ana_print_cluster(snaps[2], &d->clusters->clusters[i], 1);
-        if (m < d->clusters->n)
-            printf("... %s more clusters (--clusters 0 shows all)\n",
-                   wa_cli_count(d->clusters->n - m, c));
-    }
-    rc = wa_cli_finish_output(WA_EXIT_OK);
+    wa_view_options vo;
+    wa_view_options_init(&vo);
+    vo.select = select;
+    vo.selector = sel;
+    vo.all = all;
+    vo.limit = limit >= UINT32_MAX ? 0 : (uint32_t)limit;
+    vo.clusters = nclusters > UINT32_MAX ? UINT32_MAX : (uint32_t)nclusters;
+    vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;
+    rc = wa_ana_cli_show(wa_view_diff(src, (uint32_t)npos, &vo, &err), &err, &common, print_doc,
+                         snaps);
 done:
-    wa_diff_free(d);
     for (int i = 0; i < 3; i++) wa_snapshot_free(snaps[i]);
     wa_select_free(sel);
     return rc;

@@ -26,44 +26,77 @@ static double pct(uint64_t part, uint64_t whole) {
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void print_obj_line(const wa_snapshot *snap, const wa_dom *dom, uint32_t v,
-                           const char *indent) {
+static void print_obj_line(const cJSON *o, uint64_t reachable, const char *indent) {
     char a[512], b[32], c[32];
-    printf("%s%10s %5.1f%% %10s  %s\n", indent, wa_cli_size(dom->retained[v], b),
-           pct(dom->retained[v], dom->reachable_bytes),
-           wa_cli_size(wa_snapshot_objects(snap)[v].size, c), wa_ana_cli_obj(snap, v, a, sizeof a));
+    uint64_t ret = wa_j_u64(o, "retained");
+    printf("%s%10s %5.1f%% %10s  %s\n", indent, wa_cli_size(ret, b), pct(ret, reachable),
+           wa_cli_size(wa_j_u64(o, "size"), c), wa_ana_obj_text(o, a, sizeof a));
 }
 
-static int tree_dump(const wa_snapshot *snap, const wa_dom *dom, int json) {
-    const wa_object *objs = wa_snapshot_objects(snap);
-    uint32_t n = wa_snapshot_n_objects(snap);
-    if (json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "command", "dominators");
-        cJSON_AddStringToObject(doc, "mode", "tree");
-        wa_json_add_u64(doc, "reachable_bytes", dom->reachable_bytes);
-        cJSON *arr = cJSON_AddArrayToObject(doc, "tree");
-        for (uint32_t v = 0; v < n; v++) {
-            cJSON *o = cJSON_CreateObject();
-            wa_json_add_addr(o, "addr", objs[v].addr);
-            uint32_t d = dom->idom[v];
-            if (d == WA_NONE) cJSON_AddNullToObject(o, "idom");
-            else if (d == WA_DOM_SUPER) cJSON_AddStringToObject(o, "idom", "root");
-            else wa_json_add_addr(o, "idom", objs[d].addr);
-            wa_json_add_u64(o, "retained", dom->retained[v]);
-            cJSON_AddItemToArray(arr, o);
+/* `--tree` as text: "ADDR IDOM RETAINED", "root" for the super-root, "-"
+ * and 0 when unreachable. */
+static void print_tree(const cJSON *doc) {
+    const cJSON *o;
+    cJSON_ArrayForEach(o, wa_j_get(doc, "tree")) {
+        const cJSON *idom = wa_j_get(o, "idom");
+        if (!cJSON_IsString(idom)) printf("%s - 0\n", wa_j_str(o, "addr"));
+        else printf("%s %s %" PRIu64 "\n", wa_j_str(o, "addr"), idom->valuestring,
+                    wa_j_u64(o, "retained"));
+    }
+}
+
+static void print_top(const cJSON *doc) {
+    char b[32], c[32];
+    uint64_t reach = wa_j_u64(doc, "reachable_bytes");
+    const cJSON *top = wa_j_get(doc, "top"), *o, *un = wa_j_get(doc, "unreachable");
+    printf("%s reachable from the roots; top-level dominators (held by the roots alone):\n\n",
+           wa_cli_size(reach, b));
+    printf("%10s %6s %10s  %s\n", "retained", "share", "shallow", "object");
+    cJSON_ArrayForEach(o, top) print_obj_line(o, reach, "");
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(top), total = wa_j_u64(doc, "top_total");
+    if (shown < total) printf("... %s more (--limit 0 shows all)\n", wa_cli_count(total - shown, b));
+    if (wa_j_u64(un, "count"))
+        printf("\nunreachable: %s objects, %s (not in the dominator tree: no root reaches "
+               "them)\n",
+               wa_cli_count(wa_j_u64(un, "count"), b), wa_cli_size(wa_j_u64(un, "bytes"), c));
+}
+
+static void print_selection(const cJSON *doc) {
+    char a[512], b[32];
+    uint64_t reach = wa_j_u64(doc, "reachable_bytes");
+    const cJSON *e, *o;
+    cJSON_ArrayForEach(e, wa_j_get(doc, "objects")) {
+        const cJSON *obj = wa_j_get(e, "object"), *chain = wa_j_get(e, "dominators");
+        const cJSON *kids = wa_j_get(e, "children");
+        uint64_t ret = wa_j_u64(obj, "retained");
+        printf("%s: retained %s (%.1f%% of reachable)\n", wa_ana_obj_text(obj, a, sizeof a),
+               wa_cli_size(ret, b), pct(ret, reach));
+        if (!wa_j_bool(obj, "reachable"))
+            printf("  unreachable: no root reaches it, so nothing dominates it\n");
+        else if (!cJSON_GetArraySize(chain))
+            printf("  dominated by the roots alone (no single object keeps it alive)\n");
+        else {
+            printf("  dominated by (nearest first; freeing any of them frees it):\n");
+            cJSON_ArrayForEach(o, chain) print_obj_line(o, reach, "    ");
         }
-        return wa_cli_json_out(doc);
+        if (cJSON_GetArraySize(kids)) {
+            printf("  largest dominated children (%s in all):\n",
+                   wa_cli_count(wa_j_u64(e, "children_total"), b));
+            cJSON_ArrayForEach(o, kids) print_obj_line(o, reach, "    ");
+        }
+        printf("\n");
     }
-    for (uint32_t v = 0; v < n; v++) {
-        uint32_t d = dom->idom[v];
-        if (d == WA_NONE) printf("0x%" PRIx64 " - 0\n", objs[v].addr);
-        else if (d == WA_DOM_SUPER)
-            printf("0x%" PRIx64 " root %" PRIu64 "\n", objs[v].addr, dom->retained[v]);
-        else
-            printf("0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64 "\n", objs[v].addr, objs[d].addr,
-                   dom->retained[v]);
-    }
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(wa_j_get(doc, "objects"));
+    uint64_t total = wa_j_u64(doc, "selected");
+    if (shown < total) printf("... %s more selected objects (--limit)\n", wa_cli_count(total - shown, b));
+}
+
+static int print_doc(const cJSON *doc, const void *ctx) {
+    (void)ctx;
+    const char *mode = wa_j_str(doc, "mode");
+    if (!strcmp(mode, "tree")) print_tree(doc);
+    else if (!strcmp(mode, "top")) print_top(doc);
+    else print_selection(doc);
     return wa_cli_finish_output(WA_EXIT_OK);
 }
 
@@ -84,124 +117,34 @@ static int run(int argc, char **argv) {
     };
     int rc = wa_cli_parse(&wa_cmd_dominators, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
+    if (limit >= UINT32_MAX) limit = 0;
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
     wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
     wa_dom *dom = NULL;
-    wa_objlist *objs = NULL, *top = NULL;
-    uint32_t *chain = NULL;
+    wa_path_tree *ptree = NULL;
+    wa_objlist *objs = NULL;
+    if (!snap) goto done;
+    wa_view_options vo;
+    wa_view_options_init(&vo);
+    vo.select = select;
+    vo.tree = tree;
+    vo.limit = (uint32_t)limit;
+    vo.children = nchildren > UINT32_MAX ? UINT32_MAX : (uint32_t)nchildren;
+    wa_view_source src = {snap, pos[0], NULL, NULL};
+    if ((rc = wa_ana_cli_prepare(WA_VIEW_DOMINATORS, &vo, &src, &common, &dom, &ptree)) !=
+        WA_EXIT_OK)
+        goto done;
+    if (sel && !tree) {
+        if (!(objs = wa_ana_cli_select(sel, snap, dom, (uint32_t)limit, &rc))) goto done;
+        wa_ana_cli_use_selection(&vo, objs, &common);
+    }
     wa_error err;
     wa_error_clear(&err);
-    char a[512], b[32], c[32];
-    if (!snap) goto done;
-    if (!(dom = wa_ana_cli_dom(snap, &common, &rc))) goto done;
-    if (tree) {
-        rc = tree_dump(snap, dom, common.json);
-        goto done;
-    }
-    if (!sel) {
-        if (!(top = wa_dom_children(dom, WA_DOM_SUPER, (uint32_t)limit, &err))) {
-            rc = wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
-            goto done;
-        }
-        if (common.json) {
-            cJSON *doc = cJSON_CreateObject();
-            cJSON_AddStringToObject(doc, "command", "dominators");
-            cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-            cJSON_AddStringToObject(doc, "mode", "top");
-            wa_json_add_u64(doc, "reachable_bytes", dom->reachable_bytes);
-            cJSON *un = cJSON_AddObjectToObject(doc, "unreachable");
-            wa_json_add_u64(un, "count", dom->n_unreachable);
-            wa_json_add_u64(un, "bytes", dom->unreachable_bytes);
-            cJSON *arr = cJSON_AddArrayToObject(doc, "top");
-            for (uint32_t i = 0; i < top->n; i++)
-                cJSON_AddItemToArray(arr, wa_ana_json_obj(snap, dom, top->objs[i]));
-            wa_json_add_u64(doc, "top_total", top->total);
-            cJSON_AddBoolToObject(doc, "truncated", top->n < top->total);
-            rc = wa_cli_json_out(doc);
-            goto done;
-        }
-        printf("%s reachable from the roots; top-level dominators (held by the roots alone):\n\n",
-               wa_cli_size(dom->reachable_bytes, b));
-        printf("%10s %6s %10s  %s\n", "retained", "share", "shallow", "object");
-        for (uint32_t i = 0; i < top->n; i++) print_obj_line(snap, dom, top->objs[i], "");
-        if (top->n < top->total)
-            printf("... %s more (--limit 0 shows all)\n", wa_cli_count(top->total - top->n, b));
-        if (dom->n_unreachable)
-            printf("\nunreachable: %s objects, %s (not in the dominator tree: no root reaches "
-                   "them)\n",
-                   wa_cli_count(dom->n_unreachable, b), wa_cli_size(dom->unreachable_bytes, c));
-        rc = wa_cli_finish_output(WA_EXIT_OK);
-        goto done;
-    }
-
-    if (!(objs = wa_ana_cli_select(sel, snap, dom, (uint32_t)(limit ? limit : 0), &rc))) goto done;
-    if (objs->total == 0) wa_cli_note(&common, "the selection matched no object");
-    cJSON *doc = NULL, *arr = NULL;
-    if (common.json) {
-        doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "command", "dominators");
-        cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-        cJSON_AddStringToObject(doc, "mode", "selection");
-        cJSON_AddStringToObject(doc, "select", select);
-        wa_json_add_u64(doc, "reachable_bytes", dom->reachable_bytes);
-        wa_json_add_u64(doc, "selected", objs->total);
-        arr = cJSON_AddArrayToObject(doc, "objects");
-    }
-    for (uint32_t i = 0; i < objs->n; i++) {
-        uint32_t v = objs->objs[i];
-        uint32_t len = wa_dom_chain(dom, v, NULL, 0);
-        free(chain);
-        chain = malloc(sizeof *chain * (len ? len : 1));
-        wa_objlist *kids = chain ? wa_dom_children(dom, v, (uint32_t)nchildren, &err) : NULL;
-        if (!kids) {
-            cJSON_Delete(doc);
-            rc = wa_cli_fail(WA_EXIT_INTERNAL, "dominators: out of memory");
-            goto done;
-        }
-        wa_dom_chain(dom, v, chain, len);
-        if (doc) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddItemToObject(o, "object", wa_ana_json_obj(snap, dom, v));
-            cJSON *ds = cJSON_AddArrayToObject(o, "dominators");
-            for (uint32_t k = 0; k < len; k++)
-                cJSON_AddItemToArray(ds, wa_ana_json_obj(snap, dom, chain[k]));
-            cJSON *cs = cJSON_AddArrayToObject(o, "children");
-            for (uint32_t k = 0; k < kids->n; k++)
-                cJSON_AddItemToArray(cs, wa_ana_json_obj(snap, dom, kids->objs[k]));
-            wa_json_add_u64(o, "children_total", kids->total);
-            cJSON_AddItemToArray(arr, o);
-        } else {
-            printf("%s: retained %s (%.1f%% of reachable)\n", wa_ana_cli_obj(snap, v, a, sizeof a),
-                   wa_cli_size(dom->retained[v], b), pct(dom->retained[v], dom->reachable_bytes));
-            if (dom->idom[v] == WA_NONE)
-                printf("  unreachable: no root reaches it, so nothing dominates it\n");
-            else if (!len)
-                printf("  dominated by the roots alone (no single object keeps it alive)\n");
-            else {
-                printf("  dominated by (nearest first; freeing any of them frees it):\n");
-                for (uint32_t k = 0; k < len; k++) print_obj_line(snap, dom, chain[k], "    ");
-            }
-            if (kids->n) {
-                printf("  largest dominated children (%s in all):\n", wa_cli_count(kids->total, b));
-                for (uint32_t k = 0; k < kids->n; k++) print_obj_line(snap, dom, kids->objs[k], "    ");
-            }
-            printf("\n");
-        }
-        wa_objlist_free(kids);
-    }
-    if (doc) {
-        cJSON_AddBoolToObject(doc, "truncated", objs->n < objs->total);
-        rc = wa_cli_json_out(doc);
-    } else {
-        if (objs->n < objs->total)
-            printf("... %s more selected objects (--limit)\n", wa_cli_count(objs->total - objs->n, b));
-        rc = wa_cli_finish_output(WA_EXIT_OK);
-    }
+    rc = wa_ana_cli_show(wa_view_dominators(&src, &vo, &err), &err, &common, print_doc, NULL);
 done:
-    free(chain);
     wa_objlist_free(objs);
-    wa_objlist_free(top);
+    wa_path_tree_free(ptree);
     wa_dom_free(dom);
     wa_snapshot_free(snap);
     wa_select_free(sel);

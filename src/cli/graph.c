@@ -1,12 +1,10 @@
 /* graph.c: `whyalive graph SNAP --select SEL [-o FILE]`: a picture of why the
  * selected objects are alive (DOT, SVG, PNG or PDF through Graphviz). */
+#include <inttypes.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "whyalive/analysis.h"
+#include "cli/analysis_common.h"
 #include "whyalive/render.h"
-#include "whyalive/select.h"
-
 
 static int run(int argc, char **argv);
 
@@ -38,6 +36,32 @@ const wa_cli_command wa_cmd_graph = {
     "atomically: on any error nothing is left at FILE. Selecting nothing is not\n"
     "an error: a note, exit 0, no file. See docs/graph.md.",
     1, 1, run};
+
+/* What was drawn, from the view's document: the DOT text itself when it
+ * went to stdout, else one line on the file written and what was cut. */
+static int print_doc(const cJSON *doc, const void *ctx) {
+    (void)ctx;
+    const cJSON *dot = wa_j_get(doc, "dot");
+    if (!wa_j_u64(doc, "selected")) return WA_EXIT_OK;
+    if (cJSON_IsString(dot)) {
+        fputs(dot->valuestring, stdout);
+        return wa_cli_finish_output(WA_EXIT_OK);
+    }
+    const cJSON *cut = wa_j_get(doc, "cut"), *lim = wa_j_get(doc, "limits");
+    printf("wrote %s (%s, %s layout, %s): %" PRIu64 " nodes, %" PRIu64 " edges; %" PRIu64
+           " of %" PRIu64 " selected objects drawn, %" PRIu64 " roots\n",
+           wa_j_str(doc, "output"), wa_j_str(doc, "format"), wa_j_str(doc, "engine"),
+           wa_j_str(doc, "mode"), wa_j_u64(doc, "nodes"), wa_j_u64(doc, "edges"),
+           wa_j_u64(doc, "selected_drawn"), wa_j_u64(doc, "selected"),
+           wa_j_u64(doc, "roots_drawn"));
+    if (wa_j_u64(cut, "max_nodes") || wa_j_u64(cut, "depth") || wa_j_u64(cut, "collapsed"))
+        printf("left out: %" PRIu64 " objects beyond --max-nodes %" PRIu64 ", %" PRIu64
+               " referrers beyond --depth %" PRIu64 ", %" PRIu64 " collapsed into %" PRIu64
+               " \"more\" nodes\n",
+               wa_j_u64(cut, "max_nodes"), wa_j_u64(lim, "max_nodes"), wa_j_u64(cut, "depth"),
+               wa_j_u64(lim, "depth"), wa_j_u64(cut, "collapsed"), wa_j_u64(cut, "collapsed_nodes"));
+    return wa_cli_finish_output(WA_EXIT_OK);
+}
 
 static int run(int argc, char **argv) {
     wa_cli_common common;
@@ -125,99 +149,27 @@ static int run(int argc, char **argv) {
     wa_dom *dom = NULL;
     wa_path_tree *tree = NULL;
     wa_objlist *list = NULL;
-    char *dot = NULL;
-    size_t dot_len = 0;
-    wa_render_stats st;
-    memset(&st, 0, sizeof st);
-    wa_status s = WA_OK;
     int code = WA_EXIT_OK;
-
-    dom = wa_dom_compute(snap, &err);
-    if (dom) tree = wa_path_tree_build(snap, &err);
-    if (tree) list = wa_select_run(sel, snap, dom, 0, &err);
-    if (!list) {
+    wa_view_options vo;
+    wa_view_options_init(&vo);
+    vo.render = ro;
+    vo.output = output;
+    vo.select = select;
+    wa_view_source src = {snap, pos[0], NULL, NULL};
+    if ((code = wa_ana_cli_prepare(WA_VIEW_GRAPH, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
+        goto done;
+    if (!(list = wa_select_run(sel, snap, dom, 0, &err))) {
         code = wa_cli_fail_err(wa_cli_exit_for(err.code), &err);
         goto done;
     }
-    if (list->n == 0) {
+    if (list->n == 0)
         wa_cli_note(&common, "graph: '%s' selects nothing in %s; no graph written", select, pos[0]);
-        if (common.json) {
-            cJSON *doc = cJSON_CreateObject();
-            cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-            cJSON_AddStringToObject(doc, "select", select);
-            wa_json_add_u64(doc, "selected", 0);
-            cJSON_AddNullToObject(doc, "output");
-            code = wa_cli_json_out(doc);
-        }
-        goto done;
-    }
-
-    wa_render_analysis an = {dom, tree};
-    if (output) s = wa_render_graph(snap, &an, list->objs, list->n, &ro, output, &st, &err);
-    else {
-        dot = wa_render_dot(snap, &an, list->objs, list->n, &ro, &dot_len, &st, &err);
-        s = dot ? WA_OK : err.code;
-    }
-    if (s != WA_OK) {
-        int ec = s == WA_ERR_IO ? WA_EXIT_OUTPUT
-                 : s == WA_ERR_ARG ? WA_EXIT_INPUT
-                                   : WA_EXIT_INTERNAL;
-        code = wa_cli_fail_err(ec, &err);
-        goto done;
-    }
-
-    if (common.json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-        cJSON_AddStringToObject(doc, "select", select);
-        if (output) cJSON_AddStringToObject(doc, "output", output);
-        else cJSON_AddNullToObject(doc, "output");
-        cJSON_AddStringToObject(doc, "format", wa_render_format_name(st.format));
-        cJSON_AddStringToObject(doc, "mode", wa_render_mode_name(st.mode));
-        cJSON_AddStringToObject(doc, "engine", st.engine);
-        wa_json_add_u64(doc, "nodes", st.nodes);
-        wa_json_add_u64(doc, "edges", st.edges);
-        wa_json_add_u64(doc, "objects", st.objects);
-        wa_json_add_u64(doc, "selected", st.selected);
-        wa_json_add_u64(doc, "selected_drawn", st.selected_drawn);
-        wa_json_add_u64(doc, "roots_drawn", st.roots_drawn);
-        wa_json_add_u64(doc, "clusters", st.clusters);
-        wa_json_add_u64(doc, "clusters_drawn", st.clusters_drawn);
-        wa_json_add_u64(doc, "unreachable", st.unreachable);
-        cJSON *cut = cJSON_AddObjectToObject(doc, "cut");
-        wa_json_add_u64(cut, "max_nodes", st.cut_max_nodes);
-        wa_json_add_u64(cut, "depth", st.cut_depth);
-        wa_json_add_u64(cut, "collapsed", st.collapsed);
-        wa_json_add_u64(cut, "collapsed_nodes", st.collapsed_nodes);
-        cJSON *lim = cJSON_AddObjectToObject(doc, "limits");
-        wa_json_add_u64(lim, "max_nodes", ro.max_nodes);
-        wa_json_add_u64(lim, "depth", ro.depth);
-        wa_json_add_u64(lim, "fan_in", ro.fan_in);
-        wa_json_add_u64(lim, "paths", ro.max_paths);
-        wa_json_add_u64(lim, "children", ro.children);
-        wa_json_add_u64(doc, "bytes", st.bytes);
-        if (dot) cJSON_AddStringToObject(doc, "dot", dot);
-        code = wa_cli_json_out(doc);
-        goto done;
-    }
-    if (dot) {
-        fwrite(dot, 1, dot_len, stdout);
-        code = wa_cli_finish_output(WA_EXIT_OK);
-    } else {
-        printf("wrote %s (%s, %s layout, %s): %u nodes, %u edges; %u of %u selected objects "
-               "drawn, %u roots\n",
-               output, wa_render_format_name(st.format), st.engine, wa_render_mode_name(st.mode),
-               st.nodes, st.edges, st.selected_drawn, st.selected, st.roots_drawn);
-        if (st.cut_max_nodes || st.cut_depth || st.collapsed)
-            printf("left out: %llu objects beyond --max-nodes %u, %llu referrers beyond --depth "
-                   "%u, %llu collapsed into %u \"more\" nodes\n",
-                   (unsigned long long)st.cut_max_nodes, ro.max_nodes,
-                   (unsigned long long)st.cut_depth, ro.depth, (unsigned long long)st.collapsed,
-                   st.collapsed_nodes);
-        code = wa_cli_finish_output(WA_EXIT_OK);
-    }
+    vo.has_selection = 1; /* the note above replaces the common one */
+    vo.objs = list->objs;
+    vo.n = list->n;
+    vo.total = list->total;
+    code = wa_ana_cli_show(wa_view_graph(&src, &vo, &err), &err, &common, print_doc, NULL);
 done:
-    wa_render_free(dot);
     wa_objlist_free(list);
     wa_path_tree_free(tree);
     wa_dom_free(dom);

@@ -34,6 +34,56 @@ static const char *fmt_name(const char *path) {
     return n == 8 && memcmp(magic, "WHYALIVE", 8) == 0 ? "binary" : "jsonl";
 }
 
+/* The human report, drawn from the view's document. */
+static void print_doc(const cJSON *doc) {
+    char a[32], b[32], c[32];
+    const cJSON *m = wa_j_get(doc, "meta"), *r = wa_j_get(doc, "roots");
+    const cJSON *bk = wa_j_get(r, "by_kind"), *v;
+    const char *tool = wa_j_str(m, "tool_version"), *time_s = wa_j_str(m, "time");
+    const char *impl = wa_j_str(m, "implementation"), *py = wa_j_str(m, "python");
+    const char *host = wa_j_str(m, "host");
+    double seconds = wa_j_num(m, "seconds");
+    uint64_t rss = wa_j_u64(m, "rss"), n = wa_j_u64(doc, "objects");
+    uint64_t mem = wa_j_u64(doc, "memory_bytes"), dangling = wa_j_u64(doc, "dangling_edges");
+    double load_s = wa_j_num(doc, "load_seconds");
+    printf("snapshot     %s (%s, format %u, %s on disk)\n", wa_j_str(doc, "file"),
+           wa_j_str(doc, "format"), (unsigned)wa_j_num(doc, "format_version"),
+           wa_cli_size(wa_j_u64(doc, "file_bytes"), a));
+    if (tool[0]) printf("written by   whyalive %s%s%s\n", tool, time_s[0] ? " at " : "", time_s);
+    if (seconds > 0) printf("dump took    %.2f s\n", seconds);
+    if (impl[0] || py[0])
+        printf("process      %s %s, pid %" PRId64 "%s%s, RSS %s\n", impl, py,
+               (int64_t)wa_j_num(m, "pid"), host[0] ? " on " : "", host,
+               rss ? wa_cli_size(rss, a) : "unknown");
+    if (cJSON_GetArraySize(wa_j_get(m, "argv"))) {
+        printf("argv        ");
+        cJSON_ArrayForEach(v, wa_j_get(m, "argv")) printf(" %s", v->valuestring);
+        printf("\n");
+    }
+    printf("objects      %s (%s shallow)\n", wa_cli_count(n, a),
+           wa_cli_size(wa_j_u64(doc, "shallow_bytes"), b));
+    printf("edges        %s\n", wa_cli_count(wa_j_u64(doc, "edges"), a));
+    printf("types        %s\n", wa_cli_count(wa_j_u64(doc, "types"), a));
+    printf("roots        %s:", wa_cli_count(wa_j_u64(r, "total"), a));
+    int k = 0;
+    cJSON_ArrayForEach(v, bk) printf("%s %s %s", k++ ? "," : "", v->string, wa_cli_count(wa_j_u64(bk, v->string), b));
+    printf("\n");
+    uint64_t ext = wa_j_u64(bk, "external");
+    if (ext)
+        printf("external     %s objects held from outside the visible graph "
+               "(%s references the dump could not see)\n",
+               wa_cli_count(ext, a), wa_cli_count(wa_j_u64(r, "external_excess"), b));
+    printf("dangling     %s edge%s to addresses not in the dump (dropped)\n",
+           wa_cli_count(dangling, a), dangling == 1 ? "" : "s");
+    /* Per-object cost is only meaningful once the arena's first block is
+     * amortized. */
+    if (n >= 10000)
+        printf("loaded       in %.2f s, %s in memory (%.1f B/object incl. edges)\n", load_s,
+               wa_cli_size(mem, c), (double)mem / (double)n);
+    else
+        printf("loaded       in %.2f s, %s in memory\n", load_s, wa_cli_size(mem, c));
+}
+
 static int run(int argc, char **argv) {
     wa_cli_common common;
     char *pos[argc > 0 ? argc : 1];
@@ -49,96 +99,16 @@ static int run(int argc, char **argv) {
     double load_s = now() - t0;
 
     struct stat st;
-    uint64_t file_bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-    const wa_meta *m = wa_snapshot_meta(snap);
-    uint32_t nroots = wa_snapshot_n_roots(snap);
-    const wa_root *roots = wa_snapshot_roots(snap);
-    uint64_t by_kind[WA_ROOT_KIND_COUNT] = {0}, excess = 0;
-    for (uint32_t i = 0; i < nroots; i++) {
-        if (roots[i].kind < WA_ROOT_KIND_COUNT) by_kind[roots[i].kind]++;
-        excess += roots[i].excess;
-    }
-    uint64_t n = wa_snapshot_n_objects(snap), e = wa_snapshot_n_edges(snap);
-    uint64_t mem = wa_snapshot_memory(snap);
-    const char *format = fmt_name(path);
-
-    if (common.json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "file", path);
-        cJSON_AddStringToObject(doc, "format", format);
-        cJSON_AddNumberToObject(doc, "format_version", m->format_version);
-        wa_json_add_u64(doc, "file_bytes", file_bytes);
-        cJSON *meta = cJSON_AddObjectToObject(doc, "meta");
-        cJSON_AddStringToObject(meta, "tool_version", m->tool_version ? m->tool_version : "");
-        cJSON_AddStringToObject(meta, "python", m->python_version ? m->python_version : "");
-        cJSON_AddStringToObject(meta, "implementation", m->implementation ? m->implementation : "");
-        cJSON_AddStringToObject(meta, "host", m->host ? m->host : "");
-        cJSON_AddStringToObject(meta, "time", m->time ? m->time : "");
-        cJSON_AddNumberToObject(meta, "pid", (double)m->pid);
-        wa_json_add_u64(meta, "rss", m->rss);
-        cJSON_AddNumberToObject(meta, "seconds", m->seconds);
-        cJSON *av = cJSON_AddArrayToObject(meta, "argv");
-        for (uint32_t i = 0; i < m->argc; i++)
-            cJSON_AddItemToArray(av, cJSON_CreateString(m->argv[i]));
-        wa_json_add_u64(doc, "objects", n);
-        wa_json_add_u64(doc, "edges", e);
-        wa_json_add_u64(doc, "types", wa_snapshot_n_types(snap));
-        wa_json_add_u64(doc, "strings", wa_snapshot_n_strings(snap));
-        wa_json_add_u64(doc, "shallow_bytes", wa_snapshot_total_size(snap));
-        wa_json_add_u64(doc, "dangling_edges", wa_snapshot_dangling(snap));
-        cJSON *r = cJSON_AddObjectToObject(doc, "roots");
-        wa_json_add_u64(r, "total", nroots);
-        cJSON *bk = cJSON_AddObjectToObject(r, "by_kind");
-        for (int k = 0; k < WA_ROOT_KIND_COUNT; k++)
-            wa_json_add_u64(bk, wa_root_kind_name((wa_root_kind)k), by_kind[k]);
-        wa_json_add_u64(r, "external_excess", excess);
-        cJSON_AddNumberToObject(doc, "load_seconds", load_s);
-        wa_json_add_u64(doc, "memory_bytes", mem);
-        wa_snapshot_free(snap);
-        return wa_cli_json_out(doc);
-    }
-
-    char a[32], b[32], c[32];
-    printf("snapshot     %s (%s, format %u, %s on disk)\n", path, format, m->format_version,
-           wa_cli_size(file_bytes, a));
-    if (m->tool_version && m->tool_version[0])
-        printf("written by   whyalive %s%s%s%s\n", m->tool_version,
-               m->time && m->time[0] ? " at " : "", m->time ? m->time : "",
-               m->seconds > 0 ? "" : "");
-    if (m->seconds > 0) printf("dump took    %.2f s\n", m->seconds);
-    if ((m->implementation && m->implementation[0]) || (m->python_version && m->python_version[0]))
-        printf("process      %s %s, pid %" PRId64 "%s%s, RSS %s\n",
-               m->implementation ? m->implementation : "", m->python_version ? m->python_version : "",
-               m->pid, m->host && m->host[0] ? " on " : "", m->host ? m->host : "",
-               m->rss ? wa_cli_size(m->rss, a) : "unknown");
-    if (m->argc) {
-        printf("argv        ");
-        for (uint32_t i = 0; i < m->argc; i++) printf(" %s", m->argv[i]);
-        printf("\n");
-    }
-    printf("objects      %s (%s shallow)\n", wa_cli_count(n, a),
-           wa_cli_size(wa_snapshot_total_size(snap), b));
-    printf("edges        %s\n", wa_cli_count(e, a));
-    printf("types        %s\n", wa_cli_count(wa_snapshot_n_types(snap), a));
-    printf("roots        %s:", wa_cli_count(nroots, a));
-    for (int k = 0; k < WA_ROOT_KIND_COUNT; k++)
-        printf("%s %s %s", k ? "," : "", wa_root_kind_name((wa_root_kind)k),
-               wa_cli_count(by_kind[k], b));
-    printf("\n");
-    if (by_kind[WA_ROOT_EXTERNAL])
-        printf("external     %s objects held from outside the visible graph "
-               "(%s references the dump could not see)\n",
-               wa_cli_count(by_kind[WA_ROOT_EXTERNAL], a), wa_cli_count(excess, b));
-    uint64_t dangling = wa_snapshot_dangling(snap);
-    printf("dangling     %s edge%s to addresses not in the dump (dropped)\n",
-           wa_cli_count(dangling, a), dangling == 1 ? "" : "s");
-    /* Per-object cost is only meaningful once the arena's first block is
-     * amortized. */
-    if (n >= 10000)
-        printf("loaded       in %.2f s, %s in memory (%.1f B/object incl. edges)\n", load_s,
-               wa_cli_size(mem, c), (double)mem / (double)n);
-    else
-        printf("loaded       in %.2f s, %s in memory\n", load_s, wa_cli_size(mem, c));
+    wa_view_info_extra x = {fmt_name(path), stat(path, &st) == 0 ? (uint64_t)st.st_size : 0,
+                            load_s};
+    wa_view_source src = {snap, path, NULL, NULL};
+    wa_error err;
+    wa_error_clear(&err);
+    wa_view *view = wa_view_info(&src, &x, &err);
     wa_snapshot_free(snap);
+    if (!view) return wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
+    if (common.json) return wa_cli_view_out(view);
+    print_doc(wa_view_doc(view));
+    wa_view_free(view);
     return wa_cli_finish_output(WA_EXIT_OK);
 }

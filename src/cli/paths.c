@@ -25,28 +25,73 @@ const wa_cli_command wa_cmd_paths = {
     "Weak references never retain and are never on a path.",
     1, 1, run};
 
-static void print_path(const wa_snapshot *snap, const wa_dom *dom, const wa_path *p) {
-    char a[512], b[32], lab[512];
-    printf("%s", wa_ana_cli_obj(snap, p->target, a, sizeof a));
-    if (dom) printf(" (%s retained)", wa_cli_size(dom->retained[p->target], b));
+/* One path of a document, in two aligned columns: the edge label (the root
+ * for the first hop), then the object it leads to. */
+static void print_path(const wa_snapshot *snap, const cJSON *p) {
+    char a[512], b[32];
+    const cJSON *target = wa_j_get(p, "target"), *hops = wa_j_get(p, "hops"), *h;
+    printf("%s", wa_ana_obj_text(target, a, sizeof a));
+    if (wa_j_get(target, "retained")) printf(" (%s retained)", wa_cli_size(wa_j_u64(target, "retained"), b));
     printf("\n");
-    if (!p->len) {
+    if (!wa_j_bool(p, "reachable")) {
         printf("  unreachable: no root reaches it (garbage awaiting collection, or held by "
                "referrers the dump could not see)\n");
         return;
     }
-    /* Two aligned columns: the edge label, then the object it leads to. */
-    int w = (int)wa_path_root_format(snap, p->root, lab, sizeof lab);
-    for (uint32_t i = 1; i < p->len; i++) {
-        int k = (int)wa_label_format(snap, p->labels[i - 1], lab, sizeof lab);
+    const char *root = wa_j_str(wa_j_get(p, "root"), "text");
+    int w = (int)strlen(root), first = 1;
+    cJSON_ArrayForEach(h, hops) {
+        int k = first ? 0 : (int)strlen(wa_j_str(h, "label"));
         if (k > w) w = k;
+        first = 0;
     }
     if (w > 60) w = 60;
-    for (uint32_t i = 0; i < p->len; i++) {
-        if (i == 0) wa_path_root_format(snap, p->root, lab, sizeof lab);
-        else wa_label_format(snap, p->labels[i - 1], lab, sizeof lab);
-        printf("  %-*s  %s\n", w, lab, wa_ana_cli_obj(snap, p->objs[i], a, sizeof a));
+    first = 1;
+    cJSON_ArrayForEach(h, hops) {
+        printf("  %-*s  %s\n", w, first ? root : wa_j_str(h, "label"),
+               wa_ana_addr_text(snap, wa_j_str(h, "addr"), a, sizeof a));
+        first = 0;
     }
+}
+
+static int print_doc(const cJSON *doc, const void *ctx) {
+    const wa_snapshot *snap = ctx;
+    char a[32], b[32];
+    uint64_t selected = wa_j_u64(doc, "selected");
+    const cJSON *e;
+    if (!strcmp(wa_j_str(doc, "mode"), "clusters")) {
+        uint64_t total = wa_j_u64(doc, "clusters_total");
+        const cJSON *cl = wa_j_get(doc, "clusters");
+        if (selected)
+            printf("%s object%s selected, %s path cluster%s\n\n", wa_cli_count(selected, a),
+                   selected == 1 ? "" : "s", wa_cli_count(total, b), total == 1 ? "" : "s");
+        cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(snap, e);
+        uint64_t shown = (uint64_t)cJSON_GetArraySize(cl);
+        if (shown < total)
+            printf("... %s more clusters (--limit 0 shows all)\n", wa_cli_count(total - shown, a));
+        return wa_cli_finish_output(WA_EXIT_OK);
+    }
+    if (selected)
+        printf("%s object%s selected%s\n\n", wa_cli_count(selected, a), selected == 1 ? "" : "s",
+               wa_j_bool(doc, "truncated") ? " (showing the first ones; --limit)" : "");
+    cJSON_ArrayForEach(e, wa_j_get(doc, "objects")) {
+        const cJSON *ps = wa_j_get(e, "paths"), *p;
+        int np = cJSON_GetArraySize(ps), j = 0;
+        if (np == 0) {
+            /* No path: the object alone, said unreachable. */
+            cJSON *none = cJSON_CreateObject();
+            cJSON_AddItemReferenceToObject(none, "target", (cJSON *)wa_j_get(e, "object"));
+            cJSON_AddFalseToObject(none, "reachable");
+            print_path(snap, none);
+            cJSON_Delete(none);
+        }
+        cJSON_ArrayForEach(p, ps) {
+            if (np > 1) printf("path %d of %d: ", ++j, np);
+            print_path(snap, p);
+        }
+        printf("\n");
+    }
+    return wa_cli_finish_output(WA_EXIT_OK);
 }
 
 static int run(int argc, char **argv) {
@@ -71,6 +116,7 @@ static int run(int argc, char **argv) {
                            "paths: --select SEL is required (e.g. --select type=MyClass)");
     int clustered = !each && !k;
     if (limit == UINT64_MAX) limit = common.json ? 0 : clustered ? 20 : 10;
+    if (limit >= UINT32_MAX) limit = 0;
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
 
@@ -78,106 +124,25 @@ static int run(int argc, char **argv) {
     wa_dom *dom = NULL;
     wa_path_tree *tree = NULL;
     wa_objlist *objs = NULL;
-    wa_cluster_set *cs = NULL;
     wa_error err;
     wa_error_clear(&err);
     if (!snap) goto done;
-    if (!(dom = wa_ana_cli_dom(snap, &common, &rc))) goto done;
+    wa_view_options vo;
+    wa_view_options_init(&vo);
+    vo.select = select;
+    vo.each = each;
+    vo.k = k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+    vo.limit = (uint32_t)limit;
+    vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;
+    wa_view_source src = {snap, pos[0], NULL, NULL};
+    if ((rc = wa_ana_cli_prepare(WA_VIEW_PATHS, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
+        goto done;
+    /* Clusters need every match; one path per object only the shown ones. */
     if (!(objs = wa_ana_cli_select(sel, snap, dom, clustered ? 0 : (uint32_t)limit, &rc)))
         goto done;
-    if (objs->total == 0) wa_cli_note(&common, "the selection matched no object");
-
-    if (clustered) {
-        if (!(tree = wa_ana_cli_tree(snap, &common, &rc))) goto done;
-        cs = wa_path_cluster(snap, tree, dom, objs->objs, objs->n, &err);
-        if (!cs) {
-            rc = wa_cli_fail_err(err.code == WA_ERR_LIMIT ? WA_EXIT_INPUT : WA_EXIT_INTERNAL, &err);
-            goto done;
-        }
-        uint32_t shown = limit && cs->n > limit ? (uint32_t)limit : cs->n;
-        if (common.json) {
-            cJSON *doc = cJSON_CreateObject();
-            cJSON_AddStringToObject(doc, "command", "paths");
-            cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-            cJSON_AddStringToObject(doc, "select", select);
-            cJSON_AddStringToObject(doc, "mode", "clusters");
-            wa_json_add_u64(doc, "selected", objs->total);
-            cJSON *arr = cJSON_AddArrayToObject(doc, "clusters");
-            for (uint32_t i = 0; i < shown; i++)
-                cJSON_AddItemToArray(arr,
-                                     wa_ana_json_cluster(snap, &cs->clusters[i], (uint32_t)members));
-            wa_json_add_u64(doc, "clusters_total", cs->n);
-            cJSON_AddBoolToObject(doc, "truncated", shown < cs->n);
-            rc = wa_cli_json_out(doc);
-            goto done;
-        }
-        char a[32], b[32];
-        if (objs->total)
-            printf("%s object%s selected, %s path cluster%s\n\n", wa_cli_count(objs->total, a),
-                   objs->total == 1 ? "" : "s", wa_cli_count(cs->n, b), cs->n == 1 ? "" : "s");
-        for (uint32_t i = 0; i < shown; i++) wa_ana_print_cluster(snap, &cs->clusters[i], 1);
-        if (shown < cs->n)
-            printf("... %s more clusters (--limit 0 shows all)\n", wa_cli_count(cs->n - shown, a));
-        rc = wa_cli_finish_output(WA_EXIT_OK);
-        goto done;
-    }
-
-    /* One path (or k) per object. */
-    cJSON *doc = NULL, *arr = NULL;
-    if (common.json) {
-        doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "command", "paths");
-        cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-        cJSON_AddStringToObject(doc, "select", select);
-        cJSON_AddStringToObject(doc, "mode", k ? "k-shortest" : "each");
-        wa_json_add_u64(doc, "selected", objs->total);
-        arr = cJSON_AddArrayToObject(doc, "objects");
-    } else if (objs->total) {
-        char a[32];
-        printf("%s object%s selected%s\n\n", wa_cli_count(objs->total, a),
-               objs->total == 1 ? "" : "s",
-               objs->n < objs->total ? " (showing the first ones; --limit)" : "");
-    }
-    if (!k && !(tree = wa_ana_cli_tree(snap, &common, &rc))) {
-        cJSON_Delete(doc);
-        goto done;
-    }
-    for (uint32_t i = 0; i < objs->n; i++) {
-        wa_path_list *pl = k ? wa_path_k(snap, objs->objs[i], (uint32_t)k, &err)
-                             : wa_path_shortest(snap, tree, &objs->objs[i], 1, &err);
-        if (!pl) {
-            cJSON_Delete(doc);
-            rc = wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
-            goto done;
-        }
-        if (doc) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddItemToObject(o, "object", wa_ana_json_obj(snap, dom, objs->objs[i]));
-            cJSON *ps = cJSON_AddArrayToObject(o, "paths");
-            for (uint32_t j = 0; j < pl->n; j++)
-                if (pl->paths[j].len) cJSON_AddItemToArray(ps, wa_ana_json_path(snap, dom, &pl->paths[j]));
-            cJSON_AddItemToArray(arr, o);
-        } else if (pl->n == 0 || (pl->n == 1 && pl->paths[0].len == 0)) {
-            wa_path none = {objs->objs[i], WA_NONE, 0, NULL, NULL};
-            print_path(snap, dom, &none);
-            printf("\n");
-        } else {
-            for (uint32_t j = 0; j < pl->n; j++) {
-                if (pl->n > 1) printf("path %u of %u: ", j + 1, pl->n);
-                print_path(snap, dom, &pl->paths[j]);
-            }
-            printf("\n");
-        }
-        wa_path_list_free(pl);
-    }
-    if (doc) {
-        cJSON_AddBoolToObject(doc, "truncated", objs->n < objs->total);
-        rc = wa_cli_json_out(doc);
-    } else {
-        rc = wa_cli_finish_output(WA_EXIT_OK);
-    }
+    wa_ana_cli_use_selection(&vo, objs, &common);
+    rc = wa_ana_cli_show(wa_view_paths(&src, &vo, &err), &err, &common, print_doc, snap);
 done:
-    wa_cluster_set_free(cs);
     wa_objlist_free(objs);
     wa_path_tree_free(tree);
     wa_dom_free(dom);

@@ -22,62 +22,24 @@ const wa_cli_command wa_cmd_retainers = {
     "are listed (they refer) but do not keep anything alive.",
     1, 1, run};
 
-#define MAX_DEPTH 100
-
-typedef struct entry {
-    uint32_t obj;
+/* A line still to print: a node of the document, or (node NULL) the
+ * "N more referrers" line of a fan-in cut. */
+typedef struct line {
+    const cJSON *node;
     uint32_t depth;
-    uint32_t via; /* in-edge index that led here, WA_NONE for the selected object */
-    int last;     /* last child of its parent (for the tree lines) */
-    cJSON *into;  /* JSON array to append to */
-} entry;
+    int last;      /* last child of its parent (for the tree lines) */
+    uint64_t more; /* node NULL: referrers left out */
+} line;
 
-typedef struct stack {
-    entry *v;
+typedef struct line_stack {
+    line *v;
     size_t n, cap;
-} stack;
+} line_stack;
 
-/* Objects already printed: an open-addressing set (WA_NONE = empty), so a
- * deep, wide tree stays linear. */
-typedef struct u32set {
-    uint32_t *v;
-    size_t n, cap;
-} u32set;
-
-static size_t slot_of(const u32set *s, uint32_t x) {
-    size_t i = ((size_t)x * 0x9E3779B1u) & (s->cap - 1);
-    while (s->v[i] != WA_NONE && s->v[i] != x) i = (i + 1) & (s->cap - 1);
-    return i;
-}
-
-static int set_has(const u32set *s, uint32_t x) { return s->cap && s->v[slot_of(s, x)] == x; }
-
-static int set_add(u32set *s, uint32_t x) {
-    if ((s->n + 1) * 2 > s->cap) {
-        u32set bigger = {NULL, 0, s->cap ? s->cap * 2 : 64};
-        bigger.v = malloc(bigger.cap * sizeof *bigger.v);
-        if (!bigger.v) return -1;
-        memset(bigger.v, 0xFF, bigger.cap * sizeof *bigger.v);
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->v[i] != WA_NONE) {
-                bigger.v[slot_of(&bigger, s->v[i])] = s->v[i];
-                bigger.n++;
-            }
-        free(s->v);
-        *s = bigger;
-    }
-    size_t i = slot_of(s, x);
-    if (s->v[i] == WA_NONE) {
-        s->v[i] = x;
-        s->n++;
-    }
-    return 0;
-}
-
-static int push(stack *s, entry e) {
+static int push(line_stack *s, line e) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        entry *v = realloc(s->v, cap * sizeof *v);
+        line *v = realloc(s->v, cap * sizeof *v);
         if (!v) return -1;
         s->v = v;
         s->cap = cap;
@@ -86,115 +48,91 @@ static int push(stack *s, entry e) {
     return 0;
 }
 
-/* Label of in-edge j of dst: the k-th edge src->dst where k counts earlier
- * occurrences of src among dst's referrers. */
-static uint32_t in_label(const wa_snapshot *snap, uint32_t dst, uint32_t j) {
-    const uint32_t *in_off = wa_snapshot_in_offsets(snap), *src = wa_snapshot_in_sources(snap);
-    uint32_t k = 0;
-    for (uint32_t i = in_off[dst]; i < j; i++) k += src[i] == src[j];
-    return wa_snapshot_edge_label(snap, src[j], dst, k);
-}
-
-static void root_note(const wa_snapshot *snap, uint32_t obj, char *buf, size_t cap) {
-    buf[0] = '\0';
-    const wa_root *roots = wa_snapshot_roots(snap);
-    for (uint32_t r = 0; r < wa_snapshot_n_roots(snap); r++)
-        if (roots[r].obj == obj) {
-            char t[300];
-            wa_path_root_format(snap, r, t, sizeof t);
-            size_t len = strlen(buf);
-            snprintf(buf + len, cap - len, "%s[root %s]", len ? " " : "  ", t);
-        }
-}
-
 /* Tree lines for a line at depth `depth`: one column per ancestor level. */
 static void prefix_for(const int *last_at, uint32_t depth, char *buf) {
     buf[0] = '\0';
     for (uint32_t d = 1; d < depth; d++) strcat(buf, last_at[d] ? "   " : "│  ");
 }
 
-static int explain(const wa_snapshot *snap, const wa_dom *dom, uint32_t target, uint32_t depth,
-                   uint32_t maxref, cJSON *out_arr) {
-    const uint32_t *in_off = wa_snapshot_in_offsets(snap), *src = wa_snapshot_in_sources(snap);
-    stack st = {0};
-    u32set shown_list = {0};
-    uint32_t path[MAX_DEPTH + 2];
-    int last_at[MAX_DEPTH + 2];
-    char a[512], b[32], c[32], lab[512], roots[1024];
-    if (push(&st, (entry){target, 0, WA_NONE, 1, out_arr}) != 0) return -1;
-    char prefix[4 * MAX_DEPTH + 8];
+/* "  [root sys.modules['x']] [root ...]" for the roots an object is. */
+static void root_note(const cJSON *node, char *buf, size_t cap) {
+    const cJSON *r;
+    buf[0] = '\0';
+    cJSON_ArrayForEach(r, wa_j_get(node, "roots")) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, "%s[root %s]", len ? " " : "  ", wa_j_str(r, "text"));
+    }
+}
+
+/* One object's referrer tree, drawn from its document node, depth-first
+ * with an explicit stack (the document is as deep as --depth allows). */
+static int print_tree(const cJSON *top) {
+    line_stack st = {0};
+    int last_at[WA_RETAINERS_MAX_DEPTH + 2];
+    char a[512], b[32], c[32], roots[1024], prefix[4 * WA_RETAINERS_MAX_DEPTH + 8];
+    if (push(&st, (line){top, 0, 1, 0}) != 0) return -1;
     while (st.n) {
-        entry e = st.v[--st.n];
-        if (e.obj == WA_NONE) { /* the "N more referrers" line of a fan-in cut */
+        line e = st.v[--st.n];
+        if (!e.node) {
             prefix_for(last_at, e.depth, prefix);
             printf("%s└─ ... %s more referrer%s (--max-referrers)\n", prefix,
-                   wa_cli_count(e.via, b), e.via == 1 ? "" : "s");
+                   wa_cli_count(e.more, b), e.more == 1 ? "" : "s");
             continue;
         }
-        path[e.depth] = e.obj;
+        const cJSON *n = e.node;
         last_at[e.depth] = e.last;
-        int cycle = 0, seen = 0;
-        for (uint32_t d = 0; d < e.depth; d++) cycle |= path[d] == e.obj;
-        seen = !cycle && set_has(&shown_list, e.obj);
-        if (e.via != WA_NONE)
-            wa_label_format(snap, in_label(snap, path[e.depth - 1], e.via), lab, sizeof lab);
-        else lab[0] = '\0';
-        root_note(snap, e.obj, roots, sizeof roots);
-        uint32_t nref = in_off[e.obj + 1] - in_off[e.obj];
-        cJSON *node = NULL, *kids = NULL;
-        if (e.into) {
-            node = wa_ana_json_obj(snap, dom, e.obj);
-            if (e.via != WA_NONE) cJSON_AddStringToObject(node, "label", lab);
-            cJSON *rs = cJSON_AddArrayToObject(node, "roots");
-            const wa_root *rr = wa_snapshot_roots(snap);
-            for (uint32_t r = 0; r < wa_snapshot_n_roots(snap); r++)
-                if (rr[r].obj == e.obj) cJSON_AddItemToArray(rs, wa_ana_json_root(snap, r));
-            cJSON_AddBoolToObject(node, "cycle", cycle);
-            cJSON_AddBoolToObject(node, "shown_above", seen);
-            wa_json_add_u64(node, "referrers_total", nref);
-            cJSON_AddItemToArray(e.into, node);
-        } else if (e.depth == 0) {
-            printf("%s (%s", wa_ana_cli_obj(snap, e.obj, a, sizeof a),
-                   wa_cli_size(wa_snapshot_objects(snap)[e.obj].size, b));
-            if (dom) printf(", retained %s", wa_cli_size(dom->retained[e.obj], c));
+        int cycle = wa_j_bool(n, "cycle"), seen = wa_j_bool(n, "shown_above");
+        root_note(n, roots, sizeof roots);
+        if (e.depth == 0) {
+            printf("%s (%s", wa_ana_obj_text(n, a, sizeof a), wa_cli_size(wa_j_u64(n, "size"), b));
+            if (wa_j_get(n, "retained")) printf(", retained %s", wa_cli_size(wa_j_u64(n, "retained"), c));
             printf(")%s\n", roots);
         } else {
             prefix_for(last_at, e.depth, prefix);
-            printf("%s%s %s ← %s%s%s\n", prefix, e.last ? "└─" : "├─", lab,
-                   wa_ana_cli_obj(snap, e.obj, a, sizeof a), roots,
+            printf("%s%s %s ← %s%s%s\n", prefix, e.last ? "└─" : "├─", wa_j_str(n, "label"),
+                   wa_ana_obj_text(n, a, sizeof a), roots,
                    cycle ? "  (cycle)" : seen ? "  (shown above)" : "");
         }
         if (cycle || seen) continue;
-        if (set_add(&shown_list, e.obj) != 0) goto nomem;
-        if (e.depth >= depth) {
-            if (nref && !e.into) {
+        const cJSON *kids = wa_j_get(n, "referrers");
+        uint64_t nref = wa_j_u64(n, "referrers_total"), more = wa_j_u64(n, "referrers_more");
+        if (!kids) { /* the depth limit */
+            if (nref) {
                 prefix_for(last_at, e.depth + 1, prefix);
                 printf("%s└─ ... %s referrer%s (--depth)\n", prefix, wa_cli_count(nref, b),
                        nref == 1 ? "" : "s");
             }
             continue;
         }
-        if (node) kids = cJSON_AddArrayToObject(node, "referrers");
-        uint32_t shown = nref < maxref ? nref : maxref;
         /* Pushed first, so the "N more" line prints after the shown ones. */
-        if (shown < nref) {
-            if (node) wa_json_add_u64(node, "referrers_more", nref - shown);
-            else if (push(&st, (entry){WA_NONE, e.depth + 1, nref - shown, 1, NULL}) != 0)
+        if (more && push(&st, (line){NULL, e.depth + 1, 1, more}) != 0) goto nomem;
+        int nk = cJSON_GetArraySize(kids);
+        for (int i = nk; i-- > 0;)
+            if (push(&st, (line){cJSON_GetArrayItem(kids, i), e.depth + 1,
+                                 i == nk - 1 && !more, 0}) != 0)
                 goto nomem;
-        }
-        for (uint32_t i = shown; i-- > 0;) {
-            uint32_t j = in_off[e.obj] + i;
-            int last = i == shown - 1 && shown == nref;
-            if (push(&st, (entry){src[j], e.depth + 1, j, last, kids}) != 0) goto nomem;
-        }
     }
     free(st.v);
-    free(shown_list.v);
     return 0;
 nomem:
     free(st.v);
-    free(shown_list.v);
     return -1;
+}
+
+static int print_doc(const cJSON *doc, const void *ctx) {
+    (void)ctx;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, wa_j_get(doc, "objects")) {
+        if (print_tree(o) != 0) return wa_cli_fail(WA_EXIT_INTERNAL, "retainers: out of memory");
+        printf("\n");
+    }
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(wa_j_get(doc, "objects"));
+    uint64_t total = wa_j_u64(doc, "selected");
+    if (shown < total) {
+        char a[32];
+        printf("... %s more selected objects (--limit)\n", wa_cli_count(total - shown, a));
+    }
+    return wa_cli_finish_output(WA_EXIT_OK);
 }
 
 static int run(int argc, char **argv) {
@@ -215,49 +153,35 @@ static int run(int argc, char **argv) {
     if (rc != WA_CLI_CONTINUE) return rc;
     if (!select)
         return wa_cli_fail(WA_EXIT_INPUT, "retainers: --select SEL is required");
-    if (depth > MAX_DEPTH)
-        return wa_cli_fail(WA_EXIT_INPUT, "retainers: --depth is at most %d", MAX_DEPTH);
+    if (depth > WA_RETAINERS_MAX_DEPTH)
+        return wa_cli_fail(WA_EXIT_INPUT, "retainers: --depth is at most %u",
+                           WA_RETAINERS_MAX_DEPTH);
     if (maxref == 0) maxref = 1;
+    if (limit >= UINT32_MAX) limit = 0;
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
     wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
     wa_dom *dom = NULL;
+    wa_path_tree *tree = NULL;
     wa_objlist *objs = NULL;
     if (!snap) goto done;
-    if (!(dom = wa_ana_cli_dom(snap, &common, &rc))) goto done;
+    wa_view_options vo;
+    wa_view_options_init(&vo);
+    vo.select = select;
+    vo.depth = (uint32_t)depth;
+    vo.max_referrers = maxref > UINT32_MAX ? UINT32_MAX : (uint32_t)maxref;
+    vo.limit = (uint32_t)limit;
+    wa_view_source src = {snap, pos[0], NULL, NULL};
+    if ((rc = wa_ana_cli_prepare(WA_VIEW_RETAINERS, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
+        goto done;
     if (!(objs = wa_ana_cli_select(sel, snap, dom, (uint32_t)limit, &rc))) goto done;
-    if (objs->total == 0) wa_cli_note(&common, "the selection matched no object");
-    cJSON *doc = NULL, *arr = NULL;
-    if (common.json) {
-        doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "command", "retainers");
-        cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-        cJSON_AddStringToObject(doc, "select", select);
-        wa_json_add_u64(doc, "depth", depth);
-        wa_json_add_u64(doc, "selected", objs->total);
-        arr = cJSON_AddArrayToObject(doc, "objects");
-    }
-    for (uint32_t i = 0; i < objs->n; i++) {
-        if (explain(snap, dom, objs->objs[i], (uint32_t)depth, (uint32_t)maxref, arr) != 0) {
-            cJSON_Delete(doc);
-            rc = wa_cli_fail(WA_EXIT_INTERNAL, "retainers: out of memory");
-            goto done;
-        }
-        if (!doc) printf("\n");
-    }
-    if (doc) {
-        cJSON_AddBoolToObject(doc, "truncated", objs->n < objs->total);
-        rc = wa_cli_json_out(doc);
-    } else {
-        if (objs->n < objs->total) {
-            char a[32];
-            printf("... %s more selected objects (--limit)\n",
-                   wa_cli_count(objs->total - objs->n, a));
-        }
-        rc = wa_cli_finish_output(WA_EXIT_OK);
-    }
+    wa_ana_cli_use_selection(&vo, objs, &common);
+    wa_error err;
+    wa_error_clear(&err);
+    rc = wa_ana_cli_show(wa_view_retainers(&src, &vo, &err), &err, &common, print_doc, NULL);
 done:
     wa_objlist_free(objs);
+    wa_path_tree_free(tree);
     wa_dom_free(dom);
     wa_snapshot_free(snap);
     wa_select_free(sel);

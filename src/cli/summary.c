@@ -17,6 +17,46 @@ const wa_cli_command wa_cmd_summary = {
     "counted. --no-retained skips the dominator computation.",
     1, 1, run};
 
+/* The human table, drawn from the view's document. */
+static int print_table(const cJSON *doc, const void *ctx) {
+    (void)ctx;
+    const char *path = wa_j_str(doc, "snapshot");
+    char a[32], b[32], c[32];
+    int has_ret = wa_j_bool(doc, "has_retained");
+    int by_type = strcmp(wa_j_str(doc, "by"), "type") == 0;
+    const cJSON *tot = wa_j_get(doc, "totals"), *rows = wa_j_get(doc, "rows");
+    const cJSON *un = wa_j_get(doc, "unreachable");
+    printf("%s: %s objects, %s shallow", path, wa_cli_count(wa_j_u64(tot, "count"), a),
+           wa_cli_size(wa_j_u64(tot, "shallow"), b));
+    if (has_ret) printf(", %s reachable from roots", wa_cli_size(wa_j_u64(tot, "reachable_bytes"), c));
+    printf("\n\n");
+    wa_table *t = wa_table_new(has_ret ? 4 : 3);
+    wa_table_col(t, 0, by_type ? "type" : "module", WA_LEFT, 60);
+    wa_table_col(t, 1, "count", WA_RIGHT, 0);
+    wa_table_col(t, 2, "shallow", WA_RIGHT, 0);
+    if (has_ret) wa_table_col(t, 3, "retained", WA_RIGHT, 0);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows) {
+        const char *name = by_type ? wa_j_str(r, "type") : wa_j_str(r, "module");
+        if (by_type && strncmp(name, "builtins.", 9) == 0) name += 9;
+        const char *cells[4] = {name, wa_cli_count(wa_j_u64(r, "count"), a),
+                                wa_cli_size(wa_j_u64(r, "shallow"), b),
+                                has_ret ? wa_cli_size(wa_j_u64(r, "retained"), c) : ""};
+        wa_table_row(t, cells);
+    }
+    wa_table_print(t, stdout);
+    wa_table_free(t);
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(rows), total = wa_j_u64(doc, "rows_total");
+    if (shown < total)
+        printf("... %s more %s (--limit 0 shows all)\n", wa_cli_count(total - shown, a),
+               by_type ? "types" : "modules");
+    if (has_ret && wa_j_u64(un, "count"))
+        printf("\nunreachable: %s objects, %s (no root reaches them: garbage awaiting "
+               "collection, or held by referrers the dump could not see)\n",
+               wa_cli_count(wa_j_u64(un, "count"), a), wa_cli_size(wa_j_u64(un, "bytes"), b));
+    return wa_cli_finish_output(WA_EXIT_OK);
+}
+
 static int run(int argc, char **argv) {
     wa_cli_common common;
     char *pos[argc > 0 ? argc : 1];
@@ -57,89 +97,29 @@ static int run(int argc, char **argv) {
 
     wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
     wa_dom *dom = NULL;
+    wa_path_tree *tree = NULL;
     wa_objlist *subset = NULL;
-    wa_summary *sum = NULL;
     if (!snap) goto done;
-    if (!no_retained && !(dom = wa_ana_cli_dom(snap, &common, &rc))) goto done;
-    if (sel && !(subset = wa_ana_cli_select(sel, snap, dom, 0, &rc))) goto done;
+    wa_view_options vo;
+    wa_view_options_init(&vo);
+    vo.by = by_key;
+    vo.sort = sk;
+    vo.no_retained = no_retained;
+    vo.limit = (uint32_t)(limit > UINT32_MAX ? UINT32_MAX - 1 : limit);
+    vo.select = select;
+    wa_view_source src = {snap, pos[0], NULL, NULL};
+    if ((rc = wa_ana_cli_prepare(WA_VIEW_SUMMARY, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
+        goto done;
+    if (sel) {
+        if (!(subset = wa_ana_cli_select(sel, snap, dom, 0, &rc))) goto done;
+        wa_ana_cli_use_selection(&vo, subset, &common);
+    }
     wa_error err;
     wa_error_clear(&err);
-    sum = wa_summary_compute(snap, dom, by_key, subset, sk, &err);
-    if (!sum) {
-        rc = wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
-        goto done;
-    }
-    uint32_t shown = limit && sum->n_rows > limit ? (uint32_t)limit : sum->n_rows;
-    if (subset && subset->total == 0) wa_cli_note(&common, "the selection matched no object");
-
-    if (common.json) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "command", "summary");
-        cJSON_AddStringToObject(doc, "snapshot", pos[0]);
-        cJSON_AddStringToObject(doc, "by", by_key == WA_SUMMARY_BY_TYPE ? "type" : "module");
-        cJSON_AddStringToObject(doc, "sort", sort);
-        if (select) cJSON_AddStringToObject(doc, "select", select);
-        cJSON *tot = cJSON_AddObjectToObject(doc, "totals");
-        wa_json_add_u64(tot, "count", sum->count);
-        wa_json_add_u64(tot, "shallow", sum->shallow);
-        if (dom) wa_json_add_u64(tot, "reachable_bytes", sum->reachable_bytes);
-        cJSON_AddBoolToObject(doc, "has_retained", dom != NULL);
-        cJSON *un = cJSON_AddObjectToObject(doc, "unreachable");
-        wa_json_add_u64(un, "count", sum->n_unreachable);
-        wa_json_add_u64(un, "bytes", sum->unreachable_bytes);
-        cJSON *rows = cJSON_AddArrayToObject(doc, "rows");
-        for (uint32_t i = 0; i < shown; i++) {
-            const wa_summary_row *r = &sum->rows[i];
-            cJSON *row = cJSON_CreateObject();
-            if (by_key == WA_SUMMARY_BY_TYPE) {
-                cJSON_AddStringToObject(row, "type", wa_snapshot_type_name(snap, r->key));
-                cJSON_AddStringToObject(row, "module", wa_snapshot_type_module(snap, r->key));
-            } else {
-                cJSON_AddStringToObject(row, "module", wa_snapshot_string(snap, r->key));
-            }
-            wa_json_add_u64(row, "count", r->count);
-            wa_json_add_u64(row, "shallow", r->shallow);
-            if (dom) wa_json_add_u64(row, "retained", r->retained);
-            else cJSON_AddNullToObject(row, "retained");
-            cJSON_AddItemToArray(rows, row);
-        }
-        wa_json_add_u64(doc, "rows_total", sum->n_rows);
-        cJSON_AddBoolToObject(doc, "truncated", shown < sum->n_rows);
-        rc = wa_cli_json_out(doc);
-        goto done;
-    }
-
-    char a[32], b[32], c[32];
-    printf("%s: %s objects, %s shallow", pos[0], wa_cli_count(sum->count, a),
-           wa_cli_size(sum->shallow, b));
-    if (dom) printf(", %s reachable from roots", wa_cli_size(sum->reachable_bytes, c));
-    printf("\n\n");
-    wa_table *t = wa_table_new(dom ? 4 : 3);
-    wa_table_col(t, 0, by_key == WA_SUMMARY_BY_TYPE ? "type" : "module", WA_LEFT, 60);
-    wa_table_col(t, 1, "count", WA_RIGHT, 0);
-    wa_table_col(t, 2, "shallow", WA_RIGHT, 0);
-    if (dom) wa_table_col(t, 3, "retained", WA_RIGHT, 0);
-    for (uint32_t i = 0; i < shown; i++) {
-        const wa_summary_row *r = &sum->rows[i];
-        const char *name = by_key == WA_SUMMARY_BY_TYPE ? wa_cli_type_display(snap, r->key)
-                                                        : wa_snapshot_string(snap, r->key);
-        const char *cells[4] = {name, wa_cli_count(r->count, a), wa_cli_size(r->shallow, b),
-                                dom ? wa_cli_size(r->retained, c) : ""};
-        wa_table_row(t, cells);
-    }
-    wa_table_print(t, stdout);
-    wa_table_free(t);
-    if (shown < sum->n_rows)
-        printf("... %s more %s (--limit 0 shows all)\n", wa_cli_count(sum->n_rows - shown, a),
-               by_key == WA_SUMMARY_BY_TYPE ? "types" : "modules");
-    if (dom && sum->n_unreachable)
-        printf("\nunreachable: %s objects, %s (no root reaches them: garbage awaiting "
-               "collection, or held by referrers the dump could not see)\n",
-               wa_cli_count(sum->n_unreachable, a), wa_cli_size(sum->unreachable_bytes, b));
-    rc = wa_cli_finish_output(WA_EXIT_OK);
+    rc = wa_ana_cli_show(wa_view_summary(&src, &vo, &err), &err, &common, print_table, NULL);
 done:
-    wa_summary_free(sum);
     wa_objlist_free(subset);
+    wa_path_tree_free(tree);
     wa_dom_free(dom);
     wa_snapshot_free(snap);
     wa_select_free(sel);

@@ -334,6 +334,9 @@ int wa_scene_finish(wa_scene *sc) {
     for (uint32_t i = 0; i < sc->n_nodes; i++) {
         const wa_rnode *n = &sc->nodes[i];
         if (n->kind == WA_RN_MORE) st->collapsed_nodes++;
+        /* paths mode draws the several root objects of a cluster as one
+         * group node at the path's start: a root node all the same. */
+        if (n->kind == WA_RN_GROUP && n->group_root) st->roots_drawn++;
         if (n->kind != WA_RN_OBJECT) continue;
         st->objects++;
         if (n->root_n) st->roots_drawn++;

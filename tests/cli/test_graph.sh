@@ -27,6 +27,15 @@ expect_exit 0 "$wa" graph "$G/leak.jsonl" --select "$TR" && {
 expect_exit 0 "$wa" graph "$G/stt.jsonl" --select 'addr=0x120 or addr=0x200' --mode dominators && {
   cmp -s "$T/out" "$G/stt_dominators.dot" && ok "dominators == golden" || fail "dominators DOT differs"
 }
+# paths mode: a cluster whose root objects are drawn as one group node (three
+# bound methods held natively) counts it in "roots" (it used to say 0 roots)
+STT=$WA_SRC/examples/snapshots/stt-leak.jsonl
+CT='type=azure.cognitiveservices.speech.transcription.ConversationTranscriber'
+expect_exit 0 "$wa" graph "$STT" --select "$CT" --mode paths -o "$T/p.svg" &&
+  contains "$T/out" "3 of 3 selected objects drawn, 1 roots" && ok "paths mode counts its root group"
+expect_exit 0 "$wa" graph "$STT" --select "$CT" --mode paths --json &&
+  /usr/bin/python3 -c "import json; d=json.load(open('$T/out')); assert d['roots_drawn'] == 1, d" &&
+  ok "paths mode: roots_drawn in --json"
 # the binary form of the same snapshot draws the same DOT
 expect_exit 0 "$wa" convert "$G/stt.jsonl" "$T/stt.wa" && \
 expect_exit 0 "$wa" graph "$T/stt.wa" --select addr=0x200 --mode backrefs && {

@@ -137,13 +137,15 @@ static void test_cluster_abstraction(void) {
     uint32_t big = tg_obj_full(&g, "builtins.dict", 8, WA_OBJ_HAS_LEN, 100, NULL);
     uint32_t small = tg_obj_full(&g, "builtins.dict", 8, WA_OBJ_HAS_LEN, 3, NULL);
     uint32_t a = tg_obj(&g, "m.X", 1), b = tg_obj(&g, "m.X", 1), c = tg_obj(&g, "m.X", 1),
-             d = tg_obj(&g, "m.X", 1), e = tg_obj(&g, "m.X", 1), f = tg_obj(&g, "m.X", 1),
+             d = tg_obj(&g, "m.Y", 1), e = tg_obj(&g, "m.X", 1), f = tg_obj(&g, "m.X", 1),
              h = tg_obj(&g, "m.X", 1), u = tg_obj(&g, "m.X", 1);
     tg_attr(&g, root, big, "big");
     tg_attr(&g, root, small, "small");
     tg_edge(&g, big, a, WA_EDGE_DICT_VALUE, "'alpha'"); /* big dict: abstracted */
     tg_edge(&g, big, b, WA_EDGE_DICT_VALUE, "'beta'");
-    tg_edge(&g, small, c, WA_EDGE_DICT_VALUE, "'alpha'"); /* small, identifier: kept */
+    /* small dict, identifier keys, and no sibling path that differs only by
+     * the key (d is another type): kept */
+    tg_edge(&g, small, c, WA_EDGE_DICT_VALUE, "'alpha'");
     tg_edge(&g, small, d, WA_EDGE_DICT_VALUE, "'beta'");
     tg_edge(&g, small, e, WA_EDGE_DICT_VALUE, "12");         /* int key: abstracted */
     tg_edge(&g, small, f, WA_EDGE_DICT_VALUE, "'deadbeef01'"); /* hex id: abstracted */
@@ -173,6 +175,62 @@ static void test_cluster_abstraction(void) {
             if (cs->clusters[i].root == WA_NONE) found_u = cs->clusters[i].members[0] == u;
         }
         CHECK(found_ab && found_ef && found_u);
+    }
+    wa_cluster_set_free(cs);
+    wa_path_tree_free(t);
+    wa_snapshot_free(s);
+}
+
+/* The example service's leak: a small dict keyed 'req-1', 'req-2', ...
+ * (short keys that look like names) holds one session per request. Sibling
+ * paths that differ only by that key form one cluster with the key as [*];
+ * the module's __dict__ keeps its attribute name. */
+static void test_cluster_sibling_keys(void) {
+    tg g;
+    tg_new(&g);
+    uint32_t mod = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "app.stt");
+    uint32_t ns = tg_obj_full(&g, "builtins.dict", 100, WA_OBJ_HAS_LEN, 2, NULL);
+    uint32_t sessions = tg_obj_full(&g, "builtins.dict", 100, WA_OBJ_HAS_LEN, 3, NULL);
+    uint32_t other = tg_obj(&g, "app.stt.Session", 50);
+    tg_attr(&g, mod, ns, "__dict__");
+    tg_edge(&g, ns, sessions, WA_EDGE_DICT_VALUE, "'_sessions'");
+    tg_edge(&g, ns, other, WA_EDGE_DICT_VALUE, "'_current'");
+    uint32_t tr[3];
+    char key[32];
+    for (uint32_t i = 0; i < 3; i++) {
+        uint32_t sess = tg_obj(&g, "app.stt.Session", 50);
+        tr[i] = tg_obj(&g, "app.stt.ConversationTranscriber", 1000);
+        snprintf(key, sizeof key, "'req-%u'", i + 1);
+        tg_edge(&g, sessions, sess, WA_EDGE_DICT_VALUE, key);
+        tg_attr(&g, sess, tr[i], "transcriber");
+    }
+    tg_root(&g, mod, WA_ROOT_MODULE, "app.stt", 0);
+    wa_snapshot *s = tg_done(&g);
+    wa_error err;
+    wa_path_tree *t = wa_path_tree_build(s, &err);
+    wa_cluster_set *cs = wa_path_cluster(s, t, NULL, tr, 3, &err);
+    CHECK(cs != NULL);
+    if (cs) {
+        CHECK_EQ_U64(cs->n, 1);
+        CHECK_EQ_U64(cs->clusters[0].count, 3);
+        char buf[256];
+        wa_cluster_format(s, &cs->clusters[0], buf, sizeof buf);
+        CHECK_STR(buf, "sys.modules['app.stt'] .__dict__['_sessions'] [*] .transcriber");
+    }
+    wa_cluster_set_free(cs);
+    /* Module attributes holding one Session each stay apart and named. */
+    uint32_t two[2] = {other, tr[0]};
+    cs = wa_path_cluster(s, t, NULL, two, 2, &err);
+    CHECK(cs != NULL);
+    if (cs) {
+        CHECK_EQ_U64(cs->n, 2);
+        char buf[256];
+        int named = 0;
+        for (uint32_t i = 0; i < cs->n; i++) {
+            wa_cluster_format(s, &cs->clusters[i], buf, sizeof buf);
+            named += !strcmp(buf, "sys.modules['app.stt'] .__dict__['_current']");
+        }
+        CHECK(named == 1);
     }
     wa_cluster_set_free(cs);
     wa_path_tree_free(t);
@@ -280,6 +338,7 @@ int main(void) {
     RUN(test_shortest_and_k);
     RUN(test_cluster_story);
     RUN(test_cluster_abstraction);
+    RUN(test_cluster_sibling_keys);
     RUN(test_chain_1m_path);
     RUN(test_cluster_hostile);
     RUN(test_cluster_250k);

@@ -126,9 +126,65 @@ static void test_growth(void) {
     wa_snapshot_free(now);
 }
 
+/* The example service's native route: each handler is held by three bound
+ * methods that native code holds, so no single method dominates it and
+ * each method alone retains 48 bytes. Together they retain every handler
+ * and its buffer: one external suspect for the group, with the hop. */
+static void test_external_shared_holders(void) {
+    tg g;
+    tg_new(&g);
+    uint32_t m = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "app.stt");
+    uint32_t ns = tg_obj(&g, "builtins.dict", 100);
+    uint32_t other = tg_obj(&g, "app.Other", 20000);
+    tg_attr(&g, m, ns, "__dict__");
+    tg_edge(&g, ns, other, WA_EDGE_DICT_VALUE, "'other'");
+    for (uint32_t i = 0; i < 3; i++) {
+        uint32_t h = tg_obj(&g, "app.stt.TranscriptionHandler", 64);
+        uint32_t buf = tg_obj(&g, "builtins.bytearray", 5000);
+        tg_attr(&g, h, buf, "_audio");
+        for (uint32_t k = 0; k < 3; k++) {
+            uint32_t cb = tg_obj(&g, "builtins.method", 48);
+            tg_attr(&g, cb, h, "__self__");
+            tg_root(&g, cb, WA_ROOT_EXTERNAL, NULL, 1);
+        }
+    }
+    tg_root(&g, m, WA_ROOT_MODULE, "app.stt", 0);
+    wa_snapshot *s = tg_done(&g);
+    wa_error err;
+    wa_dom *dom = wa_dom_compute(s, &err);
+    wa_suspect_options o;
+    wa_suspect_options_init(&o);
+    o.threshold = 0.9; /* no accumulation or type suspect: the external one alone */
+    wa_suspect_list *l = dom ? wa_suspect_find(s, dom, NULL, &o, &err) : NULL;
+    CHECK(l != NULL);
+    const wa_suspect *x = l ? find(l, WA_SUSPECT_EXTERNAL) : NULL;
+    CHECK(x != NULL);
+    if (x) {
+        CHECK_EQ_U64(x->count, 9);
+        CHECK_EQ_U64(x->excess, 9);
+        CHECK_EQ_U64(x->retained, 9 * 48 + 3 * (64 + 5000));
+        CHECK_STR(wa_snapshot_type_name(s, x->type), "builtins.method");
+        CHECK(x->via != NULL);
+        if (x->via) CHECK_STR(x->via, ".__self__ \xe2\x86\x92 TranscriptionHandler");
+    }
+    /* The exact group size against the lower bound. */
+    uint32_t cbs[9], k = 0;
+    for (uint32_t r = 0; r < wa_snapshot_n_roots(s); r++)
+        if (wa_snapshot_roots(s)[r].kind == WA_ROOT_EXTERNAL) cbs[k++] = wa_snapshot_roots(s)[r].obj;
+    uint64_t lower = 0, exact = 0;
+    CHECK(k == 9 && wa_dom_retained_set(dom, cbs, 9, &lower, &err) == WA_OK);
+    CHECK(wa_dom_retained_group(s, dom, cbs, 9, &exact, &err) == WA_OK);
+    CHECK_EQ_U64(lower, 9 * 48);
+    CHECK_EQ_U64(exact, 9 * 48 + 3 * (64 + 5000));
+    wa_suspect_list_free(l);
+    wa_dom_free(dom);
+    wa_snapshot_free(s);
+}
+
 int main(void) {
     RUN(test_accumulation_and_external);
     RUN(test_split_container);
     RUN(test_growth);
+    RUN(test_external_shared_holders);
     return wa_test_result();
 }

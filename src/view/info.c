@@ -1,0 +1,48 @@
+/*
+ * view/info.c: the `info` document: a snapshot's metadata, counts, roots
+ * by kind and dangling edges. No analysis.
+ */
+#include "view/view_impl.h"
+
+wa_view *wa_view_info(const wa_view_source *src, const wa_view_info_extra *x, wa_error *err) {
+    const wa_snapshot *snap = src->snap;
+    const wa_meta *m = wa_snapshot_meta(snap);
+    uint32_t nroots = wa_snapshot_n_roots(snap);
+    const wa_root *roots = wa_snapshot_roots(snap);
+    uint64_t by_kind[WA_ROOT_KIND_COUNT] = {0}, excess = 0;
+    for (uint32_t i = 0; i < nroots; i++) {
+        if (roots[i].kind < WA_ROOT_KIND_COUNT) by_kind[roots[i].kind]++;
+        excess += roots[i].excess;
+    }
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "file", src->name ? src->name : "");
+    cJSON_AddStringToObject(doc, "format", x->format ? x->format : "");
+    cJSON_AddNumberToObject(doc, "format_version", m->format_version);
+    wa_vj_u64(doc, "file_bytes", x->file_bytes);
+    cJSON *meta = cJSON_AddObjectToObject(doc, "meta");
+    cJSON_AddStringToObject(meta, "tool_version", m->tool_version ? m->tool_version : "");
+    cJSON_AddStringToObject(meta, "python", m->python_version ? m->python_version : "");
+    cJSON_AddStringToObject(meta, "implementation", m->implementation ? m->implementation : "");
+    cJSON_AddStringToObject(meta, "host", m->host ? m->host : "");
+    cJSON_AddStringToObject(meta, "time", m->time ? m->time : "");
+    cJSON_AddNumberToObject(meta, "pid", (double)m->pid);
+    wa_vj_u64(meta, "rss", m->rss);
+    cJSON_AddNumberToObject(meta, "seconds", m->seconds);
+    cJSON *av = cJSON_AddArrayToObject(meta, "argv");
+    for (uint32_t i = 0; i < m->argc; i++) cJSON_AddItemToArray(av, cJSON_CreateString(m->argv[i]));
+    wa_vj_u64(doc, "objects", wa_snapshot_n_objects(snap));
+    wa_vj_u64(doc, "edges", wa_snapshot_n_edges(snap));
+    wa_vj_u64(doc, "types", wa_snapshot_n_types(snap));
+    wa_vj_u64(doc, "strings", wa_snapshot_n_strings(snap));
+    wa_vj_u64(doc, "shallow_bytes", wa_snapshot_total_size(snap));
+    wa_vj_u64(doc, "dangling_edges", wa_snapshot_dangling(snap));
+    cJSON *r = cJSON_AddObjectToObject(doc, "roots");
+    wa_vj_u64(r, "total", nroots);
+    cJSON *bk = cJSON_AddObjectToObject(r, "by_kind");
+    for (int k = 0; k < WA_ROOT_KIND_COUNT; k++)
+        wa_vj_u64(bk, wa_root_kind_name((wa_root_kind)k), by_kind[k]);
+    wa_vj_u64(r, "external_excess", excess);
+    cJSON_AddNumberToObject(doc, "load_seconds", x->load_seconds);
+    wa_vj_u64(doc, "memory_bytes", wa_snapshot_memory(snap));
+    return wa_view_wrap(doc, err);
+}

@@ -1,0 +1,49 @@
+/*
+ * view/suspects.c: the `suspects` document: ranked leak suspects.
+ */
+#include "view/view_impl.h"
+
+wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
+    const wa_snapshot *snap = src->snap;
+    const wa_dom *dom = src->dom;
+    if (!dom) return wa_view_fail_arg(err, "suspects: needs the dominator tree");
+    wa_suspect_list *l = wa_suspect_find(snap, dom, src->tree, &o->suspect, err);
+    if (!l) return NULL;
+    uint32_t limit = wa_vw_limit(o, 10);
+    uint32_t shown = limit && l->n > limit ? limit : l->n;
+    cJSON *doc = wa_vj_doc("suspects", src, NULL);
+    if (o->baseline_name) cJSON_AddStringToObject(doc, "baseline", o->baseline_name);
+    else cJSON_AddNullToObject(doc, "baseline");
+    cJSON_AddNumberToObject(doc, "threshold", o->suspect.threshold);
+    cJSON_AddNumberToObject(doc, "accumulation", o->suspect.accumulation);
+    wa_vj_u64(doc, "reachable_bytes", dom->reachable_bytes);
+    cJSON_AddItemToObject(doc, "unreachable", wa_vj_unreachable(dom));
+    cJSON *arr = cJSON_AddArrayToObject(doc, "suspects");
+    for (uint32_t i = 0; i < shown; i++) {
+        const wa_suspect *x = &l->items[i];
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "kind", wa_suspect_kind_name(x->kind));
+        wa_vj_u64(s, "retained", x->retained);
+        cJSON_AddNumberToObject(s, "share", x->share);
+        if (x->type != WA_NONE)
+            cJSON_AddStringToObject(s, "type", wa_snapshot_type_name(snap, x->type));
+        else cJSON_AddNullToObject(s, "type");
+        wa_vj_u64(s, "count", x->count);
+        if (x->obj != WA_NONE) cJSON_AddItemToObject(s, "object", wa_vj_obj(snap, dom, x->obj));
+        else cJSON_AddNullToObject(s, "object");
+        if (x->kind == WA_SUSPECT_ACCUMULATION)
+            cJSON_AddItemToObject(s, "accumulation", wa_vj_obj(snap, dom, x->accumulation));
+        if (x->kind == WA_SUSPECT_EXTERNAL) {
+            wa_vj_u64(s, "excess", x->excess);
+            if (x->via) cJSON_AddStringToObject(s, "via", x->via);
+            else cJSON_AddNullToObject(s, "via");
+        }
+        if (x->kind == WA_SUSPECT_GROWTH) wa_vj_u64(s, "baseline_count", x->baseline);
+        cJSON_AddStringToObject(s, "path", x->path ? x->path : "");
+        cJSON_AddItemToArray(arr, s);
+    }
+    wa_vj_u64(doc, "suspects_total", l->n);
+    cJSON_AddBoolToObject(doc, "truncated", shown < l->n);
+    wa_suspect_list_free(l);
+    return wa_view_wrap(doc, err);
+}
