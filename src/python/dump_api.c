@@ -1,0 +1,454 @@
+/*
+ * dump_api.c: whyalive._core.dump(), the Python entry point of the dumper.
+ *
+ * Invariant: options are checked and the output file is opened before the
+ * heap is touched; from the moment the gc-tracked set is taken until the
+ * writer is committed or aborted, no Python-level code runs and the cyclic
+ * GC is off (restored on every exit path). Any failure aborts the writer, so
+ * nothing is left at the target path, and surfaces as OSError, ValueError or
+ * MemoryError.
+ */
+#include "python/dump.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "whyalive/whyalive.h"
+
+/* The module's own dump function: the caller's value stack holds it during
+ * the call, a reference the walk cannot see (set by module.c). */
+PyObject *wa_py_dump_func;
+/* The Python-level whyalive.dump, on its caller's stack in the same way
+ * (registered by the package through _core._set_wrapper). */
+PyObject *wa_py_dump_wrapper;
+
+PyObject *wa_py_set_wrapper(PyObject *self, PyObject *fn)
+{
+    (void)self;
+    Py_XINCREF(fn);
+    Py_XSETREF(wa_py_dump_wrapper, fn);
+    Py_RETURN_NONE;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    unsigned long size = 0, res = 0;
+    int ok = fscanf(f, "%lu %lu", &size, &res) == 2;
+    fclose(f);
+    return ok ? (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+/* gc.disable()/enable() without running anything but the gc module. */
+static int gc_set(int enable)
+{
+#if PY_VERSION_HEX >= 0x030A0000
+    return enable ? PyGC_Enable() : PyGC_Disable();
+#else
+    PyObject *gc = PyImport_ImportModule("gc");
+    if (!gc)
+        return -1;
+    PyObject *was = PyObject_CallMethod(gc, "isenabled", NULL);
+    int w = was ? PyObject_IsTrue(was) : 0;
+    Py_XDECREF(was);
+    PyObject *r = PyObject_CallMethod(gc, enable ? "enable" : "disable", NULL);
+    Py_XDECREF(r);
+    Py_DECREF(gc);
+    PyErr_Clear();
+    return w;
+#endif
+}
+
+static int tracemalloc_tracing(void)
+{
+    PyObject *name = PyUnicode_FromString("tracemalloc");
+    PyObject *mod = name ? PyImport_GetModule(name) : NULL;
+    Py_XDECREF(name);
+    if (!mod) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *r = PyObject_CallMethod(mod, "is_tracing", NULL);
+    Py_DECREF(mod);
+    int t = r ? PyObject_IsTrue(r) : 0;
+    Py_XDECREF(r);
+    PyErr_Clear();
+    return t > 0;
+}
+
+typedef struct meta_buf {
+    char pyver[64], host[256], time[32], tool[32];
+    char **argv;
+    uint32_t argc;
+} meta_buf;
+
+static void meta_free(meta_buf *m)
+{
+    for (uint32_t i = 0; i < m->argc; i++)
+        free(m->argv[i]);
+    free(m->argv);
+    m->argv = NULL;
+    m->argc = 0;
+}
+
+static void meta_fill(meta_buf *m, wa_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    const char *v = Py_GetVersion();
+    size_t n = strcspn(v, " ");
+    snprintf(m->pyver, sizeof m->pyver, "%.*s", (int)(n < 60 ? n : 60), v);
+    if (gethostname(m->host, sizeof m->host) != 0)
+        m->host[0] = '\0';
+    m->host[sizeof m->host - 1] = '\0';
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(m->time, sizeof m->time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(m->tool, sizeof m->tool, "%s", WA_VERSION);
+    PyObject *argv = PySys_GetObject("argv"); /* borrowed */
+    if (argv && PyList_Check(argv)) {
+        Py_ssize_t c = PyList_GET_SIZE(argv);
+        m->argv = calloc((size_t)c + 1, sizeof *m->argv);
+        for (Py_ssize_t i = 0; m->argv && i < c; i++) {
+            PyObject *a = PyList_GET_ITEM(argv, i);
+            if (!PyUnicode_Check(a))
+                continue;
+            char tmp[1024];
+            int trunc;
+            wa_str_utf8(a, tmp, sizeof tmp, 250, &trunc);
+            m->argv[m->argc] = strdup(tmp);
+            if (m->argv[m->argc])
+                m->argc++;
+        }
+    }
+    meta->format_version = WA_FORMAT_VERSION;
+    meta->tool_version = m->tool;
+    meta->python_version = m->pyver;
+    meta->implementation = "CPython";
+    meta->host = m->host;
+    meta->time = m->time;
+    meta->pid = (int64_t)getpid();
+    meta->rss = rss_bytes();
+    meta->argc = m->argc;
+    meta->argv = (const char *const *)m->argv;
+}
+
+/* Fill the table with the gc-tracked set. The list gc.get_objects() returns
+ * holds a reference to each object; it is dropped right away, and the
+ * objects stay alive because nothing runs until the walk ends. */
+static int take_tracked(wa_dump *d)
+{
+    PyObject *gc = PyImport_ImportModule("gc");
+    if (!gc)
+        return -1;
+    PyObject *lst = PyObject_CallMethod(gc, "get_objects", NULL);
+    Py_DECREF(gc);
+    if (!lst)
+        return -1;
+    if (!PyList_Check(lst)) {
+        Py_DECREF(lst);
+        PyErr_SetString(PyExc_RuntimeError, "gc.get_objects() did not return a list");
+        return -1;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lst);
+    if ((uint64_t)n * 2 + 1024 >= WA_MAX_OBJECTS) {
+        Py_DECREF(lst);
+        PyErr_SetString(PyExc_MemoryError, "heap too large for a dump (object indexes are 32-bit)");
+        return -1;
+    }
+    if (wa_tab_init(d, (uint32_t)(n + n / 2 + 1024)) != 0) {
+        Py_DECREF(lst);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (wa_tab_add(d, PyList_GET_ITEM(lst, i)) == WA_NONE) {
+            Py_DECREF(lst);
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    Py_DECREF(lst);
+    return 0;
+}
+
+static PyObject *raise_wa(wa_error *err)
+{
+    PyObject *exc = PyExc_OSError;
+    switch (err->code) {
+    case WA_ERR_ARG:
+    case WA_ERR_LIMIT:
+        exc = PyExc_ValueError;
+        break;
+    case WA_ERR_NOMEM:
+        exc = PyExc_MemoryError;
+        break;
+    default:
+        break;
+    }
+    PyErr_Format(exc, "whyalive.dump: %s", wa_error_string(err));
+    return NULL;
+}
+
+/* The dump proper. Returns 0, or -1 with either a Python exception set or
+ * d->err filled. */
+static int run_dump(wa_dump *d)
+{
+    double t0 = now_seconds();
+    wa_error_clear(&d->err);
+    d->w = wa_writer_open(d->opt.path, d->opt.format, &d->err);
+    if (!d->w)
+        return -1;
+    meta_buf mb = {0};
+    wa_meta meta;
+    meta_fill(&mb, &meta);
+    wa_status st = wa_writer_meta(d->w, &meta, &d->err);
+    meta_free(&mb);
+    if (st != WA_OK)
+        goto fail;
+
+    if (d->opt.tracemalloc != 0) {
+        int t = tracemalloc_tracing();
+        if (d->opt.tracemalloc == 1 && !t) {
+            PyErr_SetString(PyExc_ValueError,
+                            "whyalive.dump: tracemalloc=True but tracemalloc is not tracing "
+                            "(call tracemalloc.start() first)");
+            goto fail;
+        }
+        d->tracing = t;
+    }
+
+    int was_enabled = gc_set(0);
+    if (wa_roots_prepare(d) != 0) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto fail_gc;
+    }
+    if (take_tracked(d) != 0)
+        goto fail_gc;
+    if (wa_roots_seed(d) != 0) {
+        PyErr_NoMemory();
+        goto fail_gc;
+    }
+    if (wa_py_dump_func) {
+        d->own_obj[d->n_own] = wa_py_dump_func;
+        d->own_cnt[d->n_own++] = 1;
+    }
+    if (wa_py_dump_wrapper) {
+        d->own_obj[d->n_own] = wa_py_dump_wrapper;
+        d->own_cnt[d->n_own++] = 2; /* our registry + the caller's stack */
+    }
+    if (wa_walk(d) != 0 || wa_roots_write(d) != 0) {
+        if (d->oom && d->err.code == WA_OK)
+            wa_error_set(&d->err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                         "out of memory while walking the heap");
+        goto fail_gc;
+    }
+    d->stats.objects = d->n;
+    wa_writer_stats ws;
+    memset(&ws, 0, sizeof ws);
+    wa_writer *w = d->w;
+    d->w = NULL;
+    if (wa_writer_commit(w, &ws, &d->err) != WA_OK)
+        goto fail_gc;
+    d->stats.bytes = ws.bytes;
+    if (ws.edges)
+        d->stats.edges = ws.edges;
+    if (was_enabled > 0)
+        gc_set(1);
+    PyErr_Clear(); /* nothing raised during the walk matters once written */
+    d->stats.seconds = now_seconds() - t0;
+    return 0;
+
+fail_gc:
+    if (was_enabled > 0)
+        gc_set(1);
+fail:
+    wa_writer_abort(d->w);
+    d->w = NULL;
+    return -1;
+}
+
+static int parse_format(PyObject *o, wa_format *out)
+{
+    if (!o || o == Py_None) {
+        *out = WA_FORMAT_AUTO;
+        return 0;
+    }
+    if (!PyUnicode_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "whyalive.dump: format must be None, 'jsonl' or 'binary'");
+        return -1;
+    }
+    const char *s = PyUnicode_AsUTF8(o);
+    if (!s)
+        return -1;
+    if (!strcmp(s, "jsonl") || !strcmp(s, "json"))
+        *out = WA_FORMAT_JSONL;
+    else if (!strcmp(s, "binary") || !strcmp(s, "wa"))
+        *out = WA_FORMAT_BINARY;
+    else {
+        PyErr_Format(PyExc_ValueError,
+                     "whyalive.dump: unknown format %R (expected 'jsonl' or 'binary')", o);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *info_dict(const wa_dump *d, const char *path, wa_format fmt, long pid)
+{
+    wa_format f = fmt == WA_FORMAT_AUTO ? wa_format_from_path(path) : fmt;
+    PyObject *pidobj = pid > 0 ? PyLong_FromLong(pid) : Py_None;
+    if (pid <= 0)
+        Py_INCREF(Py_None);
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:d,s:s,s:s,s:K,s:K,s:N}",
+                         "objects", (unsigned long long)d->stats.objects,
+                         "edges", (unsigned long long)d->stats.edges,
+                         "roots", (unsigned long long)d->stats.roots,
+                         "bytes", (unsigned long long)d->stats.bytes,
+                         "seconds", d->stats.seconds,
+                         "path", path,
+                         "format", f == WA_FORMAT_JSONL ? "jsonl" : "binary",
+                         "external_roots", (unsigned long long)d->stats.external_roots,
+                         "dropped_edges", (unsigned long long)d->stats.dropped_edges,
+                         "pid", pidobj);
+}
+
+const char wa_py_dump_doc[] =
+    "dump(path, *, format=None, values=0, tracemalloc=None, background=False) -> dict\n"
+    "--\n\n"
+    "Write a snapshot of this interpreter's heap to path (low-level; see\n"
+    "whyalive.dump for the documented API).";
+
+PyObject *wa_py_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    (void)self;
+    static const char *const kwlist[] = {"format", "values", "tracemalloc", "background"};
+    PyObject *kw[4] = {NULL, NULL, NULL, NULL};
+    if (nargs != 1) {
+        PyErr_Format(PyExc_TypeError, "whyalive.dump() takes 1 positional argument (path), %zd given",
+                     nargs);
+        return NULL;
+    }
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *k = PyTuple_GET_ITEM(kwnames, i);
+        int found = 0;
+        for (int j = 0; j < 4; j++) {
+            if (PyUnicode_CompareWithASCIIString(k, kwlist[j]) == 0) {
+                kw[j] = args[nargs + i];
+                found = 1;
+            }
+        }
+        if (!found) {
+            PyErr_Format(PyExc_TypeError, "whyalive.dump() got an unexpected keyword argument %R", k);
+            return NULL;
+        }
+    }
+    PyObject *pathb = NULL;
+    if (!PyUnicode_FSConverter(args[0], &pathb))
+        return NULL;
+    wa_dump d;
+    memset(&d, 0, sizeof d);
+    size_t plen = (size_t)PyBytes_GET_SIZE(pathb);
+    char *path = malloc(plen + 1);
+    if (!path) {
+        Py_DECREF(pathb);
+        return PyErr_NoMemory();
+    }
+    memcpy(path, PyBytes_AS_STRING(pathb), plen + 1);
+    Py_DECREF(pathb);
+    if (plen == 0 || strlen(path) != plen) {
+        free(path);
+        PyErr_SetString(PyExc_ValueError, "whyalive.dump: path must be a non-empty file name");
+        return NULL;
+    }
+    d.opt.path = path;
+    if (parse_format(kw[0], &d.opt.format) != 0)
+        goto bad;
+    if (kw[1] && kw[1] != Py_None) {
+        long v = PyLong_Check(kw[1]) && !PyBool_Check(kw[1]) ? PyLong_AsLong(kw[1]) : -2;
+        if (v == -1 && PyErr_Occurred())
+            goto bad;
+        if (v < 0 || v > 1000000) {
+            PyErr_SetString(PyExc_ValueError,
+                             "whyalive.dump: values must be an int from 0 (no values) to 1000000");
+            goto bad;
+        }
+        d.opt.values = (uint32_t)v;
+    }
+    d.opt.tracemalloc = -1;
+    if (kw[2] && kw[2] != Py_None) {
+        int t = PyObject_IsTrue(kw[2]);
+        if (t < 0)
+            goto bad;
+        d.opt.tracemalloc = t;
+    }
+    int background = 0;
+    if (kw[3]) {
+        background = PyObject_IsTrue(kw[3]);
+        if (background < 0)
+            goto bad;
+    }
+
+    if (background) {
+        /* fork() while holding the GIL: the child sees the heap exactly as it
+         * is now, writes it with no Python code running and leaves with
+         * _exit() (no atexit handlers, no buffered output flushed twice). */
+        double t0 = now_seconds();
+        pid_t pid = fork();
+        if (pid < 0) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            goto bad;
+        }
+        if (pid == 0) {
+            int rc = run_dump(&d);
+            if (rc != 0) {
+                char msg[1400];
+                if (PyErr_Occurred()) {
+                    snprintf(msg, sizeof msg, "whyalive: background dump to %s failed (Python error)\n", path);
+                } else {
+                    snprintf(msg, sizeof msg, "whyalive: background dump failed: %s\n",
+                             wa_error_string(&d.err));
+                }
+                ssize_t wr = write(2, msg, strlen(msg));
+                (void)wr;
+            }
+            _exit(rc == 0 ? 0 : 1);
+        }
+        d.stats.seconds = now_seconds() - t0;
+        PyObject *res = info_dict(&d, path, d.opt.format, (long)pid);
+        free(path);
+        return res;
+    }
+
+    if (run_dump(&d) != 0) {
+        wa_tab_free(&d);
+        free(path);
+        if (PyErr_Occurred())
+            return NULL;
+        return raise_wa(&d.err);
+    }
+    wa_tab_free(&d);
+    PyObject *res = info_dict(&d, path, d.opt.format, 0);
+    free(path);
+    return res;
+
+bad:
+    free(path);
+    return NULL;
+}

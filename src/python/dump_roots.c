@@ -1,0 +1,254 @@
+/*
+ * dump_roots.c: where the heap is held from.
+ *
+ * Invariant: a root names an object of the dump and says who holds it:
+ *  - MODULE: each sys.modules entry (label: the module name);
+ *  - THREAD: each frame still executing in a thread (label "name (tid)");
+ *    the thread's own reference to the frame counts as seen;
+ *  - INTERPRETER: sys.modules, sys.__dict__, builtins, each thread state's
+ *    dict and context (the interpreter's reference counts as seen), and
+ *    static (non-heap) types, which the interpreter never frees;
+ *  - EXTERNAL: a GC container, not immortal, not a static type, whose
+ *    refcount exceeds the references the dump saw (plus the dumper's own):
+ *    someone outside the Python heap (C code, a native SDK) holds it, and
+ *    excess says how many times. Classes held that way are INTERPRETER
+ *    roots ("class held by native code": extension modules keep their
+ *    classes in C state). Atomic objects (str, int, bytes, float...)
+ *    are never external roots: they hold nothing, every one in the dump is
+ *    reached from a dumped referrer, and their counts are inflated by the
+ *    interpreter's caches (interned strings, small ints, constants).
+ */
+#include "python/dump.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if PY_VERSION_HEX < 0x030B0000
+#include "frameobject.h"
+#endif
+
+int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label)
+{
+    if (!o)
+        return 0;
+    if (kind == WA_ROOT_INTERPRETER) {
+        for (uint32_t i = 0; i < d->n_pending; i++)
+            if (d->pending[i].obj == o && d->pending[i].kind == kind)
+                return 0; /* one holder, one reference */
+    }
+    if (wa_scratch_reserve((void **)&d->pending, &d->pending_cap, d->n_pending + 1,
+                           sizeof(wa_pending_root)) != 0)
+        return -1;
+    wa_pending_root *p = &d->pending[d->n_pending++];
+    p->obj = o;
+    p->kind = kind;
+    p->own_refs = own;
+    snprintf(p->label, sizeof p->label, "%s", label ? label : "");
+    return 0;
+}
+
+/* A thread's name from threading's registry, read without running Python
+ * code of the Thread object (its _name attribute, looked up generically). */
+static void thread_name(unsigned long tid, char *out, size_t cap)
+{
+    snprintf(out, cap, "thread");
+    PyObject *name = PyUnicode_FromString("threading");
+    if (!name) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *mod = PyImport_GetModule(name);
+    Py_DECREF(name);
+    if (!mod) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *md = PyModule_Check(mod) ? PyModule_GetDict(mod) : NULL;
+    PyObject *active = md ? PyDict_GetItemString(md, "_active") : NULL;
+    Py_XINCREF(active);
+    Py_DECREF(mod);
+    if (!active || !PyDict_Check(active)) {
+        Py_XDECREF(active);
+        PyErr_Clear();
+        return;
+    }
+    PyObject *key = PyLong_FromUnsignedLong(tid);
+    PyObject *th = key ? PyDict_GetItemWithError(active, key) : NULL;
+    Py_XDECREF(key);
+    if (th) {
+        PyObject *attr = PyUnicode_FromString("_name");
+        PyObject *n = attr ? PyObject_GenericGetAttr(th, attr) : NULL;
+        Py_XDECREF(attr);
+        if (n && PyUnicode_Check(n)) {
+            int trunc;
+            char tmp[256];
+            wa_str_utf8(n, tmp, sizeof tmp, 60, &trunc);
+            snprintf(out, cap, "%.100s", tmp);
+        }
+        Py_XDECREF(n);
+    }
+    Py_DECREF(active);
+    PyErr_Clear();
+}
+
+int wa_roots_prepare(wa_dump *d)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
+        char tname[160], label[200];
+        char dl[240];
+        thread_name(ts->thread_id, tname, sizeof tname);
+        snprintf(label, sizeof label, "%s (%lu)", tname, ts->thread_id);
+        /* Materialize the thread's frame objects (3.11+ creates them on
+         * demand; they then live as long as the frame runs) and root each:
+         * the thread holds every frame of its stack. */
+        PyFrameObject *f = PyThreadState_GetFrame(ts);
+        while (f) {
+            if (wa_pending_add(d, (PyObject *)f, WA_ROOT_THREAD, 1, label) != 0) {
+                Py_DECREF(f);
+                return -1;
+            }
+            PyFrameObject *back = PyFrame_GetBack(f);
+            Py_DECREF(f);
+            f = back;
+        }
+        snprintf(dl, sizeof dl, "thread state dict: %.170s", label);
+        if (ts->dict && wa_pending_add(d, ts->dict, WA_ROOT_INTERPRETER, 1, dl) != 0)
+            return -1;
+        snprintf(dl, sizeof dl, "thread context: %.170s", label);
+        if (ts->context && wa_pending_add(d, ts->context, WA_ROOT_INTERPRETER, 1, dl) != 0)
+            return -1;
+    }
+    PyErr_Clear();
+    if (wa_pending_add(d, PyImport_GetModuleDict(), WA_ROOT_INTERPRETER, 1, "sys.modules") != 0)
+        return -1;
+    PyObject *sysname = PyUnicode_FromString("sys");
+    PyObject *sys = sysname ? PyImport_GetModule(sysname) : NULL;
+    Py_XDECREF(sysname);
+    if (sys) {
+        PyObject *sd = PyModule_GetDict(sys);
+        Py_DECREF(sys); /* sys.modules keeps it */
+        if (wa_pending_add(d, sd, WA_ROOT_INTERPRETER, 1, "sys.__dict__") != 0)
+            return -1;
+    }
+    PyErr_Clear();
+    if (wa_pending_add(d, PyEval_GetBuiltins(), WA_ROOT_INTERPRETER, 1, "builtins") != 0)
+        return -1;
+    /* Single-phase extension modules: the interpreter keeps a copy of the
+     * module's dict (m_copy) to re-create it on re-import. */
+    PyObject *modules = PyImport_GetModuleDict();
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (modules && PyDict_Next(modules, &pos, &k, &v)) {
+        if (!PyModule_Check(v))
+            continue;
+        PyModuleDef *def = PyModule_GetDef(v);
+        if (!def || !def->m_base.m_copy)
+            continue;
+        char label[160];
+        snprintf(label, sizeof label, "module dict copy: %.120s", def->m_name ? def->m_name : "?");
+        if (wa_pending_add(d, def->m_base.m_copy, WA_ROOT_INTERPRETER, 1, label) != 0)
+            return -1;
+    }
+    PyErr_Clear();
+    return 0;
+}
+
+/* Roots are part of the dump even when untracked (3.11+ frame objects of
+ * running frames are created untracked). */
+int wa_roots_seed(wa_dump *d)
+{
+    for (uint32_t k = 0; k < d->n_pending; k++)
+        if (wa_tab_add(d, d->pending[k].obj) == WA_NONE)
+            return -1;
+    PyObject *modules = PyImport_GetModuleDict();
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (modules && PyDict_Next(modules, &pos, &k, &v))
+        if (wa_tab_add(d, v) == WA_NONE)
+            return -1;
+    return 0;
+}
+
+static int root(wa_dump *d, uint32_t idx, uint32_t kind, uint32_t label, uint32_t excess)
+{
+    if (wa_writer_root(d->w, idx, (uint64_t)(uintptr_t)d->objs[idx], (wa_root_kind)kind, label,
+                       excess, &d->err) != WA_OK)
+        return -1;
+    d->stats.roots++;
+    return 0;
+}
+
+int wa_roots_write(wa_dump *d)
+{
+    /* The holders' references count as seen before excess is computed. */
+    for (uint32_t k = 0; k < d->n_pending; k++) {
+        uint32_t i = wa_tab_find(d, d->pending[k].obj);
+        if (i != WA_NONE)
+            d->seen[i] += d->pending[k].own_refs;
+    }
+    for (uint32_t k = 0; k < d->n_own; k++) {
+        uint32_t i = wa_tab_find(d, d->own_obj[k]);
+        if (i != WA_NONE)
+            d->seen[i] += d->own_cnt[k];
+    }
+
+    /* sys.modules entries */
+    PyObject *modules = PyImport_GetModuleDict();
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (modules && PyDict_Next(modules, &pos, &k, &v)) {
+        uint32_t i = wa_tab_find(d, v);
+        if (i == WA_NONE)
+            continue;
+        uint32_t label = 0;
+        if (PyUnicode_Check(k)) {
+            char tmp[512];
+            int trunc;
+            size_t n = wa_str_utf8(k, tmp, sizeof tmp, 120, &trunc);
+            label = wa_intern(d, tmp, n);
+            if (label == WA_NONE)
+                return -1;
+        }
+        if (root(d, i, WA_ROOT_MODULE, label, 0) != 0)
+            return -1;
+    }
+    for (uint32_t p = 0; p < d->n_pending; p++) {
+        uint32_t i = wa_tab_find(d, d->pending[p].obj);
+        if (i == WA_NONE)
+            continue;
+        uint32_t label = wa_intern_cstr(d, d->pending[p].label);
+        if (label == WA_NONE || root(d, i, d->pending[p].kind, label, 0) != 0)
+            return -1;
+    }
+
+    uint32_t static_label = wa_intern_cstr(d, "static type");
+    uint32_t native_class_label = wa_intern_cstr(d, "class held by native code");
+    if (static_label == WA_NONE || native_class_label == WA_NONE)
+        return -1;
+    for (uint32_t i = 0; i < d->n; i++) {
+        PyObject *o = d->objs[i];
+        if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            if (root(d, i, WA_ROOT_INTERPRETER, static_label, 0) != 0)
+                return -1;
+            continue;
+        }
+        if (!PyObject_IS_GC(o) || wa_compat_is_immortal(o))
+            continue;
+        Py_ssize_t rc = Py_REFCNT(o);
+        if (rc <= (Py_ssize_t)d->seen[i])
+            continue;
+        uint64_t excess = (uint64_t)(rc - (Py_ssize_t)d->seen[i]);
+        if (PyType_Check(o)) {
+            /* Classes created by extension modules are held by the module's
+             * C state (or the interpreter's): not a leak to chase. */
+            if (root(d, i, WA_ROOT_INTERPRETER, native_class_label, 0) != 0)
+                return -1;
+            continue;
+        }
+        if (root(d, i, WA_ROOT_EXTERNAL, 0, excess > UINT32_MAX ? UINT32_MAX : (uint32_t)excess) != 0)
+            return -1;
+        d->stats.external_roots++;
+    }
+    return 0;
+}

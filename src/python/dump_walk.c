@@ -1,0 +1,701 @@
+/*
+ * dump_walk.c: the two passes over the heap.
+ *
+ * Pass 0 (discovery) starts from the gc-tracked set already in the table
+ * and walks it as a FIFO: every reference tp_traverse reports, plus the
+ * owned references the labelers know it skips, adds its target to the table
+ * (untracked str/int/tuple/dict/code... are found this way, each once) and
+ * counts one seen reference. Pass 1 (emission) announces n, then writes
+ * every object with its edges in index order; the same references come back
+ * in the same order, now with labels.
+ *
+ * How references and hints merge (collect()): tp_traverse gives the
+ * multiset of references; the hints name some of them by pointer identity.
+ * A hint matched to a traverse reference labels it; an unmatched OWNED hint
+ * is a reference tp_traverse does not report (code objects, static types,
+ * a running frame's locals) and becomes an edge of its own; an unmatched
+ * LABEL hint is dropped; a WEAK hint is written but never counted. A
+ * reference no hint names is written unlabeled, never dropped.
+ */
+#include "python/dump.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if PY_VERSION_HEX >= 0x030D0000
+PyAPI_FUNC(PyObject *) _PyTraceMalloc_GetTraceback(unsigned int domain, uintptr_t ptr);
+#endif
+
+/* Key labels are capped: a dump must not turn a dict of long keys into a
+ * copy of the data. */
+#define WA_KEY_CAP 64
+#define WA_NAME_CAP 200
+
+static int visit_collect(PyObject *o, void *arg)
+{
+    wa_dump *d = arg;
+    if (!o)
+        return 0;
+    if (d->n_refs == d->refs_cap &&
+        wa_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    wa_ref *r = &d->refs[d->n_refs++];
+    r->to = o;
+    r->hint = -1;
+    r->counted = 1;
+    return 0;
+}
+
+static inline uint32_t mm_hash(const void *p)
+{
+    return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* Slow path of the merge: a multimap from target to the unused hints. */
+static int mm_build(wa_dump *d, uint32_t *mask_out)
+{
+    uint32_t need = 16;
+    while (need < d->n_hints * 2u)
+        need *= 2;
+    if (wa_scratch_reserve((void **)&d->mm, &d->mm_cap, need, sizeof(uint32_t)) != 0)
+        return -1;
+    memset(d->mm, 0, need * sizeof(uint32_t));
+    uint32_t mask = need - 1;
+    for (uint32_t k = 0; k < d->n_hints; k++) {
+        wa_hint *h = &d->hints[k];
+        if (h->used || h->cls == WA_HC_WEAK)
+            continue;
+        uint32_t s = mm_hash(h->to) & mask;
+        while (d->mm[s])
+            s = (s + 1) & mask;
+        d->mm[s] = k + 1;
+    }
+    *mask_out = mask;
+    return 0;
+}
+
+/* First unused hint for `to` in insertion order (linear probing keeps
+ * duplicates in order). */
+static int32_t mm_take(wa_dump *d, uint32_t mask, PyObject *to)
+{
+    uint32_t s = mm_hash(to) & mask;
+    while (d->mm[s]) {
+        uint32_t k = d->mm[s] - 1;
+        wa_hint *h = &d->hints[k];
+        if (h->to == to && !h->used) {
+            h->used = 1;
+            return (int32_t)k;
+        }
+        s = (s + 1) & mask;
+    }
+    return -1;
+}
+
+static int collect(wa_dump *d, PyObject *o)
+{
+    d->n_refs = 0;
+    d->n_hints = 0;
+    wa_hints_for(d, o);
+    if (d->oom)
+        return -1;
+    PyTypeObject *tp = Py_TYPE(o);
+    if (tp->tp_traverse && PyObject_IS_GC(o)) {
+        if (tp->tp_traverse(o, visit_collect, d) != 0 && d->oom)
+            return -1;
+    }
+    if (d->n_hints == 0)
+        return 0;
+
+    uint32_t c = 0, mask = 0;
+    int slow = 0;
+    for (uint32_t j = 0; j < d->n_refs; j++) {
+        PyObject *t = d->refs[j].to;
+        if (!slow) {
+            while (c < d->n_hints && (d->hints[c].used || d->hints[c].cls == WA_HC_WEAK))
+                c++;
+            if (c < d->n_hints && d->hints[c].to == t) {
+                d->hints[c].used = 1;
+                d->refs[j].hint = (int32_t)c++;
+                continue;
+            }
+            int32_t found = -1;
+            for (uint32_t k = c + 1; k < d->n_hints && k < c + 8; k++) {
+                wa_hint *h = &d->hints[k];
+                if (!h->used && h->cls != WA_HC_WEAK && h->to == t) {
+                    found = (int32_t)k;
+                    break;
+                }
+            }
+            if (found >= 0) {
+                d->hints[found].used = 1;
+                d->refs[j].hint = found;
+                continue;
+            }
+            if (mm_build(d, &mask) != 0) {
+                d->oom = 1;
+                return -1;
+            }
+            slow = 1;
+        }
+        d->refs[j].hint = mm_take(d, mask, t);
+    }
+    for (uint32_t k = 0; k < d->n_hints; k++) {
+        wa_hint *h = &d->hints[k];
+        if (h->used || h->cls == WA_HC_LABEL)
+            continue;
+        if (visit_collect(h->to, d) != 0)
+            return -1;
+        wa_ref *r = &d->refs[d->n_refs - 1];
+        r->hint = (int32_t)k;
+        r->counted = h->cls == WA_HC_OWNED;
+    }
+    return 0;
+}
+
+static int discover(wa_dump *d)
+{
+    for (uint32_t i = 0; i < d->n; i++) {
+        if (collect(d, d->objs[i]) != 0)
+            return -1;
+        for (uint32_t j = 0; j < d->n_refs; j++) {
+            wa_ref *r = &d->refs[j];
+            if (!r->counted)
+                continue; /* weak: only written if found otherwise */
+            uint32_t t = wa_tab_add(d, r->to);
+            if (t == WA_NONE) {
+                d->oom = 1;
+                return -1;
+            }
+            d->seen[t]++;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- strings */
+
+uint32_t wa_intern(wa_dump *d, const char *s, size_t len)
+{
+    uint32_t id = wa_writer_intern(d->w, s, len, &d->err);
+    return id;
+}
+
+uint32_t wa_intern_cstr(wa_dump *d, const char *s)
+{
+    return wa_intern(d, s, strlen(s));
+}
+
+static int buf_reserve(wa_dump *d, size_t need)
+{
+    if (need <= d->buf_cap)
+        return 0;
+    size_t cap = d->buf_cap ? d->buf_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *b = realloc(d->buf, cap);
+    if (!b)
+        return -1;
+    d->buf = b;
+    d->buf_cap = cap;
+    return 0;
+}
+
+/* UTF-8 of a str's first max_chars code points, straight from its canonical
+ * representation (PyUnicode_AsUTF8 would attach a cached copy to the object:
+ * the dumper must not grow the heap it dumps). Lone surrogates become U+FFFD.
+ * Returns the bytes written (cap must allow 4 * max_chars + 1). */
+size_t wa_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated)
+{
+    *truncated = 0;
+#if PY_VERSION_HEX < 0x030C0000
+    if (!PyUnicode_IS_READY(s))
+        return 0;
+#endif
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    size_t n = 0;
+    Py_ssize_t lim = len;
+    if ((size_t)lim > max_chars) {
+        lim = (Py_ssize_t)max_chars;
+        *truncated = 1;
+    }
+    for (Py_ssize_t i = 0; i < lim && n + 4 < cap; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch >= 0xD800 && ch <= 0xDFFF)
+            ch = 0xFFFD;
+        if (ch < 0x80) {
+            out[n++] = (char)ch;
+        } else if (ch < 0x800) {
+            out[n++] = (char)(0xC0 | (ch >> 6));
+            out[n++] = (char)(0x80 | (ch & 0x3F));
+        } else if (ch < 0x10000) {
+            out[n++] = (char)(0xE0 | (ch >> 12));
+            out[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
+            out[n++] = (char)(0x80 | (ch & 0x3F));
+        } else {
+            out[n++] = (char)(0xF0 | (ch >> 18));
+            out[n++] = (char)(0x80 | ((ch >> 12) & 0x3F));
+            out[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
+            out[n++] = (char)(0x80 | (ch & 0x3F));
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static uint32_t intern_pystr(wa_dump *d, PyObject *s, size_t max_chars, const char *pre,
+                             const char *post)
+{
+    if (buf_reserve(d, max_chars * 4 + 32) != 0) {
+        d->oom = 1;
+        return WA_NONE;
+    }
+    size_t np = strlen(pre);
+    memcpy(d->buf, pre, np);
+    int trunc;
+    size_t n = np + wa_str_utf8(s, d->buf + np, d->buf_cap - np - 8, max_chars, &trunc);
+    if (trunc) {
+        memcpy(d->buf + n, "...", 3);
+        n += 3;
+    }
+    size_t npost = strlen(post);
+    memcpy(d->buf + n, post, npost);
+    n += npost;
+    return wa_intern(d, d->buf, n);
+}
+
+/* A short description of a dict key that runs no Python code: str and int
+ * keys are shown, anything else by its type. */
+static uint32_t intern_key(wa_dump *d, PyObject *k, int bare_str)
+{
+    char tmp[96];
+    if (PyUnicode_Check(k))
+        return bare_str ? intern_pystr(d, k, WA_NAME_CAP, "", "")
+                        : intern_pystr(d, k, WA_KEY_CAP, "'", "'");
+    if (k == Py_None)
+        return wa_intern_cstr(d, "None");
+    if (PyBool_Check(k))
+        return wa_intern_cstr(d, k == Py_True ? "True" : "False");
+    if (PyLong_CheckExact(k)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(k, &overflow);
+        if (!overflow && !(v == -1 && PyErr_Occurred())) {
+            snprintf(tmp, sizeof tmp, "%lld", v);
+            return wa_intern_cstr(d, tmp);
+        }
+        PyErr_Clear();
+    }
+    snprintf(tmp, sizeof tmp, "<%.80s>", Py_TYPE(k)->tp_name);
+    return wa_intern_cstr(d, tmp);
+}
+
+static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
+{
+    if (h->source == WA_LS_INDEX)
+        return WA_LABEL(WA_EDGE_INDEX, h->num);
+    if (h->source == WA_LS_NONE || !h->name)
+        return WA_LABEL(h->kind, 0);
+    uint32_t slot = (uint32_t)((((uint64_t)(uintptr_t)h->name ^ h->source) * 0x9E3779B97F4A7C15ull) >> 49);
+    uint32_t tag = (uint32_t)h->source << 28;
+    if (d->lc_keys[slot] == h->name && (d->lc_vals[slot] & 0xF0000000u) == tag)
+        return WA_LABEL(h->kind, d->lc_vals[slot] & 0x0FFFFFFFu);
+    uint32_t id;
+    switch (h->source) {
+    case WA_LS_CSTR:
+        id = wa_intern_cstr(d, h->name);
+        break;
+    case WA_LS_PYSTR:
+        id = PyUnicode_Check((PyObject *)h->name)
+                 ? intern_pystr(d, (PyObject *)h->name, WA_NAME_CAP, "", "")
+                 : 0;
+        break;
+    case WA_LS_KEY:
+        id = intern_key(d, (PyObject *)h->name, 0);
+        break;
+    default: /* WA_LS_NSKEY */
+        id = intern_key(d, (PyObject *)h->name, 1);
+        break;
+    }
+    if (id == WA_NONE) {
+        d->oom = 1;
+        return WA_LABEL(h->kind, 0);
+    }
+    d->lc_keys[slot] = h->name;
+    d->lc_vals[slot] = tag | (id & 0x0FFFFFFFu);
+    return WA_LABEL(h->kind, id);
+}
+
+/* --------------------------------------------------------- object records */
+
+static uint32_t type_index(wa_dump *d, PyTypeObject *t)
+{
+    uint32_t h = mm_hash(t) & d->type_mask;
+    while (d->type_keys[h]) {
+        if (d->type_keys[h] == t)
+            return d->type_vals[h];
+        h = (h + 1) & d->type_mask;
+    }
+    char name[512], module[256];
+    if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
+        module[0] = '\0';
+#if PY_VERSION_HEX >= 0x030C0000
+        PyObject *td = PyType_GetDict(t);
+        Py_XDECREF(td);
+#else
+        PyObject *td = t->tp_dict;
+#endif
+        PyObject *m = td ? PyDict_GetItemString(td, "__module__") : NULL;
+        int trunc;
+        if (m && PyUnicode_Check(m))
+            wa_str_utf8(m, module, sizeof module, 60, &trunc);
+        char qual[256] = "";
+        if (ht->ht_qualname && PyUnicode_Check(ht->ht_qualname))
+            wa_str_utf8(ht->ht_qualname, qual, sizeof qual, 60, &trunc);
+        else
+            snprintf(qual, sizeof qual, "%.200s", t->tp_name);
+        if (module[0])
+            snprintf(name, sizeof name, "%s.%s", module, qual);
+        else
+            snprintf(name, sizeof name, "%s", qual);
+    } else {
+        const char *dot = strrchr(t->tp_name, '.');
+        if (dot) {
+            snprintf(module, sizeof module, "%.*s", (int)(dot - t->tp_name), t->tp_name);
+            snprintf(name, sizeof name, "%s", t->tp_name);
+        } else {
+            snprintf(module, sizeof module, "builtins");
+            snprintf(name, sizeof name, "builtins.%s", t->tp_name);
+        }
+    }
+    uint32_t idx = wa_writer_type(d->w, name, module, &d->err);
+    if (idx == WA_NONE)
+        return WA_NONE;
+    if ((d->n_types + 1) * 2 > d->type_mask + 1) {
+        /* grow the type cache: rare, rebuild */
+        uint32_t ncap = (d->type_mask + 1) * 2;
+        PyTypeObject **k = calloc(ncap, sizeof *k);
+        uint32_t *v = calloc(ncap, sizeof *v);
+        if (!k || !v) {
+            free(k);
+            free(v);
+            return idx;
+        }
+        for (uint32_t i = 0; i <= d->type_mask; i++) {
+            if (!d->type_keys[i])
+                continue;
+            uint32_t s = mm_hash(d->type_keys[i]) & (ncap - 1);
+            while (k[s])
+                s = (s + 1) & (ncap - 1);
+            k[s] = d->type_keys[i];
+            v[s] = d->type_vals[i];
+        }
+        free(d->type_keys);
+        free(d->type_vals);
+        d->type_keys = k;
+        d->type_vals = v;
+        d->type_mask = ncap - 1;
+        h = mm_hash(t) & d->type_mask;
+        while (d->type_keys[h])
+            h = (h + 1) & d->type_mask;
+    }
+    d->type_keys[h] = t;
+    d->type_vals[h] = idx;
+    d->n_types++;
+    return idx;
+}
+
+/* "qualname (file:line)" for functions, code objects and frames. */
+static uint32_t code_name(wa_dump *d, PyObject *qual, PyObject *code, int line)
+{
+    char q[256] = "", f[512] = "";
+    int trunc;
+    if (qual && PyUnicode_Check(qual))
+        wa_str_utf8(qual, q, sizeof q, 60, &trunc);
+    if (code && PyCode_Check(code)) {
+        PyCodeObject *co = (PyCodeObject *)code;
+        if (!q[0] && co->co_name && PyUnicode_Check(co->co_name))
+            wa_str_utf8(co->co_name, q, sizeof q, 60, &trunc);
+        if (co->co_filename && PyUnicode_Check(co->co_filename))
+            wa_str_utf8(co->co_filename, f, sizeof f, 120, &trunc);
+        if (line < 0)
+            line = co->co_firstlineno;
+    }
+    char out[900];
+    int n = f[0] ? snprintf(out, sizeof out, "%s (%s:%d)", q, f, line) : snprintf(out, sizeof out, "%s", q);
+    return wa_intern(d, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1));
+}
+
+static uint32_t object_name(wa_dump *d, PyObject *o)
+{
+    int trunc;
+    if (PyModule_Check(o)) {
+        PyObject *md = PyModule_GetDict(o);
+        PyObject *n = md ? PyDict_GetItemString(md, "__name__") : NULL;
+        if (n && PyUnicode_Check(n))
+            return intern_pystr(d, n, WA_NAME_CAP, "", "");
+        return 0;
+    }
+    if (PyType_Check(o)) {
+        PyTypeObject *t = (PyTypeObject *)o;
+        if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && ((PyHeapTypeObject *)t)->ht_qualname)
+            return intern_pystr(d, ((PyHeapTypeObject *)t)->ht_qualname, WA_NAME_CAP, "", "");
+        return wa_intern_cstr(d, t->tp_name);
+    }
+    if (PyFunction_Check(o)) {
+        PyFunctionObject *f = (PyFunctionObject *)o;
+        return code_name(d, f->func_qualname, f->func_code, -1);
+    }
+    if (PyCode_Check(o)) {
+#if PY_VERSION_HEX >= 0x030B0000
+        return code_name(d, ((PyCodeObject *)o)->co_qualname, o, -1);
+#else
+        return code_name(d, NULL, o, -1);
+#endif
+    }
+    if (PyFrame_Check(o)) {
+        PyObject *code = wa_compat_frame_code(o);
+        PyObject *qual = NULL;
+#if PY_VERSION_HEX >= 0x030B0000
+        if (code && PyCode_Check(code))
+            qual = ((PyCodeObject *)code)->co_qualname;
+#endif
+        return code_name(d, qual, code, PyFrame_GetLineNumber((PyFrameObject *)o));
+    }
+    if (PyCFunction_Check(o)) {
+        PyCFunctionObject *f = (PyCFunctionObject *)o;
+        return f->m_ml && f->m_ml->ml_name ? wa_intern_cstr(d, f->m_ml->ml_name) : 0;
+    }
+    if (PyGen_CheckExact(o) || PyCoro_CheckExact(o) || PyAsyncGen_CheckExact(o)) {
+        PyObject *q = ((PyGenObject *)o)->gi_qualname;
+        return q && PyUnicode_Check(q) ? intern_pystr(d, q, WA_NAME_CAP, "", "") : 0;
+    }
+    (void)trunc;
+    return 0;
+}
+
+/* values=N: what a value looks like; only ever called when asked for. */
+static uint32_t object_value(wa_dump *d, PyObject *o)
+{
+    char tmp[64];
+    uint32_t cap = d->opt.values;
+    if (PyUnicode_Check(o))
+        return intern_pystr(d, o, cap, "", "");
+    if (PyBytes_Check(o) || PyByteArray_Check(o)) {
+        const unsigned char *p = PyBytes_Check(o) ? (const unsigned char *)PyBytes_AS_STRING(o)
+                                                  : (const unsigned char *)PyByteArray_AS_STRING(o);
+        Py_ssize_t len = PyBytes_Check(o) ? PyBytes_GET_SIZE(o) : PyByteArray_GET_SIZE(o);
+        size_t lim = (size_t)len < cap ? (size_t)len : cap;
+        if (buf_reserve(d, lim * 4 + 8) != 0)
+            return 0;
+        size_t n = 0;
+        /* printable ASCII as is, the rest as \xNN: the value stays valid UTF-8 */
+        for (size_t i = 0; i < lim; i++) {
+            unsigned char c = p[i];
+            if (c >= 0x20 && c < 0x7F && c != '\\') {
+                d->buf[n++] = (char)c;
+            } else {
+                n += (size_t)snprintf(d->buf + n, 5, "\\x%02x", c);
+            }
+        }
+        if ((size_t)len > lim) {
+            memcpy(d->buf + n, "...", 3);
+            n += 3;
+        }
+        return wa_intern(d, d->buf, n);
+    }
+    if (PyBool_Check(o))
+        return wa_intern_cstr(d, o == Py_True ? "True" : "False");
+    if (PyLong_Check(o)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow || (v == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return wa_intern_cstr(d, overflow > 0 ? "<large int>" : "<large negative int>");
+        }
+        snprintf(tmp, sizeof tmp, "%lld", v);
+        return wa_intern_cstr(d, tmp);
+    }
+    if (PyFloat_Check(o)) {
+        snprintf(tmp, sizeof tmp, "%.17g", PyFloat_AS_DOUBLE(o));
+        return wa_intern_cstr(d, tmp);
+    }
+    return 0;
+}
+
+static uint32_t object_length(PyObject *o, int *has)
+{
+    Py_ssize_t n = -1;
+    if (PyList_Check(o))
+        n = PyList_GET_SIZE(o);
+    else if (PyTuple_Check(o))
+        n = PyTuple_GET_SIZE(o);
+    else if (PyDict_Check(o))
+        n = PyDict_GET_SIZE(o);
+    else if (PyAnySet_Check(o))
+        n = PySet_GET_SIZE(o);
+    else if (PyUnicode_Check(o))
+        n = PyUnicode_GET_LENGTH(o);
+    else if (PyBytes_Check(o))
+        n = PyBytes_GET_SIZE(o);
+    else if (PyByteArray_Check(o))
+        n = PyByteArray_GET_SIZE(o);
+    *has = n >= 0;
+    if (n < 0)
+        return 0;
+    return (uint64_t)n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+static int write_site(wa_dump *d, uint32_t idx, PyObject *o)
+{
+    uintptr_t ptr = (uintptr_t)o - wa_compat_preheader(o);
+    PyObject *tb = _PyTraceMalloc_GetTraceback(0, ptr);
+    if (!tb) {
+        PyErr_Clear();
+        return 0;
+    }
+    int rc = 0;
+    if (PyTuple_Check(tb) && PyTuple_GET_SIZE(tb) > 0 && buf_reserve(d, 4096) == 0) {
+        size_t n = 0;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tb) && n < 3500; i++) {
+            PyObject *fr = PyTuple_GET_ITEM(tb, i);
+            if (!PyTuple_Check(fr) || PyTuple_GET_SIZE(fr) < 2)
+                continue;
+            PyObject *fn = PyTuple_GET_ITEM(fr, 0);
+            long line = PyLong_AsLong(PyTuple_GET_ITEM(fr, 1));
+            if (line == -1 && PyErr_Occurred())
+                PyErr_Clear();
+            char file[520] = "?";
+            int trunc;
+            if (PyUnicode_Check(fn))
+                wa_str_utf8(fn, file, sizeof file, 120, &trunc);
+            n += (size_t)snprintf(d->buf + n, 4096 - n, "%s%s:%ld", n ? ";" : "", file, line);
+        }
+        uint32_t sid = wa_intern(d, d->buf, n);
+        if (sid == WA_NONE || wa_writer_site(d->w, idx, sid, &d->err) != WA_OK)
+            rc = -1;
+    }
+    Py_DECREF(tb);
+    return rc;
+}
+
+static int emit(wa_dump *d)
+{
+    if (wa_writer_begin(d->w, d->n, &d->err) != WA_OK)
+        return -1;
+    for (uint32_t i = 0; i < d->n; i++) {
+        PyObject *o = d->objs[i];
+        if (collect(d, o) != 0)
+            return -1;
+        if (wa_scratch_reserve((void **)&d->edges, &d->edges_cap, d->n_refs + 1,
+                               sizeof(wa_writer_edge)) != 0) {
+            d->oom = 1;
+            return -1;
+        }
+        /* list and tuple traverse their items last to first (CPython's
+         * list_traverse/tupletraverse); check the order instead of assuming
+         * it, and fall back to unlabeled if neither order fits. */
+        int by_position = 0; /* 1: forward, -1: reversed */
+        if (PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
+            PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
+                                                    : ((PyTupleObject *)o)->ob_item;
+            Py_ssize_t len = Py_SIZE(o);
+            if ((Py_ssize_t)d->n_refs == len && len > 0) {
+                by_position = d->refs[0].to == items[len - 1] ? -1 : 1;
+                for (Py_ssize_t j = 0; j < len && by_position; j++) {
+                    PyObject *want = by_position < 0 ? items[len - 1 - j] : items[j];
+                    if (d->refs[j].to != want)
+                        by_position = 0;
+                }
+            }
+        }
+        uint32_t default_label = PyAnySet_Check(o) ? WA_LABEL(WA_EDGE_SET_MEMBER, 0) : 0;
+        uint32_t ne = 0;
+        for (uint32_t j = 0; j < d->n_refs; j++) {
+            wa_ref *r = &d->refs[j];
+            uint32_t t = wa_tab_find(d, r->to);
+            if (t == WA_NONE) {
+                if (r->counted)
+                    d->stats.dropped_edges++;
+                continue;
+            }
+            uint32_t label;
+            if (r->hint >= 0) {
+                label = resolve_label(d, &d->hints[r->hint]);
+            } else if (by_position) {
+                uint32_t pos = by_position < 0 ? d->n_refs - 1 - j : j;
+                if (pos <= WA_INDEX_MAX) {
+                    label = WA_LABEL(WA_EDGE_INDEX, pos);
+                } else {
+                    char tmp[32];
+                    snprintf(tmp, sizeof tmp, "[%u]", pos);
+                    label = WA_LABEL(WA_EDGE_OTHER, wa_intern_cstr(d, tmp));
+                }
+            } else {
+                label = default_label;
+            }
+            wa_writer_edge *e = &d->edges[ne++];
+            e->to_addr = (uint64_t)(uintptr_t)r->to;
+            e->to = t;
+            e->label = label;
+        }
+        if (d->oom)
+            return -1;
+        if (by_position < 0) { /* write items in index order */
+            for (uint32_t a = 0, b = ne ? ne - 1 : 0; a < b; a++, b--) {
+                wa_writer_edge tmp = d->edges[a];
+                d->edges[a] = d->edges[b];
+                d->edges[b] = tmp;
+            }
+        }
+
+        wa_object rec;
+        memset(&rec, 0, sizeof rec);
+        PyTypeObject *tp = Py_TYPE(o);
+        rec.addr = (uint64_t)(uintptr_t)o;
+        rec.size = wa_compat_sizeof(o);
+        rec.type = type_index(d, tp);
+        if (rec.type == WA_NONE)
+            return -1;
+        Py_ssize_t rc = Py_REFCNT(o);
+        rec.refcount = rc < 0 ? 0 : (uint64_t)rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
+        if (PyObject_IS_GC(o) && PyObject_GC_IsTracked(o))
+            rec.flags |= WA_OBJ_GC_TRACKED;
+        if (wa_compat_is_immortal(o))
+            rec.flags |= WA_OBJ_IMMORTAL;
+        if (PyType_Check(o))
+            rec.flags |= WA_OBJ_IS_TYPE;
+        if (PyModule_Check(o))
+            rec.flags |= WA_OBJ_IS_MODULE;
+        int has_len;
+        rec.length = object_length(o, &has_len);
+        if (has_len)
+            rec.flags |= WA_OBJ_HAS_LEN;
+        rec.name = object_name(d, o);
+        if (rec.name == WA_NONE)
+            return -1;
+        if (d->opt.values) {
+            rec.value = object_value(d, o);
+            if (rec.value == WA_NONE)
+                return -1;
+        }
+        if (wa_writer_object(d->w, &rec, d->edges, ne, &d->err) != WA_OK)
+            return -1;
+        d->stats.edges += ne;
+        if (d->tracing && write_site(d, i, o) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int wa_walk(wa_dump *d)
+{
+    d->phase = 0;
+    if (discover(d) != 0)
+        return -1;
+    d->phase = 1;
+    return emit(d);
+}

@@ -1,0 +1,260 @@
+"""One scenario per leak pattern: the dump must show the edge from holder to
+held with its label, or the root with its kind (issue 3)."""
+
+import asyncio
+import functools
+import gc
+import os
+import sys
+import tempfile
+import threading
+import unittest
+
+import whyalive
+from wa_dumpgraph import Graph
+
+try:
+    import _wa_testholder
+except ImportError:  # built by CMake into build/tests/python/ext
+    _wa_testholder = None
+
+
+def tname(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Payload:
+    """The object a scenario leaks."""
+
+
+class Node:
+    pass
+
+
+class Listener:
+    def on_event(self, *args):
+        return args
+
+
+class Cache:
+    registry = {}
+
+
+class Service:
+    @functools.lru_cache(maxsize=None)
+    def lookup(self, key):
+        return Payload()
+
+
+def failing(n):
+    big_local = Payload()
+    if n:
+        return failing(n - 1)
+    raise ValueError("boom")
+
+
+def make_closure():
+    captured = Payload()
+
+    def inner():
+        return captured
+
+    return inner, captured
+
+
+def gen_holding():
+    gen_local = Payload()
+    yield gen_local
+    yield None
+
+
+async def coro_holding(fut):
+    coro_local = Payload()
+    await fut
+    return coro_local
+
+
+class DumpTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def dump(self, name="heap.jsonl", **kw):
+        path = os.path.join(self.tmp.name, name)
+        info = whyalive.dump(path, **kw)
+        self.assertEqual(info.path, path)
+        return Graph(path), info
+
+
+class TestPatterns(DumpTest):
+    def test_cycle(self):
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        g, _ = self.dump()
+        self.assertTrue(g.attr(a, b, "other"))
+        self.assertTrue(g.attr(b, a, "other"))
+        self.assertEqual(g.rec(a)["type"], tname(Node))
+
+    def test_closure(self):
+        fn, captured = make_closure()
+        g, _ = self.dump()
+        hops = g.path(fn, captured, 4)
+        self.assertIsNotNone(hops)
+        self.assertEqual(hops[0][2:], ("attr", "__closure__"))
+        self.assertEqual(hops[-1][2:], ("closure", "captured"))
+        self.assertIn("inner", g.rec(fn).get("name", ""))
+
+    def test_bound_method_in_callback_list(self):
+        listener = Listener()
+        callbacks = [print, listener.on_event]
+        g, _ = self.dump()
+        method = callbacks[1]
+        self.assertIn(("index", 1), g.edges(callbacks, method))
+        self.assertIn(("attr", "__self__"), g.edges(method, listener))
+        self.assertIn(("attr", "__func__"), g.edges(method, Listener.on_event))
+
+    def test_class_level_cache(self):
+        item = Payload()
+        Cache.registry["k1"] = item
+        self.addCleanup(Cache.registry.clear)
+        g, _ = self.dump()
+        self.assertTrue(g.attr(Cache, Cache.registry, "registry"))
+        self.assertIn(("dict_value", "'k1'"), g.edges(Cache.registry, item))
+
+    def test_lru_cache_on_method(self):
+        svc = Service()
+        result = svc.lookup(42)
+        self.addCleanup(Service.lookup.cache_clear)
+        g, _ = self.dump()
+        wrapper = Service.__dict__["lookup"]
+        self.assertTrue(g.attr(Service, wrapper, "lookup"))
+        # the cache keeps the instance (in its key) and the result alive
+        self.assertIsNotNone(g.path(wrapper, svc, 6))
+        self.assertIsNotNone(g.path(wrapper, result, 6))
+
+    def test_stored_exception_holds_frames_and_locals(self):
+        stored = []
+        try:
+            failing(2)
+        except ValueError as e:
+            stored.append(e)
+        exc = stored[0]
+        tb = exc.__traceback__
+        frames = []
+        t = tb
+        while t is not None:
+            frames.append(t.tb_frame)
+            t = t.tb_next
+        deepest = frames[-1]
+        local = deepest.f_locals["big_local"]
+        g, _ = self.dump()
+        self.assertIn(("attr", "__traceback__"), g.edges(exc, tb))
+        self.assertIn(("attr", "tb_next"), g.edges(tb, tb.tb_next))
+        self.assertIn(("attr", "tb_frame"), g.edges(tb, tb.tb_frame))
+        self.assertIn(("frame_local", "big_local"), g.edges(deepest, local))
+        self.assertIn(("attr", "f_back"), g.edges(deepest, frames[-2]))
+        self.assertIn("failing", g.rec(deepest).get("name", ""))
+
+    def test_generator(self):
+        gen = gen_holding()
+        local = next(gen)
+        g, _ = self.dump()
+        hops = g.path(gen, local, 3)
+        self.assertIsNotNone(hops)
+        self.assertEqual(hops[-1][2:], ("frame_local", "gen_local"))
+
+    def test_asyncio_task(self):
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        fut = loop.create_future()
+        task = loop.create_task(coro_holding(fut))
+        loop.run_until_complete(asyncio.sleep(0))  # task runs to its await
+        coro = task.get_coro()
+        frame = coro.cr_frame
+        local = frame.f_locals["coro_local"]
+        del frame
+        g, _ = self.dump()
+        self.assertIsNotNone(g.path(task, coro, 2), "task -> coroutine")
+        hops = g.path(coro, local, 3)
+        self.assertIsNotNone(hops)
+        self.assertEqual(hops[-1][2:], ("frame_local", "coro_local"))
+        fut.set_result(None)
+        loop.run_until_complete(task)
+
+    def test_thread_local(self):
+        tl = threading.local()
+        tl.value = Payload()
+        held = tl.value
+        g, _ = self.dump()
+        hops = g.path(tl, held, 6)
+        self.assertIsNotNone(hops, "threading.local -> its per-thread value")
+        self.assertIn(hops[-1][2:], [("attr", "value"), ("dict_value", "'value'")])
+
+    def test_thread_frame_root(self):
+        started, stop = threading.Event(), threading.Event()
+        box = {}
+
+        def worker():
+            thread_payload = Payload()
+            box["p"] = thread_payload
+            started.set()
+            stop.wait(30)
+
+        t = threading.Thread(target=worker, name="leaky-worker")
+        t.start()
+        self.addCleanup(t.join)
+        self.addCleanup(stop.set)
+        started.wait(10)
+        payload = box.pop("p")
+        g, _ = self.dump()
+        thread_roots = [r for r in g.roots if r["root"] == "thread" and "leaky-worker" in r.get("label", "")]
+        self.assertTrue(thread_roots, "a thread root named after the thread")
+        self.assertIn(str(t.ident), thread_roots[0]["label"])
+        labels = [g.edges(int(r["obj"], 16), payload) for r in thread_roots]
+        self.assertTrue(any(("frame_local", "thread_payload") in e for e in labels))
+
+    def test_module_roots(self):
+        g, _ = self.dump()
+        mods = {r.get("label"): int(r["obj"], 16) for r in g.roots if r["root"] == "module"}
+        self.assertEqual(mods.get("os"), id(os))
+        self.assertEqual(mods.get(__name__), id(sys.modules[__name__]))
+        self.assertTrue(g.attr(sys.modules[__name__], Cache, "Cache"))
+
+    def test_weakref_is_weak(self):
+        import weakref
+        target = Payload()
+        ref = weakref.ref(target)
+        g, _ = self.dump()
+        self.assertIn(("weak", None), g.edges(ref, target))
+
+    @unittest.skipIf(_wa_testholder is None, "test-only extension _wa_testholder not built")
+    def test_held_from_c_is_external_root(self):
+        held = Payload()
+        inner = Payload()
+        held.inner = inner
+        _wa_testholder.hold(held)
+        self.addCleanup(_wa_testholder.release)
+        addr = id(held)
+        del held
+        g, _ = self.dump()
+        roots = g.roots_of(addr)
+        self.assertEqual([(r["root"], r.get("excess")) for r in roots], [("external", 1)])
+        # its contents are not roots: they are held through it
+        self.assertFalse(g.roots_of(inner))
+        self.assertTrue(g.attr(addr, inner, "inner"))
+
+    def test_no_external_root_for_plain_objects(self):
+        a, b = Node(), Node()
+        a.b = b
+        keep = [a]
+        g, _ = self.dump()
+        self.assertFalse(g.roots_of(a))
+        self.assertFalse(g.roots_of(b))
+        self.assertFalse(g.roots_of(keep))
+        # the baseline of external roots stays small (interpreter state)
+        ext = [r for r in g.roots if r["root"] == "external"]
+        self.assertLess(len(ext), max(120, len(g.objects) // 500), ext[:20])
+
+
+if __name__ == "__main__":
+    unittest.main()
