@@ -181,14 +181,16 @@ class TestPrivacy(TmpTest):
         for name in ("d.jsonl", "d.wa"):
             path = self.p(name)
             whyalive.dump(path)
-            data = open(path, "rb").read()
+            with open(path, "rb") as f:
+                data = f.read()
             self.assertNotIn(secret.encode(), data)
             self.assertNotIn(secret_bytes, data)
             self.assertNotIn(b"123456789123", data)
             self.assertIn(b"token", data)  # labels are kept
         path = self.p("v.jsonl")
         whyalive.dump(path, values=200)
-        data = open(path, "rb").read()
+        with open(path, "rb") as f:
+            data = f.read()
         self.assertIn(secret.encode(), data)
         self.assertIn(b"123456789123", data)
         g = Graph(path)
@@ -240,7 +242,8 @@ class TestFailures(TmpTest):
             f.write(b"previous")
         with self.assertRaises(ValueError):
             whyalive.dump(target, format="nope")
-        self.assertEqual(open(target, "rb").read(), b"previous")
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), b"previous")
 
     def test_disk_full_leaves_nothing(self):
         # A file-size limit makes the write fail half way, like a full disk.
