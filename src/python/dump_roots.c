@@ -43,7 +43,8 @@ int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const c
     p->obj = o;
     p->kind = kind;
     p->own_refs = own;
-    snprintf(p->label, sizeof p->label, "%s", label ? label : "");
+    /* Root labels are display text: a long one is cut on purpose. */
+    snprintf(p->label, sizeof p->label, "%.*s", (int)(sizeof p->label - 1), label ? label : "");
     return 0;
 }
 
