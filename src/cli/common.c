@@ -1,6 +1,7 @@
 /* common.c: the option parser, help, errors, loading with progress, tables and
  * JSON output shared by every subcommand (see cli.h). */
 #include "cli/cli.h"
+#include "whyalive/select.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,7 +9,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,27 +48,10 @@ int wa_cli_exit_for(wa_status st) {
 
 /* ------------------------------------------------------------------ sizes */
 
+/* One size syntax everywhere: options take what selectors take. */
 int wa_cli_parse_size(const char *s, uint64_t *out) {
     if (!s || !*s) return -1;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || v < 0 || !isfinite(v)) return -1;
-    while (*end == ' ') end++;
-    static const struct { const char *unit; double mult; } units[] = {
-        {"", 1},          {"B", 1},          {"KB", 1e3},      {"MB", 1e6},
-        {"GB", 1e9},      {"TB", 1e12},      {"KiB", 1024.0},  {"MiB", 1048576.0},
-        {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9},
-    };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcasecmp(end, units[i].unit) == 0) {
-            double r = v * units[i].mult;
-            if (r >= 18446744073709551615.0) return -1;
-            *out = (uint64_t)llround(r);
-            return 0;
-        }
-    }
-    return -1;
+    return wa_select_parse_size(s, strlen(s), out);
 }
 
 const char *wa_cli_size(uint64_t bytes, char buf[32]) {
