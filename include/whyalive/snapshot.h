@@ -129,6 +129,7 @@ typedef struct wa_meta {
     uint32_t argc;
     const char *const *argv;
     uint64_t dangling_edges;     /* edges dropped by an earlier conversion */
+    int source_format;           /* wa_format the snapshot was read from (0 if built) */
 } wa_meta;
 
 typedef struct wa_snapshot wa_snapshot; /* opaque */

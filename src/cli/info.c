@@ -25,15 +25,6 @@ const wa_cli_command wa_cmd_info = {
     "dump (dropped at load and counted).",
     1, 1, run};
 
-static const char *fmt_name(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return "?";
-    char magic[8] = {0};
-    size_t n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
-    return n == 8 && memcmp(magic, "WHYALIVE", 8) == 0 ? "binary" : "jsonl";
-}
-
 /* The human report, drawn from the view's document. */
 static void print_doc(const cJSON *doc) {
     char a[32], b[32], c[32];
@@ -99,7 +90,7 @@ static int run(int argc, char **argv) {
     double load_s = now() - t0;
 
     struct stat st;
-    wa_view_info_extra x = {fmt_name(path), stat(path, &st) == 0 ? (uint64_t)st.st_size : 0,
+    wa_view_info_extra x = {wa_format_name((wa_format)wa_snapshot_meta(snap)->source_format), stat(path, &st) == 0 ? (uint64_t)st.st_size : 0,
                             load_s};
     wa_view_source src = {snap, path, NULL, NULL};
     wa_error err;

@@ -703,7 +703,9 @@ static wa_snapshot *load_input(wa_input *in, const unsigned char *head, size_t n
             return NULL;
         }
     }
-    return f == WA_FORMAT_BINARY ? wa_binary_read(in, err) : wa_jsonl_read(in, err);
+    wa_snapshot *s = f == WA_FORMAT_BINARY ? wa_binary_read(in, err) : wa_jsonl_read(in, err);
+    if (s) s->meta.source_format = f;
+    return s;
 }
 
 wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_error *err) {
@@ -715,8 +717,9 @@ wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_
     }
     struct stat st;
     wa_input in = {fd, NULL, UINT64_MAX, path, opts};
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) in.size = (uint64_t)st.st_size;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    int have_st = fstat(fd, &st) == 0;
+    if (have_st && S_ISREG(st.st_mode)) in.size = (uint64_t)st.st_size;
+    if (have_st && S_ISDIR(st.st_mode)) {
         close(fd);
         wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "is a directory");
         return NULL;
@@ -734,6 +737,7 @@ wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_
         o.format = WA_FORMAT_JSONL;
         in.opts = &o;
         wa_snapshot *s = wa_jsonl_read(&in, err);
+        if (s) s->meta.source_format = WA_FORMAT_JSONL;
         close(fd);
         return s;
     }
