@@ -102,8 +102,10 @@ def main():
     os.unlink(path)
     for ext in ("wa", "jsonl"):
         info, dt = results[ext]
-        print(f"speed-up .{ext}: {dt_plain / dt:.1f}x the plain-Python dump "
-              f"(which writes only tracked objects and unlabeled ids)")
+        per_obj = (info.objects / dt) / (n / dt_plain)
+        print(f"speed-up .{ext}: {per_obj:.1f}x the plain-Python dump per object "
+              f"({dt_plain / dt:.1f}x in wall time: the plain dump writes only the "
+              f"{n:,} tracked objects with unlabeled ids, whyalive all {info.objects:,})")
 
     if args.ballast_mb:
         ballast = [b"\x01" * (1 << 20) for _ in range(args.ballast_mb)]  # resident pages

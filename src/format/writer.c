@@ -2,18 +2,21 @@
  * writer.c: the streaming wa_writer (both formats), wa_snapshot_save() on top
  * of it, and wa_snapshot_load() / wa_snapshot_load_memory() dispatch.
  *
- * Binary streaming: begin(n) fixes the OBJECTS region right after the file
- * header, so object records go to their final place and edges stream into
- * the EDGES section that follows it; only the edge offsets (4 bytes/object),
- * strings, types, roots and sites wait in memory for commit(), which appends
- * them, the table of contents and the footer.
+ * Binary streaming: begin(n) fixes the OBJECTS and OUT_OFFSETS regions
+ * right after the file header (both sizes follow from n), so object records
+ * and edge offsets go to their final place through two streams and edges
+ * stream through a third into the EDGES section behind them. Nothing is held
+ * per object: only strings, types, roots and sites wait in memory for
+ * commit(), which appends them, the table of contents and the footer.
  *
- * JSON Lines streaming: the header at begin, one line per object (the newest
- * line is held open so that a site given right after its object lands in the
- * same line), root lines at the end.
+ * JSON Lines streaming: the header at begin (with a fixed-width "seconds"
+ * field that commit overwrites in place), one line per object (the newest
+ * line is held open so that the site given right after its object lands in
+ * the same line), root lines at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,13 @@
 #include "core/util.h"
 #include "format/format_impl.h"
 
-#define STREAM_BUF (1u << 20)
+#define STREAM_BUF (1u << 18) /* 256 KiB: the dumper's budget is per object, not per write */
+#define OFFS_BUF (STREAM_BUF / 8) /* 4 bytes per object against OBJECTS' 40 */
+
+/* Width of the JSON Lines header's "seconds" value: any finite double in
+ * %.17g takes at most 24 characters ("-1.2345678901234567e-308"), so every
+ * value fits, exactly, and is right-aligned after blanks (JSON whitespace). */
+#define SECONDS_WIDTH 24
 
 struct wa_writer {
     wa_format fmt;
@@ -33,14 +42,16 @@ struct wa_writer {
     wa_typetab types;
     wa_arena meta_arena;
     wa_meta meta;
-    int begun, broken;
+    int begun, broken, have_meta;
+    int site_open; /* the last call wrote object next - 1: its site may follow */
+    uint64_t obj_edges_left; /* edges of object next - 1 still to come (wa_writer_edges) */
+    uint64_t obj_edge_i;     /* edges of that object written so far */
     uint32_t n_objects, next;
     uint64_t n_edges, n_roots;
 
     /* binary */
-    uint32_t *out_off;
-    wa_stream objs, edges;
-    uint64_t edges_hdr;
+    wa_stream objs, offs, edges;
+    uint64_t offs_hdr, edges_hdr;
     wa_edge *ebuf;
     uint64_t ebuf_cap;
     wa_root *roots;
@@ -52,7 +63,8 @@ struct wa_writer {
     wa_stream out;
     wa_buf line;
     int pending; /* line holds an object not yet closed */
-    uint64_t *addrs;
+    size_t site_at; /* where the pending object's "site" field starts, 0: none */
+    uint64_t seconds_off; /* file offset of the header's seconds value */
     wa_buf *type_json; /* per type: the JSON string of its type name */
     uint64_t type_json_n;
 };
@@ -95,15 +107,14 @@ static void writer_free(wa_writer *w) {
     wa_strtab_free(&w->str);
     wa_typetab_free(&w->types);
     wa_arena_free(&w->meta_arena);
-    free(w->out_off);
     wa_stream_free(&w->objs);
+    wa_stream_free(&w->offs);
     wa_stream_free(&w->edges);
     wa_stream_free(&w->out);
     free(w->ebuf);
     free(w->roots);
     free(w->sites);
     free(w->line.p);
-    free(w->addrs);
     for (uint64_t i = 0; i < w->type_json_n; i++) free(w->type_json[i].p);
     free(w->type_json);
     free(w);
@@ -135,7 +146,33 @@ wa_status wa_writer_meta(wa_writer *w, const wa_meta *m, wa_error *err) {
         w->meta.argv = argv;
         w->meta.argc = m->argc;
     }
+    w->have_meta = 1;
     return WA_OK;
+}
+
+wa_status wa_writer_set_seconds(wa_writer *w, double seconds, wa_error *err) {
+    if (w->broken) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds: the writer failed earlier");
+    if (!w->have_meta)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds before wa_writer_meta");
+    if (!isfinite(seconds) || seconds < 0)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds: seconds must be a finite number >= 0");
+    w->meta.seconds = seconds;
+    return WA_OK;
+}
+
+/* The fixed-width "seconds" value of a JSON Lines header: blanks, then the
+ * number in %.17g (exact), or 0 when there is none. */
+static void seconds_field(char out[SECONDS_WIDTH], double v) {
+    char t[40];
+    int n = isfinite(v) && v != 0 ? snprintf(t, sizeof t, "%.17g", v) : 0;
+    if (n <= 0 || n > SECONDS_WIDTH) {
+        t[0] = '0';
+        n = 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (t[i] == ',') t[i] = '.'; /* a decimal comma from a process's LC_NUMERIC */
+    memset(out, ' ', SECONDS_WIDTH);
+    memcpy(out + SECONDS_WIDTH - n, t, (size_t)n);
 }
 
 uint32_t wa_writer_intern(wa_writer *w, const char *s, size_t len, wa_error *err) {
@@ -184,37 +221,53 @@ wa_status wa_writer_begin(wa_writer *w, uint32_t n, wa_error *err) {
     w->begun = 1;
     w->n_objects = n;
     if (w->fmt == WA_FORMAT_BINARY) {
-        w->out_off = malloc(((size_t)n + 1) * 4);
-        if (!w->out_off) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
-        w->out_off[0] = 0;
+        /* header | OBJECTS (40 n) | OUT_OFFSETS (4 (n + 1), padded to 8) | EDGES ... */
         unsigned char hdr[WA_BIN_HEADER_SIZE] = {0};
         memcpy(hdr, WA_BIN_MAGIC, 8);
         uint32_t v[4] = {WA_BIN_VERSION, 0, WA_BIN_HEADER_SIZE, 8};
         memcpy(hdr + 8, v, 16);
         uint64_t objs_len = (uint64_t)n * sizeof(wa_object);
-        unsigned char sh[WA_BIN_SECTION_HEADER] = {0};
-        uint32_t id = WA_SEC_OBJECTS;
+        uint64_t offs_len = ((uint64_t)n + 1) * 4;
+        unsigned char sh[WA_BIN_SECTION_HEADER] = {0}, oh[WA_BIN_SECTION_HEADER] = {0};
+        uint32_t id = WA_SEC_OBJECTS, oid = WA_SEC_OUT_OFFSETS, zero = 0;
         memcpy(sh, &id, 4);
         memcpy(sh + 8, &objs_len, 8);
-        w->edges_hdr = WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER + objs_len;
+        memcpy(oh, &oid, 4);
+        memcpy(oh + 8, &offs_len, 8);
+        w->offs_hdr = WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER + objs_len;
+        w->edges_hdr = w->offs_hdr + WA_BIN_SECTION_HEADER + ((offs_len + 7) & ~(uint64_t)7);
         if (wa_outfile_pwrite(&w->f, hdr, sizeof hdr, 0, err) != WA_OK ||
             wa_outfile_pwrite(&w->f, sh, sizeof sh, WA_BIN_HEADER_SIZE, err) != WA_OK ||
+            wa_outfile_pwrite(&w->f, oh, sizeof oh, w->offs_hdr, err) != WA_OK ||
             wa_stream_init(&w->objs, &w->f, WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER, STREAM_BUF, err) != WA_OK ||
-            wa_stream_init(&w->edges, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER, STREAM_BUF, err) != WA_OK) {
+            wa_stream_init(&w->offs, &w->f, w->offs_hdr + WA_BIN_SECTION_HEADER, OFFS_BUF, err) != WA_OK ||
+            wa_stream_init(&w->edges, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER, STREAM_BUF, err) != WA_OK ||
+            wa_stream_write(&w->offs, &zero, 4, err) != WA_OK) {
             w->broken = 1;
             return err ? err->code : WA_ERR_IO;
         }
         return WA_OK;
     }
-    w->addrs = malloc(((size_t)n + 1) * 8);
-    if (!w->addrs) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
     if (wa_stream_init(&w->out, &w->f, 0, STREAM_BUF, err) != WA_OK) {
         w->broken = 1;
         return err ? err->code : WA_ERR_IO;
     }
+    /* The header line with "seconds" last and fixed-width, patched at commit:
+     * ...,"dangling_edges":0,"seconds":<SECONDS_WIDTH bytes>} */
     wa_buf h = {0};
-    int r = wa_meta_to_json(&h, &w->meta, n, w->meta.dangling_edges);
-    r |= wa_buf_append(&h, "\n", 1);
+    wa_meta m = w->meta;
+    m.seconds = 0; /* wa_meta_to_json leaves it out */
+    char sf[SECONDS_WIDTH];
+    seconds_field(sf, w->meta.seconds);
+    int r = wa_meta_to_json(&h, &m, n, w->meta.dangling_edges);
+    if (!r && h.n && h.p[h.n - 1] == '}') {
+        h.n--;
+        r |= wa_buf_append(&h, ",\"seconds\":", 11);
+        w->seconds_off = h.n;
+        r |= wa_buf_append(&h, sf, sizeof sf) | wa_buf_append(&h, "}\n", 2);
+    } else {
+        r = -1;
+    }
     wa_status st = r ? WA_ERR_NOMEM : wa_stream_write(&w->out, h.p, h.n, err);
     free(h.p);
     if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
@@ -280,8 +333,8 @@ static int json_str_id(wa_buf *b, const wa_writer *w, uint32_t id) {
     return wa_buf_json_string(b, s, (size_t)(w->str.off[id + 1] - w->str.off[id] - 1));
 }
 
-static wa_status jsonl_object(wa_writer *w, const wa_object *o, const wa_writer_edge *e,
-                              uint32_t ne, wa_error *err) {
+/* The line of an object up to its refs; the line stays open (pending). */
+static wa_status jsonl_object_head(wa_writer *w, const wa_object *o, uint64_t ne, wa_error *err) {
     if (jsonl_close_pending(w, err) != WA_OK) return err ? err->code : WA_ERR_IO;
     wa_buf *b = &w->line;
     wa_buf *tj = type_json(w, o->type);
@@ -308,54 +361,61 @@ static wa_status jsonl_object(wa_writer *w, const wa_object *o, const wa_writer_
     if (o->flags & WA_OBJ_HAS_LEN) r |= wa_buf_append(b, ",\"len\":", 7) | write_u64(b, o->length);
     if (o->name) r |= wa_buf_append(b, ",\"name\":", 8) | json_str_id(b, w, o->name);
     if (o->value) r |= wa_buf_append(b, ",\"value\":", 9) | json_str_id(b, w, o->value);
-    if (ne) {
-        r |= wa_buf_append(b, ",\"refs\":[", 9);
-        for (uint32_t i = 0; i < ne; i++) {
-            wa_edge_kind k = WA_LABEL_KIND(e[i].label);
-            uint32_t p = WA_LABEL_PAYLOAD(e[i].label);
-            r |= wa_buf_append(b, i ? ",[" : "[", i ? 2 : 1);
-            r |= write_u64_hex(b, e[i].to_addr) != WA_OK;
-            if (k != WA_EDGE_OTHER || p) {
-                const char *kn = wa_edge_kind_name(k);
-                r |= wa_buf_append(b, ",\"", 2) | wa_buf_append(b, kn, strlen(kn)) | wa_buf_append(b, "\"", 1);
-                if (k == WA_EDGE_INDEX) r |= wa_buf_append(b, ",", 1) | write_u64(b, p);
-                else if (p) r |= wa_buf_append(b, ",", 1) | json_str_id(b, w, p);
-            }
-            r |= wa_buf_append(b, "]", 1);
-        }
-        r |= wa_buf_append(b, "]", 1);
-    }
+    if (ne) r |= wa_buf_append(b, ",\"refs\":[", 9);
     if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
     w->pending = 1;
-    w->addrs[w->next] = o->addr;
+    w->site_at = 0;
     return WA_OK;
 }
 
-wa_status wa_writer_object(wa_writer *w, const wa_object *o, const wa_writer_edge *e, uint32_t ne,
-                           wa_error *err) {
+/* Part of an object's refs; a long line goes to the stream in pieces, so
+ * the line buffer stays small whatever the object's size. */
+static wa_status jsonl_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne, int last,
+                             wa_error *err) {
+    wa_buf *b = &w->line;
+    int r = 0;
+    for (uint32_t i = 0; i < ne; i++) {
+        wa_edge_kind k = WA_LABEL_KIND(e[i].label);
+        uint32_t p = WA_LABEL_PAYLOAD(e[i].label);
+        int first = w->obj_edge_i++ == 0;
+        r |= wa_buf_append(b, first ? "[" : ",[", first ? 1 : 2);
+        r |= write_u64_hex(b, e[i].to_addr) != WA_OK;
+        if (k != WA_EDGE_OTHER || p) {
+            const char *kn = wa_edge_kind_name(k);
+            r |= wa_buf_append(b, ",\"", 2) | wa_buf_append(b, kn, strlen(kn)) | wa_buf_append(b, "\"", 1);
+            if (k == WA_EDGE_INDEX) r |= wa_buf_append(b, ",", 1) | write_u64(b, p);
+            else if (p) r |= wa_buf_append(b, ",", 1) | json_str_id(b, w, p);
+        }
+        r |= wa_buf_append(b, "]", 1);
+        if (!r && b->n >= STREAM_BUF) {
+            wa_status st = wa_stream_write(&w->out, b->p, b->n, err);
+            b->n = 0;
+            if (st != WA_OK) {
+                w->broken = 1;
+                return st;
+            }
+        }
+    }
+    if (last) r |= wa_buf_append(b, "]", 1);
+    if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
+    return WA_OK;
+}
+
+wa_status wa_writer_object_begin(wa_writer *w, const wa_object *o, uint64_t ne, wa_error *err) {
     if (!w->begun || w->broken) return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
+    if (w->obj_edges_left)
+        return fail(w, err, WA_ERR_ARG, "%s", "the previous object's edges were not all given");
     if (w->next >= w->n_objects) return fail(w, err, WA_ERR_ARG, "%s", "more objects than announced to wa_writer_begin");
     if (o->type >= w->types.n || o->name >= w->str.n || o->value >= w->str.n)
         return fail(w, err, WA_ERR_ARG, "%s", "object type or string id out of range");
-    if ((uint64_t)ne > WA_MAX_EDGES - w->n_edges) return fail(w, err, WA_ERR_LIMIT, "%s", "too many edges");
-    for (uint32_t i = 0; i < ne; i++)
-        if (e[i].to >= w->n_objects || !label_ok(w, e[i].label))
-            return fail(w, err, WA_ERR_ARG, "%s", "edge target index or label out of range");
+    if (ne > WA_MAX_EDGES - w->n_edges) return fail(w, err, WA_ERR_LIMIT, "%s", "too many edges");
     wa_status st;
     if (w->fmt == WA_FORMAT_JSONL) {
-        st = jsonl_object(w, o, e, ne, err);
+        st = jsonl_object_head(w, o, ne, err);
     } else {
         st = wa_stream_write(&w->objs, o, sizeof *o, err);
-        if (st == WA_OK && ne) {
-            if (wa_grow((void **)&w->ebuf, &w->ebuf_cap, ne, sizeof *w->ebuf, WA_MAX_EDGES))
-                return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
-            for (uint32_t i = 0; i < ne; i++) {
-                w->ebuf[i].to = e[i].to;
-                w->ebuf[i].label = e[i].label;
-            }
-            st = wa_stream_write(&w->edges, w->ebuf, (size_t)ne * sizeof *w->ebuf, err);
-        }
-        w->out_off[w->next + 1] = (uint32_t)(w->n_edges + ne);
+        uint32_t end = (uint32_t)(w->n_edges + ne); /* <= WA_MAX_EDGES, checked above */
+        if (st == WA_OK) st = wa_stream_write(&w->offs, &end, 4, err);
     }
     if (st != WA_OK) {
         w->broken = 1;
@@ -363,24 +423,82 @@ wa_status wa_writer_object(wa_writer *w, const wa_object *o, const wa_writer_edg
     }
     w->n_edges += ne;
     w->next++;
+    w->obj_edges_left = ne;
+    w->obj_edge_i = 0;
+    w->site_open = ne == 0;
     return WA_OK;
 }
 
+wa_status wa_writer_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne, wa_error *err) {
+    if (!w->begun || w->broken) return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
+    if (ne > w->obj_edges_left)
+        return fail(w, err, WA_ERR_ARG, "%s", "more edges than announced to wa_writer_object_begin");
+    for (uint32_t i = 0; i < ne; i++)
+        if (e[i].to >= w->n_objects || !label_ok(w, e[i].label))
+            return fail(w, err, WA_ERR_ARG, "%s", "edge target index or label out of range");
+    int last = ne == w->obj_edges_left;
+    wa_status st = WA_OK;
+    if (w->fmt == WA_FORMAT_JSONL) {
+        st = jsonl_edges(w, e, ne, last, err);
+    } else {
+        /* through a bounded buffer: no per-object scratch of the edge count */
+        enum { CHUNK = 4096 };
+        if (ne && wa_grow((void **)&w->ebuf, &w->ebuf_cap, ne < CHUNK ? ne : CHUNK, sizeof *w->ebuf, CHUNK))
+            return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
+        for (uint32_t a = 0; a < ne && st == WA_OK; a += CHUNK) {
+            uint32_t k = ne - a < CHUNK ? ne - a : CHUNK;
+            for (uint32_t i = 0; i < k; i++) {
+                w->ebuf[i].to = e[a + i].to;
+                w->ebuf[i].label = e[a + i].label;
+            }
+            st = wa_stream_write(&w->edges, w->ebuf, (size_t)k * sizeof *w->ebuf, err);
+        }
+    }
+    if (st != WA_OK) {
+        w->broken = 1;
+        return st;
+    }
+    w->obj_edges_left -= ne;
+    w->site_open = w->obj_edges_left == 0;
+    return WA_OK;
+}
+
+wa_status wa_writer_object(wa_writer *w, const wa_object *o, const wa_writer_edge *e, uint32_t ne,
+                           wa_error *err) {
+    for (uint32_t i = 0; i < ne; i++)
+        if (e[i].to >= w->n_objects || !label_ok(w, e[i].label))
+            return fail(w, err, WA_ERR_ARG, "%s", "edge target index or label out of range");
+    wa_status st = wa_writer_object_begin(w, o, ne, err);
+    if (st == WA_OK && ne) st = wa_writer_edges(w, e, ne, err);
+    return st;
+}
+
 wa_status wa_writer_site(wa_writer *w, uint32_t index, uint32_t site, wa_error *err) {
-    if (w->broken || index >= w->next || site >= w->str.n)
-        return fail(w, err, WA_ERR_ARG, "%s", "site for an object not yet written, or bad string id");
+    if (w->broken) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: the writer failed earlier");
+    if (!w->site_open || index + 1 != w->next) {
+        w->broken = 1;
+        if (w->site_open && index >= w->next)
+            return wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
+                                "wa_writer_site: object %u is not written yet (a site must directly "
+                                "follow its object's wa_writer_object call)", index);
+        return wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
+                            "wa_writer_site: object %u is not the object just written (a site must "
+                            "directly follow its object's wa_writer_object call)", index);
+    }
+    if (site >= w->str.n) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: site string id out of range");
     if (site == 0) return WA_OK;
     if (w->fmt == WA_FORMAT_JSONL) {
-        int r = 0;
-        if (w->pending && index + 1 == w->next) {
-            r = wa_buf_append(&w->line, ",\"site\":", 8) | json_str_id(&w->line, w, site);
-        } else {
-            if (jsonl_close_pending(w, err) != WA_OK) return err ? err->code : WA_ERR_IO;
-            r = wa_buf_append(&w->line, "{\"site\":", 8) | json_str_id(&w->line, w, site);
-            r |= wa_buf_append(&w->line, ",\"obj\":", 7) | (write_u64_hex(&w->line, w->addrs[index]) != WA_OK);
-            w->pending = 1;
-        }
+        /* the object's line is still open: add the field, or replace the
+         * site given before for the same object (the last one wins) */
+        if (w->site_at) w->line.n = w->site_at;
+        else w->site_at = w->line.n;
+        int r = wa_buf_append(&w->line, ",\"site\":", 8) | json_str_id(&w->line, w, site);
         return r ? fail(w, err, WA_ERR_NOMEM, "%s", "out of memory") : WA_OK;
+    }
+    /* sites arrive in object order; the last one given for an object wins */
+    if (w->n_sites && w->sites[2 * (w->n_sites - 1)] == index) {
+        w->sites[2 * (w->n_sites - 1) + 1] = site;
+        return WA_OK;
     }
     if (wa_grow((void **)&w->sites, &w->sites_cap, 2 * (w->n_sites + 1), 4, (uint64_t)WA_MAX_OBJECTS * 2))
         return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
@@ -395,6 +513,9 @@ wa_status wa_writer_root(wa_writer *w, uint32_t index, uint64_t addr, wa_root_ki
     if (w->broken || !w->begun || index >= w->n_objects || (unsigned)kind >= WA_ROOT_KIND_COUNT ||
         label >= w->str.n)
         return fail(w, err, WA_ERR_ARG, "%s", "root: bad object index, kind or label");
+    if (w->obj_edges_left)
+        return fail(w, err, WA_ERR_ARG, "%s", "root: the last object's edges were not all given");
+    w->site_open = 0;
     w->n_roots++;
     if (w->fmt == WA_FORMAT_JSONL) {
         if (jsonl_close_pending(w, err) != WA_OK) return err ? err->code : WA_ERR_IO;
@@ -466,50 +587,29 @@ static wa_status sec_whole(wa_stream *s, toc_entry *t, uint32_t id, const void *
     return st;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Sites sorted by object; the last site given for an object wins. */
-static uint64_t sort_sites(wa_writer *w, wa_error *err) {
-    uint64_t n = w->n_sites;
-    if (n < 2) return n;
-    uint64_t *k = malloc((size_t)n * 8);
-    uint32_t *out = malloc((size_t)n * 8);
-    if (!k || !out) {
-        free(k);
-        free(out);
-        fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
-        return UINT64_MAX;
-    }
-    for (uint64_t i = 0; i < n; i++) k[i] = ((uint64_t)w->sites[2 * i] << 32) | i;
-    qsort(k, (size_t)n, 8, cmp_u64);
-    uint64_t kept = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t obj = (uint32_t)(k[i] >> 32), seq = (uint32_t)k[i];
-        if (kept && out[2 * (kept - 1)] == obj) kept--;
-        out[2 * kept] = obj;
-        out[2 * kept + 1] = w->sites[2 * (uint64_t)seq + 1];
-        kept++;
-    }
-    free(k);
-    free(w->sites);
-    w->sites = out;
-    return kept;
-}
-
 static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
     toc_entry toc[WA_SEC_MAX];
     uint32_t nt = 0;
-    if (wa_stream_flush(&w->objs, err) != WA_OK || wa_stream_flush(&w->edges, err) != WA_OK)
-        return err ? err->code : WA_ERR_IO;
+    static const unsigned char zero[8] = {0};
     toc[nt].id = WA_SEC_OBJECTS;
     toc[nt].flags = 0;
     toc[nt].offset = WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER;
     toc[nt].length = w->objs.written;
     toc[nt].checksum = wa_csum_final(&w->objs.csum);
     nt++;
+    toc[nt].id = WA_SEC_OUT_OFFSETS;
+    toc[nt].flags = 0;
+    toc[nt].offset = w->offs_hdr + WA_BIN_SECTION_HEADER;
+    toc[nt].length = w->offs.written; /* 4 (n + 1): every object was written */
+    toc[nt].checksum = wa_csum_final(&w->offs.csum);
+    nt++;
+    /* padding after the payload, outside the checksum */
+    if ((w->offs.written & 7) &&
+        wa_stream_write(&w->offs, zero, (size_t)(8 - (w->offs.written & 7)), err) != WA_OK)
+        return err ? err->code : WA_ERR_IO;
+    if (wa_stream_flush(&w->objs, err) != WA_OK || wa_stream_flush(&w->offs, err) != WA_OK ||
+        wa_stream_flush(&w->edges, err) != WA_OK)
+        return err ? err->code : WA_ERR_IO;
     unsigned char sh[WA_BIN_SECTION_HEADER] = {0};
     uint32_t id = WA_SEC_EDGES;
     uint64_t elen = w->edges.written;
@@ -523,8 +623,7 @@ static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
     toc[nt].checksum = wa_csum_final(&w->edges.csum);
     nt++;
 
-    uint64_t n_sites = sort_sites(w, err);
-    if (n_sites == UINT64_MAX) return err ? err->code : WA_ERR_NOMEM;
+    uint64_t n_sites = w->n_sites; /* strictly increasing object indexes, see wa_writer_site */
     wa_buf meta = {0};
     if (wa_meta_to_json(&meta, &w->meta, w->n_objects, w->meta.dangling_edges))
         return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
@@ -534,8 +633,7 @@ static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
         free(meta.p);
         return err ? err->code : WA_ERR_IO;
     }
-    wa_status st = sec_whole(&s, &toc[nt++], WA_SEC_OUT_OFFSETS, w->out_off, ((uint64_t)w->n_objects + 1) * 4, err);
-    if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_ROOTS, w->roots, w->n_roots * sizeof(wa_root), err);
+    wa_status st = sec_whole(&s, &toc[nt++], WA_SEC_ROOTS, w->roots, w->n_roots * sizeof(wa_root), err);
     if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_SITES, w->sites, n_sites * 8, err);
     if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_TYPES, w->types.types, (uint64_t)w->types.n * sizeof(wa_type), err);
     if (st == WA_OK) {
@@ -585,12 +683,19 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
     } else if (!w->begun || w->next != w->n_objects) {
         st = wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
                           "only %u of the %u objects announced were written", w->next, w->n_objects);
+    } else if (w->obj_edges_left) {
+        st = wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
+                          "the last object's edges were not all given");
     } else if (w->fmt == WA_FORMAT_BINARY) {
         st = binary_commit(w, &bytes, err);
     } else {
         st = jsonl_close_pending(w, err);
         if (st == WA_OK) st = wa_stream_flush(&w->out, err);
         bytes = w->out.pos;
+        /* the header line is on disk now (flushed): patch its seconds */
+        char sf[SECONDS_WIDTH];
+        seconds_field(sf, w->meta.seconds);
+        if (st == WA_OK) st = wa_outfile_pwrite(&w->f, sf, sizeof sf, w->seconds_off, err);
     }
     if (st == WA_OK) st = wa_outfile_commit(&w->f, err);
     else wa_outfile_abort(&w->f);

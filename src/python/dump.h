@@ -6,15 +6,18 @@
  *    Python-level code runs (no __getattr__, __eq__, __hash__, __repr__,
  *    __sizeof__ of the dumped objects), so the heap cannot change under it
  *    and every borrowed PyObject pointer in the table stays valid;
- *  - an object is in the table at most once; its index is its dump index,
- *    dense from 0, tracked objects first, then untracked ones in discovery
- *    order;
- *  - seen[i] counts the strong references to object i that the walk saw
- *    (traverse-visited references plus the owned references the labelers
- *    know tp_traverse does not report); refcount - seen - own is the excess
- *    that makes an object an external root;
- *  - nothing here recurses on the heap's shape: discovery is a FIFO over the
- *    table itself.
+ *  - an object is in the set at most once; its dump index is its rank in
+ *    the frozen set (dump_table.c), which is also the order it is written
+ *    in;
+ *  - an object's references are collected once in discovery (WA_SLOT_DONE):
+ *    tracked objects as the GC walk reaches them, anything else found
+ *    through them from a small FIFO right after, and any object still not
+ *    done (frozen with gc.freeze()) by sweeps at the end;
+ *  - an object's seen count is the strong references to it that the walk
+ *    saw (traverse-visited references plus the owned references the
+ *    labelers know tp_traverse does not report); refcount - seen - own is
+ *    the excess that makes an object an external root;
+ *  - nothing here recurses on the heap's shape.
  */
 #ifndef WA_PY_DUMP_H
 #define WA_PY_DUMP_H
@@ -29,11 +32,18 @@
 
 #include "whyalive/writer.h"
 
-/* Per-object flags kept during a walk (not written). */
-enum {
-    WA_DF_NAMESPACE = 1u << 0, /* a dict serving as some object's __dict__ */
-    WA_DF_EXEC_FRAME = 1u << 1 /* a frame object of a frame still executing */
-};
+/* A slot of the object set (dump_table.c): the address shifted right by 3
+ * in bits 0..48, then the walk's state of that object. Not written. */
+#define WA_SLOT_KEY_MASK ((1ull << 49) - 1)
+#define WA_SLOT_SEEN_SHIFT 49
+#define WA_SLOT_SEEN_MAX 0xFFFull        /* 12 bits; more in the overflow map */
+#define WA_SLOT_NAMESPACE (1ull << 61)   /* a dict serving as some object's __dict__ */
+#define WA_SLOT_DONE (1ull << 62)        /* references collected (or a leaf) */
+
+static inline PyObject *wa_slot_obj(uint64_t slot)
+{
+    return (PyObject *)(uintptr_t)((slot & WA_SLOT_KEY_MASK) << 3);
+}
 
 /* How a hint's label is produced (resolved lazily, only when written). */
 enum {
@@ -92,27 +102,64 @@ typedef struct wa_pending_root {
 
 typedef struct wa_dump wa_dump;
 
+/* A small map from object to a 64-bit value (few entries next to the
+ * heap: closure cells, objects with thousands of referrers). */
+typedef struct wa_ptrmap {
+    const void **keys;
+    uint64_t *vals;
+    uint32_t mask, n;
+} wa_ptrmap;
+
+/* One segment of the object set. */
+typedef struct wa_seg {
+    uint64_t *slot;
+    size_t bytes;
+    uint32_t cap, n, limit;
+    uint32_t base;      /* dense index of the segment's first object (frozen) */
+    uint64_t *bits;     /* occupancy bitmap (frozen) */
+    uint32_t *dir;      /* objects before each 64-slot word, in the segment */
+    size_t rank_bytes;
+} wa_seg;
+
+/* A root decided while writing objects. */
+typedef struct wa_xroot {
+    PyObject *obj;
+    uint32_t index, kind, excess;
+} wa_xroot;
+
 struct wa_dump {
     wa_dump_options opt;
     wa_writer *w;
     wa_error err;
 
-    /* object table */
-    PyObject **objs;
-    uint32_t n, cap;
-    uint32_t *slots; /* hash slots: index + 1, 0 = empty */
-    uint32_t slot_mask;
-    uint32_t *seen;
-    uint8_t *flags;
+    /* object set (dump_table.c) */
+    wa_seg *segs;
+    uint32_t n_segs, seg_bits;
+    uint32_t n; /* objects in the set */
+    int frozen; /* dense indexes built; no insertion after */
+    int bad_addr; /* an object address the set cannot encode */
+    int too_many; /* more objects than 32-bit indexes allow */
+    uint64_t *rehash; /* scratch for one segment's growth */
+    uint32_t rehash_cap;
+    wa_ptrmap ovf; /* seen counts above WA_SLOT_SEEN_MAX */
+    /* discovery FIFO of objects to collect (drained after each tracked one) */
+    PyObject **queue;
+    uint32_t q_head, q_tail, q_cap;
+    int sweeping; /* walk over: every new object is queued */
+    PyObject *ring[16]; /* tracked objects prefetched, waiting to be collected */
+    uint32_t ring_n, ring_head;
+    uint64_t cur_slot; /* slot word of the object being written (emission) */
+    /* roots found while writing objects: index, kind, excess */
+    wa_xroot *xroots;
+    uint32_t n_xroots, xroots_cap;
 
     /* cell -> free variable name (str), for closure labels */
-    PyObject **cell_keys;
-    PyObject **cell_names;
-    uint32_t cell_mask, n_cells;
+    wa_ptrmap cells; /* value: the name str, as uintptr_t */
 
     /* type -> writer type index */
     PyTypeObject **type_keys;
     uint32_t *type_vals;
+    PyCFunction *type_szf; /* the type's C __sizeof__, NULL for the default */
     uint32_t type_mask, n_types;
 
     /* label cache: (source, object) -> string id */
@@ -126,8 +173,6 @@ struct wa_dump {
     uint32_t n_hints, hints_cap;
     uint32_t *mm; /* multimap scratch: hint index + 1 */
     uint32_t mm_cap;
-    wa_writer_edge *edges;
-    uint32_t edges_cap;
     char *buf; /* text scratch */
     size_t buf_cap;
 
@@ -146,10 +191,19 @@ struct wa_dump {
 };
 
 /* dump_table.c */
-int wa_tab_init(wa_dump *d, uint32_t expected);
+int wa_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes);
 void wa_tab_free(wa_dump *d);
-uint32_t wa_tab_find(const wa_dump *d, PyObject *o);
-uint32_t wa_tab_add(wa_dump *d, PyObject *o); /* index (existing or new), WA_NONE on OOM */
+int wa_slot_encodable(PyObject *o);
+/* The slot of o, or NULL. Valid until the next insertion. */
+uint64_t *wa_tab_lookup(const wa_dump *d, PyObject *o);
+/* The slot of o, inserted if absent (*added = 1); NULL on failure with
+ * d->oom or d->bad_addr set. Valid until the next insertion. */
+uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added);
+void wa_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k);
+uint64_t wa_tab_seen(const wa_dump *d, uint64_t slot);
+/* Build the dense indexes; nothing is inserted afterwards. */
+int wa_tab_freeze(wa_dump *d);
+uint32_t wa_tab_index(const wa_dump *d, PyObject *o); /* frozen: index or WA_NONE */
 int wa_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name);
 PyObject *wa_cell_name_get(const wa_dump *d, PyObject *cell);
 int wa_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem);
@@ -171,19 +225,55 @@ PyObject *wa_compat_frame_code(PyObject *frame);
 PyObject *wa_compat_freevar_name(PyObject *code, Py_ssize_t i);
 size_t wa_compat_preheader(PyObject *o);
 int wa_compat_dict_is_split(PyObject *dict);
-uint64_t wa_compat_sizeof(PyObject *o);
+/* The C-level __sizeof__ to use for a type (NULL: the default), looked up
+ * once per type; wa_compat_sizeof() is sys.getsizeof without Python code. */
+PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp);
+uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f);
 PyObject **wa_compat_dict_slot(PyObject *o); /* existing __dict__ slot, never materializes */
 
+/* Hashing of the object set, inline for the walk's hot loops.
+ * A segment is picked by the object's 256 KiB region, so a segment's
+ * objects lie in a few regions of the heap (about 1/n_segs of it): writing
+ * a segment touches a cache-sized part of the heap, and regions are small
+ * enough that segments fill evenly. Within a segment, the home slot is a
+ * Fibonacci hash of the address scaled to the capacity. */
+#define WA_REGION_SHIFT (18 - 3) /* of the key, which is address >> 3 */
+static inline uint64_t wa_slot_hash(uint64_t key)
+{
+    return key * 0x9E3779B97F4A7C15ull;
+}
+static inline uint32_t wa_seg_of(const wa_dump *d, uint64_t key)
+{
+    uint64_t region = (key >> WA_REGION_SHIFT) * 0xD6E8FEB86659FD93ull;
+    return d->seg_bits ? (uint32_t)(region >> (64 - d->seg_bits)) : 0;
+}
+static inline uint32_t wa_home_of(uint64_t h, uint32_t cap)
+{
+    return (uint32_t)(((h >> 32) * cap) >> 32);
+}
+/* o's home slot will be needed soon. */
+static inline void wa_tab_prefetch(const wa_dump *d, PyObject *o)
+{
+    uint64_t key = (uint64_t)(uintptr_t)o >> 3;
+    const wa_seg *s = &d->segs[wa_seg_of(d, key)];
+    __builtin_prefetch(&s->slot[wa_home_of(wa_slot_hash(key), s->cap)]);
+}
+
 /* dump_walk.c */
-int wa_walk(wa_dump *d);
+int wa_discover(wa_dump *d); /* GC walk, FIFO, sweeps; then freeze */
+int wa_emit(wa_dump *d);     /* write every object in index order */
+/* Discovery: o is in the set and its references will be collected. */
+int wa_discover_add(wa_dump *d, PyObject *o, uint64_t flags);
 uint32_t wa_intern(wa_dump *d, const char *s, size_t len);
 uint32_t wa_intern_cstr(wa_dump *d, const char *s);
 size_t wa_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated);
 
 /* dump_roots.c */
 int wa_roots_prepare(wa_dump *d);
-int wa_roots_write(wa_dump *d);
-int wa_roots_seed(wa_dump *d);
+int wa_roots_seed(wa_dump *d);   /* before discovery: roots into the set */
+void wa_roots_adjust(wa_dump *d); /* after discovery: the holders' own references */
+int wa_roots_check(wa_dump *d, uint32_t idx, PyObject *o); /* while writing */
+int wa_roots_write(wa_dump *d);  /* after all objects */
 int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label);
 
 /* dump_api.c */

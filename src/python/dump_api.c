@@ -148,42 +148,15 @@ static void meta_fill(meta_buf *m, wa_meta *meta)
     meta->argv = (const char *const *)m->argv;
 }
 
-/* Fill the table with the gc-tracked set. The list gc.get_objects() returns
- * holds a reference to each object; it is dropped right away, and the
- * objects stay alive because nothing runs until the walk ends. */
-static int take_tracked(wa_dump *d)
+/* Size the object set from the process's size (about one object per 100
+ * bytes); segments then grow to what lands in them. */
+static int tab_start(wa_dump *d)
 {
-    PyObject *gc = PyImport_ImportModule("gc");
-    if (!gc)
-        return -1;
-    PyObject *lst = PyObject_CallMethod(gc, "get_objects", NULL);
-    Py_DECREF(gc);
-    if (!lst)
-        return -1;
-    if (!PyList_Check(lst)) {
-        Py_DECREF(lst);
-        PyErr_SetString(PyExc_RuntimeError, "gc.get_objects() did not return a list");
-        return -1;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(lst);
-    if ((uint64_t)n * 2 + 1024 >= WA_MAX_OBJECTS) {
-        Py_DECREF(lst);
-        PyErr_SetString(PyExc_MemoryError, "heap too large for a dump (object indexes are 32-bit)");
-        return -1;
-    }
-    if (wa_tab_init(d, (uint32_t)(n + n / 2 + 1024)) != 0) {
-        Py_DECREF(lst);
+    uint64_t rss = rss_bytes();
+    if (wa_tab_init(d, rss / 100 + 1024, rss) != 0) {
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (wa_tab_add(d, PyList_GET_ITEM(lst, i)) == WA_NONE) {
-            Py_DECREF(lst);
-            PyErr_NoMemory();
-            return -1;
-        }
-    }
-    Py_DECREF(lst);
     return 0;
 }
 
@@ -239,12 +212,10 @@ static int run_dump(wa_dump *d)
             PyErr_NoMemory();
         goto fail_gc;
     }
-    if (take_tracked(d) != 0)
+    if (tab_start(d) != 0)
         goto fail_gc;
-    if (wa_roots_seed(d) != 0) {
-        PyErr_NoMemory();
-        goto fail_gc;
-    }
+    if (wa_roots_seed(d) != 0)
+        goto walk_failed;
     if (wa_py_dump_func) {
         d->own_obj[d->n_own] = wa_py_dump_func;
         d->own_cnt[d->n_own++] = 1;
@@ -253,13 +224,18 @@ static int run_dump(wa_dump *d)
         d->own_obj[d->n_own] = wa_py_dump_wrapper;
         d->own_cnt[d->n_own++] = 2; /* our registry + the caller's stack */
     }
-    if (wa_walk(d) != 0 || wa_roots_write(d) != 0) {
-        if (d->oom && d->err.code == WA_OK)
-            wa_error_set(&d->err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
-                         "out of memory while walking the heap");
-        goto fail_gc;
+    if (wa_discover(d) != 0)
+        goto walk_failed;
+    wa_roots_adjust(d);
+    if (d->oom || wa_tab_freeze(d) != 0) {
+        d->oom = 1;
+        goto walk_failed;
     }
+    if (wa_emit(d) != 0 || wa_roots_write(d) != 0)
+        goto walk_failed;
     d->stats.objects = d->n;
+    if (wa_writer_set_seconds(d->w, now_seconds() - t0, &d->err) != WA_OK)
+        goto fail_gc;
     wa_writer_stats ws;
     memset(&ws, 0, sizeof ws);
     wa_writer *w = d->w;
@@ -275,6 +251,18 @@ static int run_dump(wa_dump *d)
     d->stats.seconds = now_seconds() - t0;
     return 0;
 
+walk_failed:
+    if (d->err.code == WA_OK && !PyErr_Occurred()) {
+        if (d->bad_addr)
+            wa_error_set(&d->err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
+                         "an object address does not fit the dump's 52-bit address table");
+        else if (d->too_many)
+            wa_error_set(&d->err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
+                         "heap too large for a dump (object indexes are 32-bit)");
+        else
+            wa_error_set(&d->err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                         "out of memory while walking the heap");
+    }
 fail_gc:
     if (was_enabled > 0)
         gc_set(1);

@@ -123,7 +123,38 @@ static uint64_t default_sizeof(PyObject *o)
     return (uint64_t)tp->tp_basicsize + (uint64_t)n * (uint64_t)tp->tp_itemsize;
 }
 
-uint64_t wa_compat_sizeof(PyObject *o)
+PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp)
+{
+    PyCFunction f = find_c_sizeof(tp);
+    return f == object_sizeof ? NULL : f;
+}
+
+/* Exact int size as int.__sizeof__ computes it. */
+static uint64_t long_sizeof(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    size_t bits = _PyLong_NumBits(o);
+    if (bits == (size_t)-1) {
+        PyErr_Clear();
+        return (uint64_t)Py_TYPE(o)->tp_basicsize + sizeof(digit);
+    }
+    uint64_t nd = bits ? (bits + PyLong_SHIFT - 1) / PyLong_SHIFT : 1;
+    return (uint64_t)Py_TYPE(o)->tp_basicsize + nd * sizeof(digit);
+#else
+    /* 3.11 counts at least one digit (0 takes 28 bytes); 3.9 and 3.10
+     * count the digits in use (0 takes 24). */
+    Py_ssize_t n = Py_SIZE(o);
+    if (n < 0)
+        n = -n;
+#if PY_VERSION_HEX >= 0x030B0000
+    if (n == 0)
+        n = 1;
+#endif
+    return (uint64_t)Py_TYPE(o)->tp_basicsize + (uint64_t)n * sizeof(digit);
+#endif
+}
+
+uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f)
 {
     PyTypeObject *tp = Py_TYPE(o);
     uint64_t base;
@@ -137,20 +168,28 @@ uint64_t wa_compat_sizeof(PyObject *o)
         base = (uint64_t)tp->tp_basicsize + (uint64_t)((PyListObject *)o)->allocated * sizeof(void *);
     } else if (tp == &PyTuple_Type || tp == &PyBytes_Type || tp == &PyFloat_Type) {
         base = default_sizeof(o);
+    } else if (tp == &PyLong_Type) {
+        base = long_sizeof(o);
+#if PY_VERSION_HEX < 0x030D0000
+    } else if (tp == &PyDict_Type) {
+        base = (uint64_t)_PyDict_SizeOf((PyDictObject *)o);
+#endif
+    } else if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
+        PySetObject *so = (PySetObject *)o;
+        base = (uint64_t)tp->tp_basicsize;
+        if (so->table != so->smalltable)
+            base += (uint64_t)(so->mask + 1) * sizeof(setentry);
+    } else if (!f) {
+        base = default_sizeof(o);
     } else {
-        PyCFunction f = find_c_sizeof(tp);
-        if (!f || f == object_sizeof) {
+        PyObject *r = f(o, NULL);
+        Py_ssize_t v = r ? PyLong_AsSsize_t(r) : -1;
+        Py_XDECREF(r);
+        if (v < 0) {
+            PyErr_Clear();
             base = default_sizeof(o);
         } else {
-            PyObject *r = f(o, NULL);
-            Py_ssize_t v = r ? PyLong_AsSsize_t(r) : -1;
-            Py_XDECREF(r);
-            if (v < 0) {
-                PyErr_Clear();
-                base = default_sizeof(o);
-            } else {
-                base = (uint64_t)v;
-            }
+            base = (uint64_t)v;
         }
     }
     return base + wa_compat_preheader(o);

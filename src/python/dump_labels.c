@@ -40,20 +40,14 @@ static void mark_namespace(wa_dump *d, PyObject *dict)
 {
     if (d->phase != 0 || !dict || !PyDict_Check(dict))
         return;
-    uint32_t i = wa_tab_add(d, dict);
-    if (i == WA_NONE)
+    if (wa_discover_add(d, dict, WA_SLOT_NAMESPACE) != 0)
         d->oom = 1;
-    else
-        d->flags[i] |= WA_DF_NAMESPACE;
 }
 
 static int dict_hints(wa_dump *d, PyObject *o)
 {
-    int ns = 0;
-    if (d->phase == 1) {
-        uint32_t i = wa_tab_find(d, o);
-        ns = i != WA_NONE && (d->flags[i] & WA_DF_NAMESPACE);
-    }
+    /* When writing, the slot of the object being written is at hand. */
+    int ns = d->phase == 1 && wa_slot_obj(d->cur_slot) == o && (d->cur_slot & WA_SLOT_NAMESPACE);
     /* A split table's keys belong to the class's shared keys, not to this
      * dict: they name the values but are not references of the dict. */
     int split = wa_compat_dict_is_split(o);

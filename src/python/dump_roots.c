@@ -160,21 +160,74 @@ int wa_roots_prepare(wa_dump *d)
 int wa_roots_seed(wa_dump *d)
 {
     for (uint32_t k = 0; k < d->n_pending; k++)
-        if (wa_tab_add(d, d->pending[k].obj) == WA_NONE)
+        if (wa_discover_add(d, d->pending[k].obj, 0) != 0)
             return -1;
     PyObject *modules = PyImport_GetModuleDict();
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (modules && PyDict_Next(modules, &pos, &k, &v))
-        if (wa_tab_add(d, v) == WA_NONE)
+        if (wa_discover_add(d, v, 0) != 0)
             return -1;
     return 0;
 }
 
-static int root(wa_dump *d, uint32_t idx, uint32_t kind, uint32_t label, uint32_t excess)
+/* After discovery: the holders' references count as seen before excess is
+ * computed (while writing, wa_roots_check). */
+void wa_roots_adjust(wa_dump *d)
 {
-    if (wa_writer_root(d->w, idx, (uint64_t)(uintptr_t)d->objs[idx], (wa_root_kind)kind, label,
-                       excess, &d->err) != WA_OK)
+    for (uint32_t k = 0; k < d->n_pending; k++) {
+        uint64_t *sl = wa_tab_lookup(d, d->pending[k].obj);
+        if (sl)
+            wa_tab_seen_add(d, sl, d->pending[k].own_refs);
+    }
+    for (uint32_t k = 0; k < d->n_own; k++) {
+        uint64_t *sl = wa_tab_lookup(d, d->own_obj[k]);
+        if (sl)
+            wa_tab_seen_add(d, sl, d->own_cnt[k]);
+    }
+}
+
+enum { WA_XR_STATIC_TYPE, WA_XR_NATIVE_CLASS, WA_XR_EXTERNAL };
+
+/* While writing object idx (d->cur_slot is its slot): is it a root by its
+ * own state? Static types always; GC objects when their refcount exceeds
+ * the references seen. */
+int wa_roots_check(wa_dump *d, uint32_t idx, PyObject *o)
+{
+    uint32_t kind;
+    uint64_t excess = 0;
+    if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        kind = WA_XR_STATIC_TYPE;
+    } else {
+        if (!PyObject_IS_GC(o) || wa_compat_is_immortal(o))
+            return 0;
+        Py_ssize_t rc = Py_REFCNT(o);
+        uint64_t seen = wa_tab_seen(d, d->cur_slot);
+        if (rc <= 0 || (uint64_t)rc <= seen)
+            return 0;
+        excess = (uint64_t)rc - seen;
+        /* Classes created by extension modules are held by the module's C
+         * state (or the interpreter's): not a leak to chase. */
+        kind = PyType_Check(o) ? WA_XR_NATIVE_CLASS : WA_XR_EXTERNAL;
+    }
+    if (wa_scratch_reserve((void **)&d->xroots, &d->xroots_cap, d->n_xroots + 1,
+                           sizeof(wa_xroot)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    wa_xroot *x = &d->xroots[d->n_xroots++];
+    x->obj = o;
+    x->index = idx;
+    x->kind = kind;
+    x->excess = excess > UINT32_MAX ? UINT32_MAX : (uint32_t)excess;
+    return 0;
+}
+
+static int root(wa_dump *d, uint32_t idx, PyObject *o, uint32_t kind, uint32_t label,
+                uint32_t excess)
+{
+    if (wa_writer_root(d->w, idx, (uint64_t)(uintptr_t)o, (wa_root_kind)kind, label, excess,
+                       &d->err) != WA_OK)
         return -1;
     d->stats.roots++;
     return 0;
@@ -182,24 +235,12 @@ static int root(wa_dump *d, uint32_t idx, uint32_t kind, uint32_t label, uint32_
 
 int wa_roots_write(wa_dump *d)
 {
-    /* The holders' references count as seen before excess is computed. */
-    for (uint32_t k = 0; k < d->n_pending; k++) {
-        uint32_t i = wa_tab_find(d, d->pending[k].obj);
-        if (i != WA_NONE)
-            d->seen[i] += d->pending[k].own_refs;
-    }
-    for (uint32_t k = 0; k < d->n_own; k++) {
-        uint32_t i = wa_tab_find(d, d->own_obj[k]);
-        if (i != WA_NONE)
-            d->seen[i] += d->own_cnt[k];
-    }
-
     /* sys.modules entries */
     PyObject *modules = PyImport_GetModuleDict();
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (modules && PyDict_Next(modules, &pos, &k, &v)) {
-        uint32_t i = wa_tab_find(d, v);
+        uint32_t i = wa_tab_index(d, v);
         if (i == WA_NONE)
             continue;
         uint32_t label = 0;
@@ -211,15 +252,16 @@ int wa_roots_write(wa_dump *d)
             if (label == WA_NONE)
                 return -1;
         }
-        if (root(d, i, WA_ROOT_MODULE, label, 0) != 0)
+        if (root(d, i, v, WA_ROOT_MODULE, label, 0) != 0)
             return -1;
     }
     for (uint32_t p = 0; p < d->n_pending; p++) {
-        uint32_t i = wa_tab_find(d, d->pending[p].obj);
+        uint32_t i = wa_tab_index(d, d->pending[p].obj);
         if (i == WA_NONE)
             continue;
         uint32_t label = wa_intern_cstr(d, d->pending[p].label);
-        if (label == WA_NONE || root(d, i, d->pending[p].kind, label, 0) != 0)
+        if (label == WA_NONE ||
+            root(d, i, d->pending[p].obj, d->pending[p].kind, label, 0) != 0)
             return -1;
     }
 
@@ -227,29 +269,23 @@ int wa_roots_write(wa_dump *d)
     uint32_t native_class_label = wa_intern_cstr(d, "class held by native code");
     if (static_label == WA_NONE || native_class_label == WA_NONE)
         return -1;
-    for (uint32_t i = 0; i < d->n; i++) {
-        PyObject *o = d->objs[i];
-        if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-            if (root(d, i, WA_ROOT_INTERPRETER, static_label, 0) != 0)
-                return -1;
-            continue;
+    for (uint32_t x = 0; x < d->n_xroots; x++) {
+        const wa_xroot *r = &d->xroots[x];
+        int rc;
+        switch (r->kind) {
+        case WA_XR_STATIC_TYPE:
+            rc = root(d, r->index, r->obj, WA_ROOT_INTERPRETER, static_label, 0);
+            break;
+        case WA_XR_NATIVE_CLASS:
+            rc = root(d, r->index, r->obj, WA_ROOT_INTERPRETER, native_class_label, 0);
+            break;
+        default:
+            rc = root(d, r->index, r->obj, WA_ROOT_EXTERNAL, 0, r->excess);
+            d->stats.external_roots++;
+            break;
         }
-        if (!PyObject_IS_GC(o) || wa_compat_is_immortal(o))
-            continue;
-        Py_ssize_t rc = Py_REFCNT(o);
-        if (rc <= (Py_ssize_t)d->seen[i])
-            continue;
-        uint64_t excess = (uint64_t)(rc - (Py_ssize_t)d->seen[i]);
-        if (PyType_Check(o)) {
-            /* Classes created by extension modules are held by the module's
-             * C state (or the interpreter's): not a leak to chase. */
-            if (root(d, i, WA_ROOT_INTERPRETER, native_class_label, 0) != 0)
-                return -1;
-            continue;
-        }
-        if (root(d, i, WA_ROOT_EXTERNAL, 0, excess > UINT32_MAX ? UINT32_MAX : (uint32_t)excess) != 0)
+        if (rc != 0)
             return -1;
-        d->stats.external_roots++;
     }
     return 0;
 }

@@ -18,6 +18,7 @@
  * reference no hint names is written unlabeled, never dropped.
  */
 #include "python/dump.h"
+#include "python/gc_walk.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -154,22 +155,180 @@ static int collect(wa_dump *d, PyObject *o)
     return 0;
 }
 
-static int discover(wa_dump *d)
+/* ------------------------------------------------------------- discovery */
+
+/* Objects that hold no references and get no hints: collected never. */
+static inline int is_leaf(PyObject *o)
 {
-    for (uint32_t i = 0; i < d->n; i++) {
-        if (collect(d, d->objs[i]) != 0)
+    PyTypeObject *t = Py_TYPE(o);
+    return t == &PyUnicode_Type || t == &PyLong_Type || t == &PyFloat_Type ||
+           t == &PyBytes_Type || t == &PyBool_Type || t == &PyComplex_Type || o == Py_None ||
+           o == Py_Ellipsis || o == Py_NotImplemented;
+}
+
+static int q_push(wa_dump *d, PyObject *o)
+{
+    if (d->q_tail == d->q_cap &&
+        wa_scratch_reserve((void **)&d->queue, &d->q_cap, d->q_tail + 1, sizeof(PyObject *)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    d->queue[d->q_tail++] = o;
+    return 0;
+}
+
+/* o is referenced: into the set. A new object is a leaf (done), or will be
+ * reached by the GC walk (tracked), or waits in the FIFO. */
+static uint64_t *found(wa_dump *d, PyObject *o)
+{
+    int added;
+    uint64_t *sl = wa_tab_insert(d, o, &added);
+    if (!sl || !added)
+        return sl;
+    if (is_leaf(o)) {
+        *sl |= WA_SLOT_DONE;
+        return sl;
+    }
+    if (!d->sweeping && wa_gc_is_tracked(o))
+        return sl;
+    if (q_push(d, o) != 0)
+        return NULL;
+    return sl; /* the FIFO is not the set: the slot did not move */
+}
+
+int wa_discover_add(wa_dump *d, PyObject *o, uint64_t flags)
+{
+    if (!o)
+        return 0;
+    uint64_t *sl = found(d, o);
+    if (!sl)
+        return -1;
+    *sl |= flags;
+    return 0;
+}
+
+/* An exact list or tuple: its items, without the scratch (tp_traverse
+ * would report exactly the non-NULL items, and no labeler adds any). */
+static int process_sequence(wa_dump *d, PyObject *o)
+{
+    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
+                                            : ((PyTupleObject *)o)->ob_item;
+    Py_ssize_t len = Py_SIZE(o);
+    for (Py_ssize_t k = 0; k < len; k++) {
+        if (k % 16 == 0)
+            for (Py_ssize_t p = k; p < len && p < k + 16; p++)
+                if (items[p] && wa_slot_encodable(items[p]))
+                    wa_tab_prefetch(d, items[p]);
+        if (!items[k])
+            continue;
+        uint64_t *sl = found(d, items[k]);
+        if (!sl)
             return -1;
-        for (uint32_t j = 0; j < d->n_refs; j++) {
-            wa_ref *r = &d->refs[j];
-            if (!r->counted)
-                continue; /* weak: only written if found otherwise */
-            uint32_t t = wa_tab_add(d, r->to);
-            if (t == WA_NONE) {
-                d->oom = 1;
-                return -1;
+        wa_tab_seen_add(d, sl, 1);
+    }
+    return d->oom ? -1 : 0;
+}
+
+/* Collect o's references once (the caller marked it done). */
+static int process(wa_dump *d, PyObject *o)
+{
+    if (PyList_CheckExact(o) || PyTuple_CheckExact(o))
+        return process_sequence(d, o);
+    if (collect(d, o) != 0)
+        return -1;
+    for (uint32_t j = 0; j < d->n_refs; j++)
+        if (wa_slot_encodable(d->refs[j].to))
+            wa_tab_prefetch(d, d->refs[j].to);
+    for (uint32_t j = 0; j < d->n_refs; j++) {
+        wa_ref *r = &d->refs[j];
+        if (!r->counted)
+            continue; /* weak: only written if found otherwise */
+        uint64_t *sl = found(d, r->to);
+        if (!sl)
+            return -1;
+        wa_tab_seen_add(d, sl, 1);
+    }
+    return d->oom ? -1 : 0;
+}
+
+static int drain(wa_dump *d)
+{
+    while (d->q_head < d->q_tail) {
+        PyObject *o = d->queue[d->q_head++];
+        uint64_t *sl = wa_tab_lookup(d, o);
+        if (!sl || (*sl & WA_SLOT_DONE))
+            continue;
+        *sl |= WA_SLOT_DONE;
+        if (process(d, o) != 0)
+            return -1;
+    }
+    d->q_head = d->q_tail = 0;
+    return 0;
+}
+
+static int tracked_one(wa_dump *d, PyObject *o)
+{
+    int added;
+    uint64_t *sl = wa_tab_insert(d, o, &added);
+    if (!sl)
+        return -1;
+    if (*sl & WA_SLOT_DONE)
+        return 0;
+    *sl |= WA_SLOT_DONE;
+    if (process(d, o) != 0 || drain(d) != 0)
+        return -1;
+    return 0;
+}
+
+/* The GC lists are linked lists: a small ring lets the object's memory
+ * arrive while earlier ones are collected. */
+static int walk_visit(PyObject *o, void *arg)
+{
+    wa_dump *d = arg;
+    __builtin_prefetch(o);
+    uint32_t cap = (uint32_t)(sizeof d->ring / sizeof d->ring[0]);
+    if (d->ring_n < cap) {
+        d->ring[(d->ring_head + d->ring_n++) % cap] = o;
+        return 0;
+    }
+    PyObject *oldest = d->ring[d->ring_head];
+    d->ring[d->ring_head] = o;
+    d->ring_head = (d->ring_head + 1) % cap;
+    return tracked_one(d, oldest);
+}
+
+int wa_discover(wa_dump *d)
+{
+    d->phase = 0;
+    if (drain(d) != 0) /* roots seeded before the walk */
+        return -1;
+    if (wa_gc_walk(walk_visit, d) != 0)
+        return -1;
+    uint32_t cap = (uint32_t)(sizeof d->ring / sizeof d->ring[0]);
+    while (d->ring_n) {
+        PyObject *o = d->ring[d->ring_head];
+        d->ring_head = (d->ring_head + 1) % cap;
+        d->ring_n--;
+        if (tracked_one(d, o) != 0)
+            return -1;
+    }
+    /* Objects in the set but never collected: tracked objects the walk does
+     * not list (frozen with gc.freeze()) and what only they reach. From now
+     * on every new object is queued, so one sweep usually finishes. */
+    d->sweeping = 1;
+    for (;;) {
+        for (uint32_t si = 0; si < d->n_segs; si++) {
+            const wa_seg *s = &d->segs[si];
+            for (uint32_t i = 0; i < s->cap; i++) {
+                uint64_t v = s->slot[i];
+                if (v && !(v & WA_SLOT_DONE) && q_push(d, wa_slot_obj(v)) != 0)
+                    return -1;
             }
-            d->seen[t]++;
         }
+        if (d->q_tail == 0)
+            break;
+        if (drain(d) != 0)
+            return -1;
     }
     return 0;
 }
@@ -330,14 +489,18 @@ static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
 
 /* --------------------------------------------------------- object records */
 
-static uint32_t type_index(wa_dump *d, PyTypeObject *t)
+/* The writer's index of a type, and its C __sizeof__ (*szf), cached. */
+static uint32_t type_index(wa_dump *d, PyTypeObject *t, PyCFunction *szf)
 {
     uint32_t h = mm_hash(t) & d->type_mask;
     while (d->type_keys[h]) {
-        if (d->type_keys[h] == t)
+        if (d->type_keys[h] == t) {
+            *szf = d->type_szf[h];
             return d->type_vals[h];
+        }
         h = (h + 1) & d->type_mask;
     }
+    *szf = wa_compat_sizeof_fn(t);
     char name[512], module[256];
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
@@ -379,9 +542,11 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t)
         uint32_t ncap = (d->type_mask + 1) * 2;
         PyTypeObject **k = calloc(ncap, sizeof *k);
         uint32_t *v = calloc(ncap, sizeof *v);
-        if (!k || !v) {
+        PyCFunction *f = calloc(ncap, sizeof *f);
+        if (!k || !v || !f) {
             free(k);
             free(v);
+            free(f);
             return idx;
         }
         for (uint32_t i = 0; i <= d->type_mask; i++) {
@@ -392,11 +557,14 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t)
                 s = (s + 1) & (ncap - 1);
             k[s] = d->type_keys[i];
             v[s] = d->type_vals[i];
+            f[s] = d->type_szf[i];
         }
         free(d->type_keys);
         free(d->type_vals);
+        free(d->type_szf);
         d->type_keys = k;
         d->type_vals = v;
+        d->type_szf = f;
         d->type_mask = ncap - 1;
         h = mm_hash(t) & d->type_mask;
         while (d->type_keys[h])
@@ -404,6 +572,7 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t)
     }
     d->type_keys[h] = t;
     d->type_vals[h] = idx;
+    d->type_szf[h] = *szf;
     d->n_types++;
     return idx;
 }
@@ -582,120 +751,217 @@ static int write_site(wa_dump *d, uint32_t idx, PyObject *o)
     return rc;
 }
 
-static int emit(wa_dump *d)
+/* The object's own fields. */
+static int object_record(wa_dump *d, PyObject *o, wa_object *out)
 {
-    if (wa_writer_begin(d->w, d->n, &d->err) != WA_OK)
+    wa_object rec;
+    memset(&rec, 0, sizeof rec);
+    PyTypeObject *tp = Py_TYPE(o);
+    rec.addr = (uint64_t)(uintptr_t)o;
+    PyCFunction szf;
+    rec.type = type_index(d, tp, &szf);
+    if (rec.type == WA_NONE)
         return -1;
-    for (uint32_t i = 0; i < d->n; i++) {
-        PyObject *o = d->objs[i];
-        if (collect(d, o) != 0)
-            return -1;
-        if (wa_scratch_reserve((void **)&d->edges, &d->edges_cap, d->n_refs + 1,
-                               sizeof(wa_writer_edge)) != 0) {
-            d->oom = 1;
-            return -1;
-        }
-        /* list and tuple traverse their items last to first (CPython's
-         * list_traverse/tupletraverse); check the order instead of assuming
-         * it, and fall back to unlabeled if neither order fits. */
-        int by_position = 0; /* 1: forward, -1: reversed */
-        if (PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
-            PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
-                                                    : ((PyTupleObject *)o)->ob_item;
-            Py_ssize_t len = Py_SIZE(o);
-            if ((Py_ssize_t)d->n_refs == len && len > 0) {
-                by_position = d->refs[0].to == items[len - 1] ? -1 : 1;
-                for (Py_ssize_t j = 0; j < len && by_position; j++) {
-                    PyObject *want = by_position < 0 ? items[len - 1 - j] : items[j];
-                    if (d->refs[j].to != want)
-                        by_position = 0;
-                }
-            }
-        }
-        uint32_t default_label = PyAnySet_Check(o) ? WA_LABEL(WA_EDGE_SET_MEMBER, 0) : 0;
-        uint32_t ne = 0;
-        for (uint32_t j = 0; j < d->n_refs; j++) {
-            wa_ref *r = &d->refs[j];
-            uint32_t t = wa_tab_find(d, r->to);
-            if (t == WA_NONE) {
-                if (r->counted)
-                    d->stats.dropped_edges++;
-                continue;
-            }
-            uint32_t label;
-            if (r->hint >= 0) {
-                label = resolve_label(d, &d->hints[r->hint]);
-            } else if (by_position) {
-                uint32_t pos = by_position < 0 ? d->n_refs - 1 - j : j;
-                if (pos <= WA_INDEX_MAX) {
-                    label = WA_LABEL(WA_EDGE_INDEX, pos);
-                } else {
-                    char tmp[32];
-                    snprintf(tmp, sizeof tmp, "[%u]", pos);
-                    label = WA_LABEL(WA_EDGE_OTHER, wa_intern_cstr(d, tmp));
-                }
-            } else {
-                label = default_label;
-            }
-            wa_writer_edge *e = &d->edges[ne++];
-            e->to_addr = (uint64_t)(uintptr_t)r->to;
-            e->to = t;
-            e->label = label;
-        }
-        if (d->oom)
-            return -1;
-        if (by_position < 0) { /* write items in index order */
-            for (uint32_t a = 0, b = ne ? ne - 1 : 0; a < b; a++, b--) {
-                wa_writer_edge tmp = d->edges[a];
-                d->edges[a] = d->edges[b];
-                d->edges[b] = tmp;
-            }
-        }
-
-        wa_object rec;
-        memset(&rec, 0, sizeof rec);
-        PyTypeObject *tp = Py_TYPE(o);
-        rec.addr = (uint64_t)(uintptr_t)o;
-        rec.size = wa_compat_sizeof(o);
-        rec.type = type_index(d, tp);
-        if (rec.type == WA_NONE)
-            return -1;
-        Py_ssize_t rc = Py_REFCNT(o);
-        rec.refcount = rc < 0 ? 0 : (uint64_t)rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
-        if (PyObject_IS_GC(o) && PyObject_GC_IsTracked(o))
-            rec.flags |= WA_OBJ_GC_TRACKED;
-        if (wa_compat_is_immortal(o))
-            rec.flags |= WA_OBJ_IMMORTAL;
-        if (PyType_Check(o))
-            rec.flags |= WA_OBJ_IS_TYPE;
-        if (PyModule_Check(o))
-            rec.flags |= WA_OBJ_IS_MODULE;
-        int has_len;
-        rec.length = object_length(o, &has_len);
-        if (has_len)
-            rec.flags |= WA_OBJ_HAS_LEN;
-        rec.name = object_name(d, o);
-        if (rec.name == WA_NONE)
-            return -1;
-        if (d->opt.values) {
-            rec.value = object_value(d, o);
-            if (rec.value == WA_NONE)
-                return -1;
-        }
-        if (wa_writer_object(d->w, &rec, d->edges, ne, &d->err) != WA_OK)
-            return -1;
-        d->stats.edges += ne;
-        if (d->tracing && write_site(d, i, o) != 0)
+    rec.size = wa_compat_sizeof(o, szf);
+    Py_ssize_t rc = Py_REFCNT(o);
+    rec.refcount = rc < 0 ? 0 : (uint64_t)rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
+    if (wa_gc_is_tracked(o))
+        rec.flags |= WA_OBJ_GC_TRACKED;
+    if (wa_compat_is_immortal(o))
+        rec.flags |= WA_OBJ_IMMORTAL;
+    if (PyType_Check(o))
+        rec.flags |= WA_OBJ_IS_TYPE;
+    if (PyModule_Check(o))
+        rec.flags |= WA_OBJ_IS_MODULE;
+    int has_len;
+    rec.length = object_length(o, &has_len);
+    if (has_len)
+        rec.flags |= WA_OBJ_HAS_LEN;
+    rec.name = object_name(d, o);
+    if (rec.name == WA_NONE)
+        return -1;
+    if (d->opt.values) {
+        rec.value = object_value(d, o);
+        if (rec.value == WA_NONE)
             return -1;
     }
+    *out = rec;
     return 0;
 }
 
-int wa_walk(wa_dump *d)
+/* The label of an item at position pos. */
+static uint32_t index_label(wa_dump *d, uint32_t pos)
 {
-    d->phase = 0;
-    if (discover(d) != 0)
+    if (pos <= WA_INDEX_MAX)
+        return WA_LABEL(WA_EDGE_INDEX, pos);
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "[%u]", pos);
+    return WA_LABEL(WA_EDGE_OTHER, wa_intern_cstr(d, tmp));
+}
+
+/* An exact list or tuple: its items are its references, in order; they go
+ * to the writer in chunks through the scratch, whatever the length. */
+static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
+{
+    wa_object rec;
+    if (object_record(d, o, &rec) != 0)
         return -1;
+    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
+                                            : ((PyTupleObject *)o)->ob_item;
+    uint32_t len = (uint32_t)Py_SIZE(o);
+    uint64_t ne = 0;
+    for (uint32_t k = 0; k < len; k++)
+        ne += items[k] != NULL;
+    if (wa_writer_object_begin(d->w, &rec, ne, &d->err) != WA_OK)
+        return -1;
+    enum { CHUNK = 1024 };
+    if (wa_scratch_reserve((void **)&d->refs, &d->refs_cap, CHUNK, sizeof(wa_ref)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    wa_writer_edge *buf = (wa_writer_edge *)(void *)d->refs;
+    uint32_t nb = 0;
+    for (uint32_t k = 0; k < len; k++) {
+        if (k % 16 == 0)
+            for (uint32_t p = k; p < len && p < k + 16; p++)
+                if (items[p] && wa_slot_encodable(items[p]))
+                    wa_tab_prefetch(d, items[p]);
+        PyObject *it = items[k];
+        if (!it)
+            continue;
+        uint32_t t = wa_tab_index(d, it);
+        if (t == WA_NONE) { /* every item was put in the set in discovery */
+            wa_error_set(&d->err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                         "internal error: an item of a %s is missing from the dump's object set",
+                         Py_TYPE(o)->tp_name);
+            return -1;
+        }
+        uint32_t label = index_label(d, k);
+        wa_writer_edge e;
+        e.to_addr = (uint64_t)(uintptr_t)it;
+        e.to = t;
+        e.label = label;
+        memcpy(&buf[nb++], &e, sizeof e);
+        if (nb == CHUNK) {
+            if (wa_writer_edges(d->w, buf, nb, &d->err) != WA_OK)
+                return -1;
+            nb = 0;
+        }
+    }
+    if (nb && wa_writer_edges(d->w, buf, nb, &d->err) != WA_OK)
+        return -1;
+    d->stats.edges += ne;
+    if (d->tracing && write_site(d, i, o) != 0)
+        return -1;
+    return wa_roots_check(d, i, o);
+}
+
+static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
+{
+    if (PyList_CheckExact(o) || PyTuple_CheckExact(o))
+        return emit_sequence(d, i, o);
+    if (is_leaf(o)) {
+        d->n_refs = 0; /* nothing to collect */
+        d->n_hints = 0;
+    } else if (collect(d, o) != 0) {
+        return -1;
+    }
+    /* The edges are written over the references they come from (edge ne
+     * from reference j >= ne, read before it is overwritten): a container
+     * with a million items needs one 16-byte scratch entry per item, not
+     * two. Stores go through memcpy so no type-based aliasing assumption
+     * can reorder them. */
+    _Static_assert(sizeof(wa_ref) == sizeof(wa_writer_edge), "edges are written in place");
+    if (wa_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    /* list and tuple traverse their items last to first (CPython's
+     * list_traverse/tupletraverse); check the order instead of assuming
+     * it, and fall back to unlabeled if neither order fits. */
+    int by_position = 0; /* 1: forward, -1: reversed */
+    if (PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
+        PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
+                                                : ((PyTupleObject *)o)->ob_item;
+        Py_ssize_t len = Py_SIZE(o);
+        if ((Py_ssize_t)d->n_refs == len && len > 0) {
+            by_position = d->refs[0].to == items[len - 1] ? -1 : 1;
+            for (Py_ssize_t j = 0; j < len && by_position; j++) {
+                PyObject *want = by_position < 0 ? items[len - 1 - j] : items[j];
+                if (d->refs[j].to != want)
+                    by_position = 0;
+            }
+        }
+    }
+    uint32_t default_label = PyAnySet_Check(o) ? WA_LABEL(WA_EDGE_SET_MEMBER, 0) : 0;
+    for (uint32_t j = 0; j < d->n_refs; j++)
+        if (wa_slot_encodable(d->refs[j].to))
+            wa_tab_prefetch(d, d->refs[j].to);
+    uint32_t ne = 0;
+    unsigned char *edge_mem = (unsigned char *)d->refs;
+    for (uint32_t j = 0; j < d->n_refs; j++) {
+        wa_ref ref = d->refs[j];
+        const wa_ref *r = &ref;
+        uint32_t t = wa_tab_index(d, r->to);
+        if (t == WA_NONE) {
+            if (r->counted)
+                d->stats.dropped_edges++;
+            continue;
+        }
+        uint32_t label;
+        if (r->hint >= 0) {
+            label = resolve_label(d, &d->hints[r->hint]);
+        } else if (by_position) {
+            label = index_label(d, by_position < 0 ? d->n_refs - 1 - j : j);
+        } else {
+            label = default_label;
+        }
+        wa_writer_edge e;
+        e.to_addr = (uint64_t)(uintptr_t)r->to;
+        e.to = t;
+        e.label = label;
+        memcpy(edge_mem + (size_t)ne++ * sizeof e, &e, sizeof e);
+    }
+    if (d->oom)
+        return -1;
+    wa_writer_edge *edges = (wa_writer_edge *)edge_mem;
+    if (by_position < 0) { /* write items in index order */
+        for (uint32_t a = 0, b = ne ? ne - 1 : 0; a < b; a++, b--) {
+            wa_writer_edge tmp = edges[a];
+            edges[a] = edges[b];
+            edges[b] = tmp;
+        }
+    }
+
+    wa_object rec;
+    if (object_record(d, o, &rec) != 0)
+        return -1;
+    if (wa_writer_object(d->w, &rec, edges, ne, &d->err) != WA_OK)
+        return -1;
+    d->stats.edges += ne;
+    if (d->tracing && write_site(d, i, o) != 0)
+        return -1;
+    return wa_roots_check(d, i, o);
+}
+
+int wa_emit(wa_dump *d)
+{
     d->phase = 1;
-    return emit(d);
+    if (wa_writer_begin(d->w, d->n, &d->err) != WA_OK)
+        return -1;
+    uint32_t idx = 0;
+    for (uint32_t si = 0; si < d->n_segs; si++) {
+        const wa_seg *s = &d->segs[si];
+        for (uint32_t k = 0; k < s->cap; k++) {
+            if (k + 16 < s->cap && s->slot[k + 16])
+                __builtin_prefetch(wa_slot_obj(s->slot[k + 16]));
+            uint64_t v = s->slot[k];
+            if (!v)
+                continue;
+            d->cur_slot = v;
+            if (emit_one(d, idx++, wa_slot_obj(v)) != 0)
+                return -1;
+        }
+    }
+    return 0;
 }

@@ -14,18 +14,12 @@
  *    lists cannot change under it. Type names are computed after the walk,
  *    once per distinct type, with every counted type held by a strong
  *    reference until then;
- *  - this file and dump_compat.c are the only ones that read CPython
- *    internals; here that is the generation lists before 3.12 (3.12 and
- *    later have the public PyUnstable_GC_VisitObjects()).
+ *  - the walk itself is gc_walk.c's (no list built, no Python object
+ *    allocated).
  */
-#define Py_BUILD_CORE_MODULE 1
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#if PY_VERSION_HEX < 0x030C0000
-#include "internal/pycore_gc.h"
-#include "internal/pycore_interp.h"
-#endif
 
 #include <stdint.h>
 #include <stdio.h>
@@ -33,56 +27,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "python/gc_walk.h"
 #include "python/inproc.h"
 
 /* ------------------------------------------------------------- the walk */
-
-/* Return 0 to go on, non-zero to stop. */
-typedef int (*wa_visit_fn)(PyObject *op, void *arg);
-
-#if PY_VERSION_HEX >= 0x030C0000
-struct wa_visit_ctx {
-    wa_visit_fn fn;
-    void *arg;
-};
-
-static int wa_visit_tramp(PyObject *op, void *arg)
-{
-    struct wa_visit_ctx *c = arg;
-    return c->fn(op, c->arg) == 0; /* the API's convention: 1 = go on */
-}
-#endif
-
-/* Visit every object of the three GC generations. */
-static void wa_gc_walk(wa_visit_fn fn, void *arg)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    struct wa_visit_ctx c = {fn, arg};
-    PyUnstable_GC_VisitObjects(wa_visit_tramp, &c);
-#else
-    /* The same lists gc.get_objects() walks (Modules/gcmodule.c), without
-     * the list it builds. The low bit of _gc_next is only set during a
-     * collection, which cannot run while we hold the GIL and allocate no
-     * Python memory. */
-    struct _gc_runtime_state *gcs = &PyInterpreterState_Get()->gc;
-    for (int i = 0; i < NUM_GENERATIONS; i++) {
-        PyGC_Head *head = &gcs->generations[i].head;
-        for (PyGC_Head *g = _PyGCHead_NEXT(head); g != head; g = _PyGCHead_NEXT(g)) {
-            if (fn((PyObject *)(g + 1), arg))
-                return;
-        }
-    }
-#endif
-}
-
-const char *wa_inproc_walk_method(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    return "PyUnstable_GC_VisitObjects";
-#else
-    return "gc generation lists";
-#endif
-}
 
 static size_t ptr_hash(const void *p)
 {
@@ -962,5 +910,5 @@ int wa_inproc_init(PyObject *module)
         Py_DECREF(&wa_heapmark_type);
         return -1;
     }
-    return PyModule_AddStringConstant(module, "GC_WALK", wa_inproc_walk_method());
+    return PyModule_AddStringConstant(module, "GC_WALK", wa_gc_walk_method());
 }

@@ -22,7 +22,6 @@ extern const char wa_py_census_doc[];
 extern const char wa_py_rss_doc[];
 /* "module.qualname" as the dumper writes it (new reference). */
 PyObject *wa_inproc_type_name(PyTypeObject *tp);
-const char *wa_inproc_walk_method(void);
 
 /* bindings.c: whyalive._core.Snapshot and friends */
 int wa_bindings_init(PyObject *module);

@@ -48,6 +48,20 @@ static int wa_test_failures = 0;
         fprintf(stderr, "%s %s\n", wa_test_failures == before_ ? "ok  " : "FAIL", #fn); \
     } while (0)
 
+#ifdef WA_TMPDIR
+#include <dirent.h>
+/* Writer temporary files ("*.tmp.*") left in the test directory. */
+static inline int temp_files_left(void) {
+    DIR *d = opendir(WA_TMPDIR);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (strstr(e->d_name, ".tmp.")) n++;
+    if (d) closedir(d);
+    return n;
+}
+#endif
+
 static inline int wa_test_result(void) {
     if (wa_test_failures) fprintf(stderr, "%d check(s) failed\n", wa_test_failures);
     return wa_test_failures ? 1 : 0;

@@ -1,0 +1,40 @@
+/*
+ * src/python/gc_walk.h: visit the cyclic GC's tracked set without building
+ * a list (shared by the dumper and the in-process counters).
+ *
+ * Invariant: the walk allocates nothing, runs no Python code and (before
+ * 3.12) touches no reference count, so it costs no memory and, in a forked
+ * child, no copy-on-write of the objects it passes. The visitor must not
+ * track or untrack objects or run Python code.
+ */
+#ifndef WA_PY_GC_WALK_H
+#define WA_PY_GC_WALK_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* PyObject_GC_IsTracked() without the call: the GC header sits right
+ * before the object and its first word (_gc_next) is non-zero while the
+ * object is tracked (3.9 to 3.13; gc_walk.c checks the layout at build
+ * time). */
+typedef struct wa_gc_head {
+    uintptr_t next, prev;
+} wa_gc_head;
+
+static inline int wa_gc_is_tracked(PyObject *o)
+{
+    return PyObject_IS_GC(o) && ((const wa_gc_head *)o - 1)->next != 0;
+}
+
+/* Return 0 to go on, non-zero to stop the walk (the value is returned). */
+typedef int (*wa_gc_visit_fn)(PyObject *op, void *arg);
+
+/* Visit every object of the three GC generations, the set gc.get_objects()
+ * returns (objects frozen with gc.freeze() are not in it). */
+int wa_gc_walk(wa_gc_visit_fn fn, void *arg);
+
+/* How the walk is done, for diagnostics ("gc generation lists" or
+ * "PyUnstable_GC_VisitObjects"). */
+const char *wa_gc_walk_method(void);
+
+#endif
