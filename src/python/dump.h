@@ -148,6 +148,8 @@ struct wa_dump {
     int sweeping; /* walk over: every new object is queued */
     PyObject *ring[16]; /* tracked objects prefetched, waiting to be collected */
     uint32_t ring_n, ring_head;
+    PyObject **pend, **pend_next; /* targets held back one tracked object */
+    uint32_t n_pend, pend_cap, pend_cap2;
     uint64_t cur_slot; /* slot word of the object being written (emission) */
     /* roots found while writing objects: index, kind, excess */
     wa_xroot *xroots;

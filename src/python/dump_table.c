@@ -214,6 +214,8 @@ void wa_tab_free(wa_dump *d)
     d->n_segs = 0;
     free(d->rehash);
     free(d->queue);
+    free(d->pend);
+    free(d->pend_next);
     pm_free(&d->ovf);
     pm_free(&d->cells);
     free(d->type_keys);
@@ -229,6 +231,7 @@ void wa_tab_free(wa_dump *d)
     free(d->xroots);
     d->rehash = NULL;
     d->queue = NULL;
+    d->pend = d->pend_next = NULL;
     d->type_keys = NULL;
     d->type_vals = NULL;
     d->type_szf = NULL;

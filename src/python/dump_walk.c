@@ -266,6 +266,23 @@ static int drain(wa_dump *d)
     return 0;
 }
 
+/* Insert the targets held back from the previous tracked object (their
+ * slots were prefetched while the next object was collected). */
+static int flush_pending(wa_dump *d)
+{
+    for (uint32_t j = 0; j < d->n_pend; j++) {
+        uint64_t *sl = found(d, d->pend[j]);
+        if (!sl)
+            return -1;
+        wa_tab_seen_add(d, sl, 1);
+    }
+    d->n_pend = 0;
+    return d->oom ? -1 : 0;
+}
+
+/* A tracked object from the GC walk. Its counted targets are held back
+ * until the next tracked object has been collected, so their slots arrive
+ * in cache meanwhile (a large object's are inserted at once). */
 static int tracked_one(wa_dump *d, PyObject *o)
 {
     int added;
@@ -275,9 +292,52 @@ static int tracked_one(wa_dump *d, PyObject *o)
     if (*sl & WA_SLOT_DONE)
         return 0;
     *sl |= WA_SLOT_DONE;
-    if (process(d, o) != 0 || drain(d) != 0)
+    if (PyList_CheckExact(o) || PyTuple_CheckExact(o) || Py_TYPE(o)->tp_traverse == NULL) {
+        if (flush_pending(d) != 0 || process(d, o) != 0)
+            return -1;
+        return drain(d);
+    }
+    if (collect(d, o) != 0)
         return -1;
-    return 0;
+    uint32_t k = 0;
+    if (d->n_refs <= 4096) {
+        if (wa_scratch_reserve((void **)&d->pend_next, &d->pend_cap2, d->n_refs + 1, sizeof(PyObject *)) != 0) {
+            d->oom = 1;
+            return -1;
+        }
+        for (uint32_t j = 0; j < d->n_refs; j++) {
+            if (!d->refs[j].counted)
+                continue;
+            PyObject *t = d->refs[j].to;
+            if (wa_slot_encodable(t))
+                wa_tab_prefetch(d, t);
+            d->pend_next[k++] = t;
+        }
+        if (flush_pending(d) != 0)
+            return -1;
+        PyObject **tmp = d->pend;
+        uint32_t tcap = d->pend_cap;
+        d->pend = d->pend_next;
+        d->pend_cap = d->pend_cap2;
+        d->pend_next = tmp;
+        d->pend_cap2 = tcap;
+        d->n_pend = k;
+    } else {
+        if (flush_pending(d) != 0)
+            return -1;
+        for (uint32_t j = 0; j < d->n_refs; j++)
+            if (wa_slot_encodable(d->refs[j].to))
+                wa_tab_prefetch(d, d->refs[j].to);
+        for (uint32_t j = 0; j < d->n_refs; j++) {
+            if (!d->refs[j].counted)
+                continue;
+            uint64_t *t = found(d, d->refs[j].to);
+            if (!t)
+                return -1;
+            wa_tab_seen_add(d, t, 1);
+        }
+    }
+    return drain(d);
 }
 
 /* The GC lists are linked lists: a small ring lets the object's memory
@@ -286,6 +346,8 @@ static int walk_visit(PyObject *o, void *arg)
 {
     wa_dump *d = arg;
     __builtin_prefetch(o);
+    if (wa_slot_encodable(o))
+        wa_tab_prefetch(d, o);
     uint32_t cap = (uint32_t)(sizeof d->ring / sizeof d->ring[0]);
     if (d->ring_n < cap) {
         d->ring[(d->ring_head + d->ring_n++) % cap] = o;
@@ -312,6 +374,8 @@ int wa_discover(wa_dump *d)
         if (tracked_one(d, o) != 0)
             return -1;
     }
+    if (flush_pending(d) != 0 || drain(d) != 0)
+        return -1;
     /* Objects in the set but never collected: tracked objects the walk does
      * not list (frozen with gc.freeze()) and what only they reach. From now
      * on every new object is queued, so one sweep usually finishes. */
