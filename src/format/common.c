@@ -242,7 +242,7 @@ void wa_stream_free(wa_stream *s) {
 
 /* ---------------- JSON text ---------------- */
 
-int wa_buf_reserve(wa_buf *b, size_t extra) {
+int wa_buf_grow(wa_buf *b, size_t extra) {
     if (b->cap - b->n >= extra) return 0;
     size_t nc = b->cap ? b->cap : 256;
     while (nc - b->n < extra) {
@@ -253,13 +253,6 @@ int wa_buf_reserve(wa_buf *b, size_t extra) {
     if (!p) return -1;
     b->p = p;
     b->cap = nc;
-    return 0;
-}
-
-int wa_buf_append(wa_buf *b, const void *s, size_t n) {
-    if (wa_buf_reserve(b, n)) return -1;
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
     return 0;
 }
 

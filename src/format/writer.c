@@ -188,20 +188,17 @@ uint32_t wa_writer_type(wa_writer *w, const char *name, const char *module, wa_e
     return wa_typetab_add(&w->types, n, m, err);
 }
 
+/* "0x..." with quotes: the JSON Lines address form. */
 static wa_status write_u64_hex(wa_buf *b, uint64_t v) {
-    char t[20];
-    int i = 20;
-    do {
-        t[--i] = "0123456789abcdef"[v & 15];
-        v >>= 4;
-    } while (v);
-    t[--i] = 'x';
-    t[--i] = '0';
-    t[--i] = '"';
     if (wa_buf_reserve(b, 22)) return WA_ERR_NOMEM;
-    memcpy(b->p + b->n, t + i, (size_t)(20 - i));
-    b->n += (size_t)(20 - i);
-    b->p[b->n++] = '"';
+    int nib = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
+    char *o = b->p + b->n;
+    o[0] = '"';
+    o[1] = '0';
+    o[2] = 'x';
+    for (int i = nib - 1; i >= 0; i--, v >>= 4) o[3 + i] = "0123456789abcdef"[v & 15];
+    o[3 + nib] = '"';
+    b->n += (size_t)nib + 4;
     return WA_OK;
 }
 
