@@ -151,6 +151,9 @@ struct wa_dump {
     PyObject **pend, **pend_next; /* targets held back one tracked object */
     uint32_t n_pend, pend_cap, pend_cap2;
     uint64_t cur_slot; /* slot word of the object being written (emission) */
+    PyTypeObject *leaf_type; /* last leaf type written, its index and __sizeof__ */
+    uint32_t leaf_index;
+    PyCFunction leaf_szf;
     /* roots found while writing objects: index, kind, excess */
     wa_xroot *xroots;
     uint32_t n_xroots, xroots_cap;

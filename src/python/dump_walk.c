@@ -863,6 +863,48 @@ static uint32_t index_label(wa_dump *d, uint32_t pos)
     return WA_LABEL(WA_EDGE_OTHER, wa_intern_cstr(d, tmp));
 }
 
+/* str, int, float, bytes, bool, None...: no references, no name, never a
+ * root; most of a heap's objects, so they take the short way. */
+static int emit_leaf(wa_dump *d, uint32_t i, PyObject *o)
+{
+    wa_object rec;
+    memset(&rec, 0, sizeof rec);
+    PyTypeObject *tp = Py_TYPE(o);
+    rec.addr = (uint64_t)(uintptr_t)o;
+    PyCFunction szf;
+    if (tp == d->leaf_type) {
+        rec.type = d->leaf_index;
+        szf = d->leaf_szf;
+    } else {
+        rec.type = type_index(d, tp, &szf);
+        if (rec.type == WA_NONE)
+            return -1;
+        d->leaf_type = tp;
+        d->leaf_index = rec.type;
+        d->leaf_szf = szf;
+    }
+    rec.size = wa_compat_sizeof(o, szf);
+    Py_ssize_t rc = Py_REFCNT(o);
+    rec.refcount = rc < 0 ? 0 : (uint64_t)rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
+    if (wa_compat_is_immortal(o))
+        rec.flags |= WA_OBJ_IMMORTAL;
+    if (tp == &PyUnicode_Type || tp == &PyBytes_Type) {
+        int has_len;
+        rec.length = object_length(o, &has_len);
+        rec.flags |= WA_OBJ_HAS_LEN;
+    }
+    if (d->opt.values) {
+        rec.value = object_value(d, o);
+        if (rec.value == WA_NONE)
+            return -1;
+    }
+    if (wa_writer_object_begin(d->w, &rec, 0, &d->err) != WA_OK)
+        return -1;
+    if (d->tracing && write_site(d, i, o) != 0)
+        return -1;
+    return 0;
+}
+
 /* An exact list or tuple: its items are its references, in order; they go
  * to the writer in chunks through the scratch, whatever the length. */
 static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
@@ -922,14 +964,12 @@ static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
 
 static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
 {
+    if (is_leaf(o))
+        return emit_leaf(d, i, o);
     if (PyList_CheckExact(o) || PyTuple_CheckExact(o))
         return emit_sequence(d, i, o);
-    if (is_leaf(o)) {
-        d->n_refs = 0; /* nothing to collect */
-        d->n_hints = 0;
-    } else if (collect(d, o) != 0) {
+    if (collect(d, o) != 0)
         return -1;
-    }
     /* The edges are written over the references they come from (edge ne
      * from reference j >= ne, read before it is overwritten): a container
      * with a million items needs one 16-byte scratch entry per item, not
