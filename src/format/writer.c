@@ -428,6 +428,10 @@ wa_status wa_writer_object_begin(wa_writer *w, const wa_object *o, uint64_t ne, 
 
 wa_status wa_writer_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne, wa_error *err) {
     if (!w->begun || w->broken) return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
+    if (!w->obj_edges_left) {
+        if (ne == 0) return WA_OK; /* nothing owed, nothing given: no change */
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_edges: no object is waiting for edges");
+    }
     if (ne > w->obj_edges_left)
         return fail(w, err, WA_ERR_ARG, "%s", "more edges than announced to wa_writer_object_begin");
     for (uint32_t i = 0; i < ne; i++)
@@ -472,9 +476,9 @@ wa_status wa_writer_object(wa_writer *w, const wa_object *o, const wa_writer_edg
 
 wa_status wa_writer_site(wa_writer *w, uint32_t index, uint32_t site, wa_error *err) {
     if (w->broken) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: the writer failed earlier");
-    if (!w->site_open || index + 1 != w->next) {
+    if (!w->site_open || w->next == 0 || index != w->next - 1) {
         w->broken = 1;
-        if (w->site_open && index >= w->next)
+        if (w->site_open && w->next && index >= w->next)
             return wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
                                 "wa_writer_site: object %u is not written yet (a site must directly "
                                 "follow its object's wa_writer_object call)", index);

@@ -364,7 +364,7 @@ int wa_discover(wa_dump *d)
     d->phase = 0;
     if (drain(d) != 0) /* roots seeded before the walk */
         return -1;
-    if (wa_gc_walk(walk_visit, d) != 0)
+    if (wa_gc_walk(walk_visit, d, 1) != 0)
         return -1;
     uint32_t cap = (uint32_t)(sizeof d->ring / sizeof d->ring[0]);
     while (d->ring_n) {

@@ -30,8 +30,9 @@ static inline int wa_gc_is_tracked(PyObject *o)
 typedef int (*wa_gc_visit_fn)(PyObject *op, void *arg);
 
 /* Visit every object of the three GC generations, the set gc.get_objects()
- * returns (objects frozen with gc.freeze() are not in it). */
-int wa_gc_walk(wa_gc_visit_fn fn, void *arg);
+ * returns, and with frozen_too the objects gc.freeze() moved to the
+ * permanent generation. The visitor must not allocate Python objects. */
+int wa_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too);
 
 /* How the walk is done, for diagnostics ("gc generation lists" or
  * "PyUnstable_GC_VisitObjects"). */

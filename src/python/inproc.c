@@ -144,7 +144,7 @@ static int typetab_census(wa_typetab *t)
         PyErr_NoMemory();
         return -1;
     }
-    wa_gc_walk(typetab_visit, t);
+    wa_gc_walk(typetab_visit, t, 0);
     if (t->oom) {
         typetab_free(t);
         PyErr_NoMemory();
@@ -716,7 +716,7 @@ static PyObject *mark_new(PyTypeObject *type, PyObject *args, PyObject *kw)
         return PyErr_NoMemory();
     }
     m->mask = cap - 1;
-    wa_gc_walk(mark_visit, m);
+    wa_gc_walk(mark_visit, m, 0);
     /* The mark itself is a (new, untracked) object: it is not in the set. */
     if (m->oom) {
         Py_DECREF(m);
@@ -798,7 +798,7 @@ static PyObject *mark_new_objects(wa_heapmark *m, PyObject *args, PyObject *kw)
     l.mark = m;
     if (typetab_init(&l.counts, 1024) != 0)
         return PyErr_NoMemory();
-    wa_gc_walk(newlist_visit, &l);
+    wa_gc_walk(newlist_visit, &l, 0);
     if (l.oom || l.counts.oom) {
         free(l.objs);
         typetab_free(&l.counts);

@@ -1,6 +1,7 @@
 """whyalive.dump options and the service helpers: formats, background dumps,
 the signal handler, tracemalloc sites, the info object."""
 
+import json
 import os
 import signal
 import tempfile
@@ -45,6 +46,31 @@ class ApiTest(unittest.TestCase):
         out = cli_info(self.p("b.wa"))
         if out is not None:
             self.assertIn("objects", out)
+
+    def test_seconds_in_the_file(self):
+        """info.seconds is the dump's duration, and the file's metadata
+        carries it too. The file's value is taken just before the commit
+        (fsync, rename) that info.seconds still includes: never larger, and
+        within 50 ms (best of three: fsync latency on a busy disk varies)."""
+        for name in ("sec.jsonl", "sec.wa"):
+            gaps = []
+            for attempt in range(3):
+                info = whyalive.dump(self.p(name))
+                self.assertGreater(info.seconds, 0)
+                if name.endswith(".jsonl"):
+                    meta = Graph(info.path).meta  # the header line, read with the json module
+                    with open(info.path) as f:
+                        self.assertEqual(json.loads(f.readline()), meta)
+                else:
+                    with whyalive.load(info.path) as snap:
+                        meta = snap.meta
+                self.assertIsInstance(meta["seconds"], float)
+                self.assertGreater(meta["seconds"], 0)
+                self.assertLessEqual(meta["seconds"], info.seconds)
+                gaps.append(info.seconds - meta["seconds"])
+                if gaps[-1] <= 0.05:
+                    break
+            self.assertLessEqual(min(gaps), 0.05, f"{name}: info.seconds - file seconds: {gaps}")
 
     def test_pathlike(self):
         import pathlib

@@ -3,6 +3,7 @@ file mode, atomic failure, and counts/sizes checked against the gc module,
 sys.getsizeof and objgraph (issues 3 and 8)."""
 
 import gc
+import json
 import os
 import stat
 import subprocess
@@ -19,6 +20,11 @@ try:
     import objgraph
 except ImportError:
     objgraph = None
+
+try:
+    import _wa_testholder
+except ImportError:  # built by CMake into build/tests/python/ext
+    _wa_testholder = None
 
 CALLS = []
 
@@ -173,6 +179,269 @@ class TestHuge(TmpTest):
         del big, bigd
 
 
+def _status_bytes(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def _reset_peak_rss():
+    """Linux: writing 5 to clear_refs resets VmHWM (the peak RSS) to VmRSS
+    (as bench/bench_dump.py does). False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _malloc_trim():
+    """Give free heap pages back, so that memory an earlier dump freed but
+    kept resident cannot hide the next dump's growth."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, ImportError):
+        pass
+
+
+def _dump_peak_growth(path):
+    """whyalive.dump(path) and the growth of the peak RSS over the call."""
+    gc.collect()
+    _malloc_trim()
+    if not _reset_peak_rss():
+        return None, None
+    before = _status_bytes("VmRSS")
+    info = whyalive.dump(path)
+    return _status_bytes("VmHWM") - before, info
+
+
+def _object_line(path, obj):
+    """The JSON Lines record of obj, as text (it may be long)."""
+    head = '{"addr":"%s"' % hex(id(obj))
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(head) and line[len(head)] in ",}":
+                return line.rstrip("\n")
+    return None
+
+
+class TestLongSequences(TmpTest):
+    """A list or tuple of millions of items costs the dumper no memory per
+    item: its items go to the writer in chunks, and the JSON Lines line goes
+    to disk in pieces. (The object set costs about 11 bytes per object; a
+    list of None adds one object, so the difference of two dumps is the
+    dumper's own per-item cost.)"""
+
+    N = 2_000_000
+
+    def test_long_list_costs_no_memory_per_item(self):
+        measurable = os.path.exists("/proc/self/clear_refs") and _reset_peak_rss()
+        sanitized = bool(os.environ.get("WA_SANITIZED"))
+        growth = {}
+        for fmt in ("wa", "jsonl"):
+            # with the list first: memory a dump leaves resident could only
+            # make the second figure smaller, never hide the first one
+            big = [None] * self.N
+            big_tuple = tuple(big)
+            with_big, info = _dump_peak_growth(self.p("with." + fmt))
+            if with_big is None:
+                info = whyalive.dump(self.p("with." + fmt))
+            self.assertGreaterEqual(info.edges, 2 * self.N)
+            if fmt == "jsonl":
+                self.check_list_line(info.path, big, big_tuple)
+            os.unlink(info.path)
+            del big, big_tuple
+            without, info = _dump_peak_growth(self.p("without." + fmt))
+            if without is not None:
+                os.unlink(info.path)
+                growth[fmt] = (with_big, without)
+        if not measurable or sanitized:
+            self.skipTest("peak RSS not measurable here (/proc/self/clear_refs not writable, "
+                          "or AddressSanitizer)")
+        for fmt, (with_big, without) in growth.items():
+            # holding the items would be 2 * 2M * 8 (pointers) or * 16 (edges)
+            # bytes more: 32 to 64 MiB
+            self.assertLess(with_big - without, 8 << 20,
+                            f"{fmt}: the dump's peak RSS grew by {with_big / 2**20:.1f} MiB with a list "
+                            f"and a tuple of {self.N:,} items, {without / 2**20:.1f} MiB without")
+
+    def check_list_line(self, path, big, big_tuple):
+        for seq in (big, big_tuple):
+            line = _object_line(path, seq)
+            self.assertIsNotNone(line, "the list is not in the dump")
+            at = line.index(',"refs":[')
+            head = json.loads(line[:at] + "}")
+            self.assertEqual(head["type"], "builtins." + type(seq).__name__)
+            self.assertEqual(head["len"], self.N)
+            # every item, in order, as [addr, "index", i]: decoded one at a
+            # time (one json.loads of the 60 MB line would need ~1 GB)
+            none = id(None)
+            dec = json.JSONDecoder()
+            pos = at + len(',"refs":[')
+            bad = []
+            for i in range(self.N):
+                item, pos = dec.raw_decode(line, pos)
+                if len(item) != 3 or int(item[0], 16) != none or item[1] != "index" or item[2] != i:
+                    bad.append((i, item))
+                    break
+                sep = line[pos]
+                pos += 1
+                if sep != ("," if i < self.N - 1 else "]"):
+                    bad.append((i, "followed by " + sep))
+                    break
+            self.assertEqual(bad, [])
+            tail = json.loads("{" + line[pos:].lstrip(","))
+            self.assertNotIn("refs", tail)
+
+
+class FrozenHolder:
+    pass
+
+
+class NativeHeld:
+    pass
+
+
+class TestFrozen(TmpTest):
+    """gc.freeze() moves every tracked object out of the GC lists the dump
+    walks: frozen objects are found through what references them."""
+
+    def test_frozen_graph_is_dumped(self):
+        marker = "frozen-marker-" + uuid.uuid4().hex
+        holder = FrozenHolder()
+        holder.d = {"lst": [marker]}
+        d = holder.d
+        lst = d["lst"]
+        gc.collect()
+        gc.freeze()
+        try:
+            walked = {id(o) for o in gc.get_objects()}
+            # the scenario: none of them is in the GC walk
+            self.assertFalse({id(holder), id(d), id(lst)} & walked)
+            del walked
+            path = whyalive.dump(self.p("frozen.jsonl")).path
+        finally:
+            gc.unfreeze()
+        g = Graph(path)
+        for o in (holder, d, lst, marker, FrozenHolder):
+            self.assertTrue(g.has(o), type(o).__name__)
+        for o in (holder, d, lst):
+            self.assertIn("gc", g.rec(o).get("flags", ()), type(o).__name__)  # frozen is still tracked
+        self.assertEqual(g.rec(lst)["len"], 1)
+        self.assertTrue(g.attr(holder, d, "d"))
+        self.assertEqual(g.edges(d, lst), [("dict_value", "'lst'")])
+        self.assertEqual(g.edges(lst, marker), [("index", 0)])
+        self.assertEqual(g.rec(holder)["type"], f"{__name__}.FrozenHolder")
+
+    @unittest.skipIf(_wa_testholder is None, "test-only extension _wa_testholder not built")
+    def test_frozen_object_held_from_c(self):
+        """An object held only from C is found by the GC walk, and shows as an
+        external root; frozen, nothing references it, so only a walk of the
+        frozen (permanent) generation can find it."""
+        def make():
+            o = NativeHeld()
+            o.payload = {"k": [1, 2]}
+            _wa_testholder.hold(o)
+            return id(o)
+        self.addCleanup(_wa_testholder.release)
+        addr = make()
+        gc.collect()
+        gc.freeze()
+        try:
+            path = whyalive.dump(self.p("held.jsonl")).path
+        finally:
+            gc.unfreeze()
+        g = Graph(path)
+        self.assertTrue(addr in g.objects, "the object held from C is not in the dump")
+        self.assertEqual([r.get("excess") for r in g.roots_of(addr) if r["root"] == "external"], [1])
+
+
+class TestInsideCollection(TmpTest):
+    def test_dump_in_finalizer_during_collect(self):
+        """__del__ run by the collector dumps the heap: the dump succeeds or
+        raises a clear exception, never crashes (in a child process, so that
+        a crash is a failure with its signal, not a dead test run)."""
+        code = textwrap.dedent("""
+            import gc, json, os, sys
+            import whyalive
+            out = sys.argv[1]
+            report = []
+
+            class Dying:
+                def __init__(self, n):
+                    self.n = n
+                    self.me = self  # a cycle: only the collector frees it
+                    self.payload = {"items": [object() for _ in range(20)], "n": n}
+
+                def __del__(self):
+                    path = os.path.join(out, "del-%d.%s" % (self.n, "wa" if self.n % 2 else "jsonl"))
+                    try:
+                        info = whyalive.dump(path)
+                        report.append({"n": self.n, "ok": True, "path": path, "self": id(self),
+                                       "payload": id(self.payload), "items": id(self.payload["items"]),
+                                       "objects": info.objects})
+                    except Exception as e:
+                        report.append({"n": self.n, "ok": False, "error": type(e).__name__ + ": " + str(e)})
+
+            def garbage(base):
+                for i in range(3):
+                    Dying(base + i)
+                junk = [Dying(base + 3)]
+                junk.append(junk)
+
+            gc.disable()
+            garbage(0)
+            gc.collect()                      # explicit, collector off
+            state = [gc.isenabled()]
+            gc.enable()
+            garbage(10)
+            gc.collect()                      # explicit, collector on
+            state.append(gc.isenabled())
+            gc.set_threshold(50)
+            for i in range(100):              # automatic collections
+                garbage(100 + 10 * i)
+                if sum(1 for r in report if r["n"] >= 100) >= 4:
+                    break
+            gc.collect()
+            state.append(gc.isenabled())
+            print(json.dumps({"report": report, "gc_enabled": state}))
+        """)
+        r = subprocess.run([sys.executable, "-c", code, self.tmp.name], capture_output=True, text=True,
+                           env=dict(os.environ), timeout=600)
+        self.assertEqual(r.returncode, 0, f"child ended with {r.returncode} (negative: signal)\n"
+                         f"{r.stdout[-2000:]}{r.stderr[-4000:]}")
+        self.assertNotIn("Exception ignored", r.stderr)
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(res["gc_enabled"], [False, True, True])  # the dump restored the collector
+        report = res["report"]
+        self.assertGreaterEqual(len(report), 4 + 4 + 4, report)
+        for e in report:
+            if not e["ok"]:
+                # a clear exception is acceptable; a vague one is not
+                self.assertRegex(e["error"], r"^(OSError|ValueError|RuntimeError|MemoryError): whyalive", e)
+                continue
+            self.assertGreater(e["objects"], 1000)
+            if e["path"].endswith(".jsonl"):
+                g = Graph(e["path"])
+                self.assertEqual(len(g.objects), e["objects"])
+                # the object being finalized is reachable from its __del__ frame
+                for k in ("self", "payload", "items"):
+                    self.assertTrue(e[k] in g.objects, (k, e))
+                self.assertTrue(g.attr(e["self"], e["payload"], "payload"))
+                self.assertIn(("dict_value", "'items'"), g.edges(e["payload"], e["items"]))
+                self.assertEqual(len(g.out[e["items"]]), 20)
+            else:
+                with whyalive.load(e["path"]) as snap:
+                    self.assertEqual(snap.n_objects, e["objects"])
+                    for k in ("self", "payload", "items"):
+                        self.assertIsNotNone(snap.find(e[k]), (k, e))
+        self.assertTrue(any(e["ok"] for e in report))
+
+
 class TestPrivacy(TmpTest):
     def test_secret_absent_by_default(self):
         secret = "s3cr3t-" + uuid.uuid4().hex
@@ -282,6 +551,51 @@ class TestCounts(TmpTest):
         self.assertGreater(len(g.objects), tracked)  # untracked str/int/... too
         del markers
 
+    def test_tracked_set_is_exact_on_a_quiet_heap(self):
+        """Every object gc.get_objects() lists is in the dump, flagged
+        tracked, exactly once; and nothing else is flagged tracked but the
+        few objects made after the list was taken. The heap spans many
+        address ranges: pymalloc arenas, malloc'd (brk) medium objects, big
+        objects in mmaps of their own."""
+        keep = [Marker() for _ in range(20000)]
+        keep += [list(range(i % 7)) for i in range(20000)]
+        keep += [tuple([[]] + [None] * 100) for _ in range(2000)]           # ~0.8 KB: malloc
+        keep += [tuple([[]] + [None] * 30000) for _ in range(40)]           # ~240 KB: own mmap
+        keep.append({i: [i] for i in range(50000)})
+        gc.collect()
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            objs = gc.get_objects()
+            ids = set(map(id, objs))
+            del objs
+            frozen = gc.get_freeze_count() if hasattr(gc, "get_freeze_count") else 0
+            path = whyalive.dump(self.p("exact.jsonl")).path
+        finally:
+            if was:
+                gc.enable()
+        addrs = []  # every record, duplicates kept (Graph would fold them)
+        tracked = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith('{"addr":'):
+                    r = json.loads(line)
+                    a = int(r["addr"], 16)
+                    addrs.append(a)
+                    if "gc" in r.get("flags", ()):
+                        tracked[a] = r["type"]
+        self.assertEqual(len(addrs), len(set(addrs)), "an object is in the dump twice")
+        self.assertGreater(len({a >> 18 for a in tracked}), 40)  # 256 KiB regions
+        missing = ids - tracked.keys()
+        self.assertFalse(missing, f"{len(missing)} tracked objects not in the dump, e.g. "
+                         f"{[hex(a) for a in sorted(missing)[:10]]}")
+        extra = tracked.keys() - ids - {id(ids)}
+        # made after the list: only the `ids` set. Tracked objects the walk
+        # does not list (gc.freeze(); 3.12.1 starts with ~375 such tuples)
+        # are in the dump when something references them
+        self.assertLessEqual(len(extra), frozen, sorted(tracked[a] for a in extra)[:20])
+        del keep
+
     @unittest.skipIf(objgraph is None, "objgraph not installed")
     def test_typestats_match_objgraph(self):
         markers = [Marker() for _ in range(777)]
@@ -316,6 +630,35 @@ class TestCounts(TmpTest):
             if g.rec(o)["size"] != sys.getsizeof(o):
                 bad.append((type(o).__name__, g.rec(o)["size"], sys.getsizeof(o)))
         self.assertEqual(bad, [])
+
+    def test_sizes_exact_ints_sets_dicts(self):
+        """Sizes equal sys.getsizeof exactly (GC header included, as
+        getsizeof counts it), for the types whose size the dumper computes
+        itself, at their edge cases; every sample must be in the dump."""
+        samples = {
+            "0": 0, "1": 1, "-1": -1, "2**30": 2 ** 30, "2**60": 2 ** 60, "-(2**100)": -(2 ** 100),
+            "True": True, "False": False,
+            "set()": set(), "set(4)": set(range(4)), "set(100)": set(range(100)),
+            "frozenset()": frozenset(), "frozenset(4)": frozenset(range(4)),
+            "frozenset(100)": frozenset(range(100)),
+            "{}": {}, "dict(1)": {"k": 1}, "dict(1000)": {i: None for i in range(1000)},
+            "instance __dict__": Sized().__dict__,
+        }
+        # a set emptied item by item keeps its big table
+        shrunk = set(range(100))
+        for i in range(100):
+            shrunk.discard(i)
+        samples["set(100) emptied"] = shrunk
+        keep = list(samples.values())
+        g = Graph(whyalive.dump(self.p("sz.jsonl")).path)
+        bad = []
+        for name, o in samples.items():
+            if not g.has(o):
+                bad.append((name, "not in the dump"))
+            elif g.rec(o)["size"] != sys.getsizeof(o):
+                bad.append((name, g.rec(o)["size"], sys.getsizeof(o)))
+        self.assertEqual(bad, [])
+        del keep
 
 
 if __name__ == "__main__":
