@@ -762,6 +762,53 @@ static void test_chunked_edges_misuse(void) {
     CHECK_EQ_U64(temp_files_left(), 0);
 }
 
+/* Edges when no object waits for them, and a site before any object: a
+ * zero-edge call is a no-op (the file stays valid), anything else fails. */
+static void test_edges_nobody_waits_for(void) {
+    const wa_format fmts[] = {WA_FORMAT_BINARY, WA_FORMAT_JSONL};
+    for (int f = 0; f < 2; f++) {
+        char path[512];
+        tmp_path(path, sizeof path, f ? "unowed.jsonl" : "unowed.wa");
+        wa_error err;
+        wa_writer *w = wa_writer_open(path, fmts[f], &err);
+        wa_meta m;
+        memset(&m, 0, sizeof m);
+        CHECK(wa_writer_meta(w, &m, &err) == WA_OK);
+        uint32_t t = wa_writer_type(w, "a.B", "a", &err);
+        uint32_t site = wa_writer_intern(w, "a.py:3", 6, &err);
+        CHECK(wa_writer_begin(w, 2, &err) == WA_OK);
+        CHECK(wa_writer_edges(w, NULL, 0, &err) == WA_OK);           /* before any object */
+        wa_object o0 = {0x100, 16, t, 1, 0, 0, 0, 0}, o1 = {0x110, 16, t, 1, 0, 0, 0, 0};
+        CHECK(wa_writer_object_begin(w, &o0, 0, &err) == WA_OK);
+        CHECK(wa_writer_edges(w, NULL, 0, &err) == WA_OK);           /* nothing owed */
+        CHECK(wa_writer_object(w, &o1, NULL, 0, &err) == WA_OK);
+        CHECK(wa_writer_commit(w, NULL, &err) == WA_OK);
+        wa_snapshot *s = wa_snapshot_load(path, NULL, &err);
+        CHECK(s && wa_snapshot_n_objects(s) == 2 && wa_snapshot_n_edges(s) == 0);
+        wa_snapshot_free(s);
+        remove(path);
+
+        /* an edge nobody waits for; a site before any object was written */
+        for (int k = 0; k < 2; k++) {
+            w = wa_writer_open(path, fmts[f], &err);
+            CHECK(wa_writer_meta(w, &m, &err) == WA_OK);
+            t = wa_writer_type(w, "a.B", "a", &err);
+            site = wa_writer_intern(w, "a.py:3", 6, &err);
+            CHECK(wa_writer_begin(w, 1, &err) == WA_OK);
+            wa_writer_edge e = {0x100, 0, WA_LABEL(WA_EDGE_INDEX, 0)};
+            if (k == 0) {
+                CHECK(wa_writer_object_begin(w, &o0, 0, &err) == WA_OK);
+                CHECK(wa_writer_edges(w, &e, 1, &err) == WA_ERR_ARG);
+            } else {
+                CHECK(wa_writer_site(w, UINT32_MAX, site, &err) == WA_ERR_ARG);
+            }
+            CHECK(wa_writer_commit(w, NULL, &err) != WA_OK);
+            CHECK(access(path, F_OK) != 0);
+        }
+    }
+    CHECK_EQ_U64(temp_files_left(), 0);
+}
+
 /* ---------------- existing files ---------------- */
 
 static void same_snapshot(const wa_snapshot *a, const wa_snapshot *b, const char *what) {
@@ -1055,6 +1102,7 @@ int main(void) {
     RUN(test_site_contract);
     RUN(test_chunked_edges_round_trip);
     RUN(test_chunked_edges_misuse);
+    RUN(test_edges_nobody_waits_for);
     RUN(test_existing_files_load);
     RUN(test_memory_does_not_grow_with_objects);
     RUN(test_memory_does_not_grow_with_edges);
