@@ -166,6 +166,20 @@ static inline int is_leaf(PyObject *o)
            o == Py_Ellipsis || o == Py_NotImplemented;
 }
 
+/* Dicts and sets this long are streamed (like every exact list and tuple)
+ * instead of collected into the per-object scratch. */
+#define WA_STREAM_MIN 1024
+
+static int is_big_dict(PyObject *o)
+{
+    return PyDict_CheckExact(o) && PyDict_GET_SIZE(o) >= WA_STREAM_MIN;
+}
+
+static int is_big_set(PyObject *o)
+{
+    return (Py_IS_TYPE(o, &PySet_Type) || PyFrozenSet_CheckExact(o)) && PySet_GET_SIZE(o) >= WA_STREAM_MIN;
+}
+
 static int q_push(wa_dump *d, PyObject *o)
 {
     if (d->q_tail == d->q_cap &&
@@ -229,11 +243,51 @@ static int process_sequence(wa_dump *d, PyObject *o)
     return d->oom ? -1 : 0;
 }
 
+static int count_ref(wa_dump *d, PyObject *t)
+{
+    uint64_t *sl = found(d, t);
+    if (!sl)
+        return -1;
+    wa_tab_seen_add(d, sl, 1);
+    return 0;
+}
+
+/* A large exact dict, entry by entry: the keys it owns (not those of a
+ * split table, which the class's shared keys own) and the values; the
+ * same references collect() finds, without its scratch. */
+static int process_dict(wa_dump *d, PyObject *o)
+{
+    int split = wa_compat_dict_is_split(o);
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(o, &pos, &k, &v))
+        if ((!split && count_ref(d, k) != 0) || count_ref(d, v) != 0)
+            return -1;
+    return d->oom ? -1 : 0;
+}
+
+static int visit_count_ref(PyObject *t, void *arg)
+{
+    return t ? count_ref(arg, t) : 0;
+}
+
+/* A large exact set: its members straight from tp_traverse. */
+static int process_set(wa_dump *d, PyObject *o)
+{
+    if (Py_TYPE(o)->tp_traverse(o, visit_count_ref, d) != 0)
+        return -1;
+    return d->oom ? -1 : 0;
+}
+
 /* Collect o's references once (the caller marked it done). */
 static int process(wa_dump *d, PyObject *o)
 {
     if (PyList_CheckExact(o) || PyTuple_CheckExact(o))
         return process_sequence(d, o);
+    if (is_big_dict(o))
+        return process_dict(d, o);
+    if (is_big_set(o))
+        return process_set(d, o);
     if (collect(d, o) != 0)
         return -1;
     for (uint32_t j = 0; j < d->n_refs; j++)
@@ -292,7 +346,8 @@ static int tracked_one(wa_dump *d, PyObject *o)
     if (*sl & WA_SLOT_DONE)
         return 0;
     *sl |= WA_SLOT_DONE;
-    if (PyList_CheckExact(o) || PyTuple_CheckExact(o) || Py_TYPE(o)->tp_traverse == NULL) {
+    if (PyList_CheckExact(o) || PyTuple_CheckExact(o) || is_big_dict(o) || is_big_set(o) ||
+        Py_TYPE(o)->tp_traverse == NULL) {
         if (flush_pending(d) != 0 || process(d, o) != 0)
             return -1;
         return drain(d);
@@ -905,62 +960,165 @@ static int emit_leaf(wa_dump *d, uint32_t i, PyObject *o)
     return 0;
 }
 
-/* An exact list or tuple: its items are its references, in order; they go
- * to the writer in chunks through the scratch, whatever the length. */
-static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
+/* Edges of a large container, given to the writer in chunks through the
+ * scratch: memory stays bounded whatever the container's size. */
+enum { WA_CHUNK = 1024 };
+typedef struct wa_chunk {
+    wa_dump *d;
+    PyObject *holder;
+    wa_writer_edge *buf;
+    uint32_t n;
+    uint64_t given;
+} wa_chunk;
+
+static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint32_t i, uint64_t ne)
 {
     wa_object rec;
-    if (object_record(d, o, &rec) != 0)
+    if (object_record(d, o, &rec) != 0 ||
+        wa_writer_object_begin(d->w, &rec, ne, &d->err) != WA_OK)
         return -1;
+    if (wa_scratch_reserve((void **)&d->refs, &d->refs_cap, WA_CHUNK, sizeof(wa_ref)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    (void)i;
+    c->d = d;
+    c->holder = o;
+    c->buf = (wa_writer_edge *)(void *)d->refs;
+    c->n = 0;
+    c->given = 0;
+    return 0;
+}
+
+static int chunk_push(wa_chunk *c, PyObject *to, uint32_t label)
+{
+    wa_dump *d = c->d;
+    uint32_t t = wa_tab_index(d, to);
+    if (t == WA_NONE) { /* every reference was put in the set in discovery */
+        wa_error_set(&d->err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "internal error: a reference of a %s is missing from the dump's object set",
+                     Py_TYPE(c->holder)->tp_name);
+        return -1;
+    }
+    wa_writer_edge e;
+    e.to_addr = (uint64_t)(uintptr_t)to;
+    e.to = t;
+    e.label = label;
+    memcpy(&c->buf[c->n++], &e, sizeof e);
+    c->given++;
+    if (c->n == WA_CHUNK) {
+        if (wa_writer_edges(d->w, c->buf, c->n, &d->err) != WA_OK)
+            return -1;
+        c->n = 0;
+    }
+    return 0;
+}
+
+static int chunk_end(wa_chunk *c, uint32_t i)
+{
+    wa_dump *d = c->d;
+    if (c->n && wa_writer_edges(d->w, c->buf, c->n, &d->err) != WA_OK)
+        return -1;
+    d->stats.edges += c->given;
+    if (d->tracing && write_site(d, i, c->holder) != 0)
+        return -1;
+    return wa_roots_check(d, i, c->holder);
+}
+
+/* An exact list or tuple: its items are its references, in order. */
+static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
+{
     PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
                                             : ((PyTupleObject *)o)->ob_item;
     uint32_t len = (uint32_t)Py_SIZE(o);
     uint64_t ne = 0;
     for (uint32_t k = 0; k < len; k++)
         ne += items[k] != NULL;
-    if (wa_writer_object_begin(d->w, &rec, ne, &d->err) != WA_OK)
+    wa_chunk c;
+    if (chunk_start(&c, d, o, i, ne) != 0)
         return -1;
-    enum { CHUNK = 1024 };
-    if (wa_scratch_reserve((void **)&d->refs, &d->refs_cap, CHUNK, sizeof(wa_ref)) != 0) {
-        d->oom = 1;
-        return -1;
-    }
-    wa_writer_edge *buf = (wa_writer_edge *)(void *)d->refs;
-    uint32_t nb = 0;
     for (uint32_t k = 0; k < len; k++) {
         if (k % 16 == 0)
             for (uint32_t p = k; p < len && p < k + 16; p++)
                 if (items[p] && wa_slot_encodable(items[p]))
                     wa_tab_prefetch(d, items[p]);
-        PyObject *it = items[k];
-        if (!it)
-            continue;
-        uint32_t t = wa_tab_index(d, it);
-        if (t == WA_NONE) { /* every item was put in the set in discovery */
-            wa_error_set(&d->err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
-                         "internal error: an item of a %s is missing from the dump's object set",
-                         Py_TYPE(o)->tp_name);
+        if (items[k] && chunk_push(&c, items[k], index_label(d, k)) != 0)
             return -1;
-        }
-        uint32_t label = index_label(d, k);
-        wa_writer_edge e;
-        e.to_addr = (uint64_t)(uintptr_t)it;
-        e.to = t;
-        e.label = label;
-        memcpy(&buf[nb++], &e, sizeof e);
-        if (nb == CHUNK) {
-            if (wa_writer_edges(d->w, buf, nb, &d->err) != WA_OK)
-                return -1;
-            nb = 0;
-        }
     }
-    if (nb && wa_writer_edges(d->w, buf, nb, &d->err) != WA_OK)
-        return -1;
-    d->stats.edges += ne;
-    if (d->tracing && write_site(d, i, o) != 0)
-        return -1;
-    return wa_roots_check(d, i, o);
+    return chunk_end(&c, i);
 }
+
+/* A large exact dict: key and value of each entry, labelled as the dict
+ * labeler would (dump_labels.c), without holding every hint at once. The
+ * keys of a split table belong to the class's shared keys, not to the dict:
+ * only the values are its references. */
+static int emit_dict(wa_dump *d, uint32_t i, PyObject *o)
+{
+    int split = wa_compat_dict_is_split(o);
+    int ns = (d->cur_slot & WA_SLOT_NAMESPACE) != 0;
+    uint64_t ne = 0;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(o, &pos, &k, &v))
+        ne += split ? 1 : 2;
+    wa_chunk c;
+    if (chunk_start(&c, d, o, i, ne) != 0)
+        return -1;
+    pos = 0;
+    while (PyDict_Next(o, &pos, &k, &v)) {
+        wa_hint h;
+        memset(&h, 0, sizeof h);
+        h.name = k;
+        if (!split) {
+            h.to = k;
+            h.kind = WA_EDGE_DICT_KEY;
+            h.source = WA_LS_KEY;
+            if (chunk_push(&c, k, resolve_label(d, &h)) != 0)
+                return -1;
+        }
+        h.to = v;
+        h.kind = ns && PyUnicode_CheckExact(k) ? WA_EDGE_ATTR : WA_EDGE_DICT_VALUE;
+        h.source = ns ? WA_LS_NSKEY : WA_LS_KEY;
+        if (chunk_push(&c, v, resolve_label(d, &h)) != 0)
+            return -1;
+    }
+    if (d->oom)
+        return -1;
+    return chunk_end(&c, i);
+}
+
+/* A large exact set or frozenset: its members, as tp_traverse reports
+ * them (counted first, since the writer wants the count up front). */
+static int count_in_set(PyObject *t, void *arg)
+{
+    uint64_t *n = arg;
+    *n += t != NULL;
+    return 0;
+}
+
+static int push_member(PyObject *t, void *arg)
+{
+    return t ? chunk_push(arg, t, WA_LABEL(WA_EDGE_SET_MEMBER, 0)) : 0;
+}
+
+static int emit_set(wa_dump *d, uint32_t i, PyObject *o)
+{
+    uint64_t ne = 0;
+    Py_TYPE(o)->tp_traverse(o, count_in_set, &ne);
+    wa_chunk c;
+    if (chunk_start(&c, d, o, i, ne) != 0)
+        return -1;
+    if (Py_TYPE(o)->tp_traverse(o, push_member, &c) != 0)
+        return -1;
+    if (c.given != ne) {
+        wa_error_set(&d->err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "internal error: a set reported %llu members, then %llu",
+                     (unsigned long long)ne, (unsigned long long)c.given);
+        return -1;
+    }
+    return chunk_end(&c, i);
+}
+
 
 static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
 {
@@ -968,6 +1126,10 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
         return emit_leaf(d, i, o);
     if (PyList_CheckExact(o) || PyTuple_CheckExact(o))
         return emit_sequence(d, i, o);
+    if (is_big_dict(o))
+        return emit_dict(d, i, o);
+    if (is_big_set(o))
+        return emit_set(d, i, o);
     if (collect(d, o) != 0)
         return -1;
     /* The edges are written over the references they come from (edge ne
