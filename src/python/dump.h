@@ -233,6 +233,7 @@ int wa_compat_dict_is_split(PyObject *dict);
 /* The C-level __sizeof__ to use for a type (NULL: the default), looked up
  * once per type; wa_compat_sizeof() is sys.getsizeof without Python code. */
 PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp);
+PyObject *wa_compat_type_dict(PyTypeObject *t); /* borrowed, NULL if none */
 uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f);
 PyObject **wa_compat_dict_slot(PyObject *o); /* existing __dict__ slot, never materializes */
 

@@ -99,13 +99,8 @@ static PyCFunction find_c_sizeof(PyTypeObject *tp)
         PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
         /* A class dict only ever has str keys in practice; the lookup
          * compares by identity/hash first. */
-#if PY_VERSION_HEX >= 0x030C0000
-        PyObject *bd = PyType_GetDict(b);
+        PyObject *bd = wa_compat_type_dict(b);
         PyObject *v = bd ? PyDict_GetItemWithError(bd, str_sizeof) : NULL;
-        Py_XDECREF(bd);
-#else
-        PyObject *v = b->tp_dict ? PyDict_GetItemWithError(b->tp_dict, str_sizeof) : NULL;
-#endif
         if (!v && PyErr_Occurred())
             PyErr_Clear();
         if ((f = c_sizeof_of(v)) != NULL)
@@ -121,6 +116,19 @@ static uint64_t default_sizeof(PyObject *o)
     if (n < 0)
         n = -n;
     return (uint64_t)tp->tp_basicsize + (uint64_t)n * (uint64_t)tp->tp_itemsize;
+}
+
+PyObject *wa_compat_type_dict(PyTypeObject *t)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    /* a new reference; the type keeps the dict alive, so hand back a
+     * borrowed one like tp_dict before 3.12 */
+    PyObject *td = PyType_GetDict(t);
+    Py_XDECREF(td);
+    return td;
+#else
+    return t->tp_dict;
+#endif
 }
 
 PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp)

@@ -160,12 +160,7 @@ static int specific_hints(wa_dump *d, PyObject *o, int *err)
         r = H(md, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__dict__");
     } else if (PyType_Check(o)) {
         PyTypeObject *t = (PyTypeObject *)o;
-#if PY_VERSION_HEX >= 0x030C0000
-        PyObject *td = PyType_GetDict(t);
-        Py_XDECREF(td);
-#else
-        PyObject *td = t->tp_dict;
-#endif
+        PyObject *td = wa_compat_type_dict(t);
         mark_namespace(d, td);
         r = wa_compat_type_hints(d, t);
     } else if (PyFrame_Check(o)) {

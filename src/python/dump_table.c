@@ -245,23 +245,29 @@ void wa_tab_free(wa_dump *d)
     d->xroots = NULL;
 }
 
+/* Where key is in its segment, or the empty slot where it would go. */
+static uint32_t probe(const wa_dump *d, uint64_t key, wa_seg **seg)
+{
+    wa_seg *s = &d->segs[wa_seg_of(d, key)];
+    uint32_t i = wa_home_of(wa_slot_hash(key), s->cap);
+    for (;;) {
+        uint64_t v = s->slot[i];
+        if (!v || (v & WA_SLOT_KEY_MASK) == key)
+            break;
+        if (++i == s->cap)
+            i = 0;
+    }
+    *seg = s;
+    return i;
+}
+
 uint64_t *wa_tab_lookup(const wa_dump *d, PyObject *o)
 {
     if (!wa_slot_encodable(o))
         return NULL;
-    uint64_t key = (uint64_t)(uintptr_t)o >> 3;
-    uint64_t h = wa_slot_hash(key);
-    wa_seg *s = &d->segs[wa_seg_of(d, key)];
-    uint32_t i = wa_home_of(h, s->cap);
-    for (;;) {
-        uint64_t v = s->slot[i];
-        if (!v)
-            return NULL;
-        if ((v & WA_SLOT_KEY_MASK) == key)
-            return &s->slot[i];
-        if (++i == s->cap)
-            i = 0;
-    }
+    wa_seg *s;
+    uint32_t i = probe(d, (uint64_t)(uintptr_t)o >> 3, &s);
+    return s->slot[i] ? &s->slot[i] : NULL;
 }
 
 uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added)
@@ -272,18 +278,10 @@ uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added)
         return NULL;
     }
     uint64_t key = (uint64_t)(uintptr_t)o >> 3;
-    uint64_t h = wa_slot_hash(key);
-    wa_seg *s = &d->segs[wa_seg_of(d, key)];
-    uint32_t i = wa_home_of(h, s->cap);
-    for (;;) {
-        uint64_t v = s->slot[i];
-        if (!v)
-            break;
-        if ((v & WA_SLOT_KEY_MASK) == key)
-            return &s->slot[i];
-        if (++i == s->cap)
-            i = 0;
-    }
+    wa_seg *s;
+    uint32_t i = probe(d, key, &s);
+    if (s->slot[i])
+        return &s->slot[i];
     if (d->frozen || d->n >= WA_MAX_OBJECTS - 1) {
         d->too_many = !d->frozen;
         d->oom = 1;
@@ -294,10 +292,7 @@ uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added)
             d->oom = 1;
             return NULL;
         }
-        i = wa_home_of(h, s->cap);
-        while (s->slot[i])
-            if (++i == s->cap)
-                i = 0;
+        i = probe(d, key, &s);
     }
     s->slot[i] = key;
     s->n++;
@@ -434,19 +429,10 @@ uint32_t wa_tab_index(const wa_dump *d, PyObject *o)
 {
     if (!wa_slot_encodable(o))
         return WA_NONE;
-    uint64_t key = (uint64_t)(uintptr_t)o >> 3;
-    uint64_t h = wa_slot_hash(key);
-    const wa_seg *s = &d->segs[wa_seg_of(d, key)];
-    uint32_t i = wa_home_of(h, s->cap);
-    for (;;) {
-        uint64_t v = s->slot[i];
-        if (!v)
-            return WA_NONE;
-        if ((v & WA_SLOT_KEY_MASK) == key)
-            break;
-        if (++i == s->cap)
-            i = 0;
-    }
+    wa_seg *s;
+    uint32_t i = probe(d, (uint64_t)(uintptr_t)o >> 3, &s);
+    if (!s->slot[i])
+        return WA_NONE;
     uint32_t w = i >> 6;
     uint64_t below = s->bits[w] & ((1ull << (i & 63)) - 1);
     return s->base + s->dir[w] + (uint32_t)popcount64(below);

@@ -624,12 +624,7 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t, PyCFunction *szf)
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
         module[0] = '\0';
-#if PY_VERSION_HEX >= 0x030C0000
-        PyObject *td = PyType_GetDict(t);
-        Py_XDECREF(td);
-#else
-        PyObject *td = t->tp_dict;
-#endif
+        PyObject *td = wa_compat_type_dict(t);
         PyObject *m = td ? PyDict_GetItemString(td, "__module__") : NULL;
         int trunc;
         if (m && PyUnicode_Check(m))
@@ -971,7 +966,7 @@ typedef struct wa_chunk {
     uint64_t given;
 } wa_chunk;
 
-static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint32_t i, uint64_t ne)
+static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint64_t ne)
 {
     wa_object rec;
     if (object_record(d, o, &rec) != 0 ||
@@ -981,7 +976,6 @@ static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint32_t i, uint64_
         d->oom = 1;
         return -1;
     }
-    (void)i;
     c->d = d;
     c->holder = o;
     c->buf = (wa_writer_edge *)(void *)d->refs;
@@ -1035,7 +1029,7 @@ static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
     for (uint32_t k = 0; k < len; k++)
         ne += items[k] != NULL;
     wa_chunk c;
-    if (chunk_start(&c, d, o, i, ne) != 0)
+    if (chunk_start(&c, d, o, ne) != 0)
         return -1;
     for (uint32_t k = 0; k < len; k++) {
         if (k % 16 == 0)
@@ -1062,7 +1056,7 @@ static int emit_dict(wa_dump *d, uint32_t i, PyObject *o)
     while (PyDict_Next(o, &pos, &k, &v))
         ne += split ? 1 : 2;
     wa_chunk c;
-    if (chunk_start(&c, d, o, i, ne) != 0)
+    if (chunk_start(&c, d, o, ne) != 0)
         return -1;
     pos = 0;
     while (PyDict_Next(o, &pos, &k, &v)) {
@@ -1106,7 +1100,7 @@ static int emit_set(wa_dump *d, uint32_t i, PyObject *o)
     uint64_t ne = 0;
     Py_TYPE(o)->tp_traverse(o, count_in_set, &ne);
     wa_chunk c;
-    if (chunk_start(&c, d, o, i, ne) != 0)
+    if (chunk_start(&c, d, o, ne) != 0)
         return -1;
     if (Py_TYPE(o)->tp_traverse(o, push_member, &c) != 0)
         return -1;
