@@ -26,18 +26,12 @@
 
 #include "whyalive/analysis.h"
 #include "whyalive/error.h"
+#include "whyalive/session.h"
 #include "whyalive/snapshot.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Analyses a caller already has, to be reused; any member may be NULL and is
- * then computed for the call (and freed after it). */
-typedef struct wa_render_analysis {
-    const wa_dom *dom;        /* retained sizes, dominators */
-    const wa_path_tree *tree; /* shortest retention paths */
-} wa_render_analysis;
 
 typedef enum wa_render_mode {
     WA_RENDER_AUTO = 0,       /* backrefs for a few objects, paths for many */
@@ -110,26 +104,24 @@ const char *wa_render_mode_name(wa_render_mode m);
 int wa_render_mode_parse(const char *name);
 
 /*
- * Draw the selection (object indexes; duplicates ignored) and write it to
- * out_path in opts->format (or by extension). analysis may be NULL; what it
- * lacks is computed (a dominator tree and a path tree: O(objects + edges)).
+ * Draw the selection (object indexes into the session's snapshot; duplicates
+ * ignored) and write it to out_path in opts->format (or by extension). The
+ * dominator tree and the path tree come from the session (computed there on
+ * first use: O(objects + edges), once).
  * opts may be NULL (defaults); stats may be NULL. An empty selection is
  * WA_ERR_ARG: front ends report "nothing selected" themselves before calling.
  */
-wa_status wa_render_graph(const wa_snapshot *snap, const wa_render_analysis *analysis,
-                          const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
+wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
                           const char *out_path, wa_render_stats *stats, wa_error *err);
 
 /* The same picture as DOT text (NUL-terminated; *len may be NULL). NULL and
  * err filled on failure. Free with wa_render_free(). */
-char *wa_render_dot(const wa_snapshot *snap, const wa_render_analysis *analysis,
-                    const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
+char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
                     size_t *len, wa_render_stats *stats, wa_error *err);
 
 /* The picture rendered in memory (SVG text, PNG or PDF bytes; DOT text for
  * WA_RENDER_FMT_DOT), e.g. for a notebook. format must not be AUTO. */
-wa_status wa_render_data(const wa_snapshot *snap, const wa_render_analysis *analysis,
-                         const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
+wa_status wa_render_data(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
                          char **data, size_t *len, wa_render_stats *stats, wa_error *err);
 
 void wa_render_free(void *p);

@@ -195,6 +195,15 @@ const wa_meta *wa_snapshot_meta(const wa_snapshot *snap);
 const char *wa_snapshot_string(const wa_snapshot *snap, uint32_t id);
 const char *wa_snapshot_type_name(const wa_snapshot *snap, uint32_t type);
 const char *wa_snapshot_type_module(const wa_snapshot *snap, uint32_t type);
+/* How a type is shown to people, decided here once for every front end:
+ * display drops the "builtins." of builtin types ("dict"), qualname drops
+ * the type's own module ("ConversationTranscriber" for
+ * "app.stt.ConversationTranscriber"; "dict" for "builtins.dict"). Both point
+ * into the full name. */
+const char *wa_snapshot_type_display(const wa_snapshot *snap, uint32_t type);
+const char *wa_snapshot_type_qualname(const wa_snapshot *snap, uint32_t type);
+/* The display rule for a full type name given as text. */
+const char *wa_type_display(const char *full_name);
 /* Allocation site of an object ("file:line;file:line"), "" if none. */
 const char *wa_snapshot_site(const wa_snapshot *snap, uint32_t obj);
 

@@ -35,6 +35,7 @@
 #include "whyalive/analysis.h"
 #include "whyalive/error.h"
 #include "whyalive/render.h"
+#include "whyalive/session.h"
 #include "whyalive/snapshot.h"
 
 #ifdef __cplusplus
@@ -46,23 +47,11 @@ struct wa_selector;
 
 typedef struct wa_view wa_view;
 
-typedef enum wa_view_kind {
-    WA_VIEW_SUMMARY = 0,
-    WA_VIEW_PATHS,
-    WA_VIEW_RETAINERS,
-    WA_VIEW_DOMINATORS,
-    WA_VIEW_DIFF,
-    WA_VIEW_SUSPECTS,
-    WA_VIEW_GRAPH
-} wa_view_kind;
-
-/* A snapshot and the analyses computed on it so far. The front end owns
- * them and computes them lazily: wa_view_needs() says which a view wants. */
+/* A snapshot, through the session that holds its analyses: a view asks the
+ * session for what it needs (computed once, on first use). */
 typedef struct wa_view_source {
-    const wa_snapshot *snap;
+    wa_session *session;
     const char *name;          /* echoed as "snapshot" (the path as given) */
-    const wa_dom *dom;         /* NULL until computed */
-    const wa_path_tree *tree;  /* NULL until computed */
 } wa_view_source;
 
 /* Use the view's own default (the CLI's default for that command). */
@@ -106,11 +95,6 @@ typedef struct wa_view_options {
 } wa_view_options;
 
 void wa_view_options_init(wa_view_options *opts);
-
-/* Analyses a view needs with these options. */
-#define WA_VIEW_NEED_DOM 1u
-#define WA_VIEW_NEED_TREE 2u
-unsigned wa_view_needs(wa_view_kind kind, const wa_view_options *opts);
 
 wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *opts, wa_error *err);
 /* Clusters (default), one path per object (each) or k shortest (k > 0). */

@@ -3,77 +3,48 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/analysis_common.h"
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Big snapshots take a while: say what is happening, on stderr only. */
 #define SLOW_OBJECTS 2000000u
 
-wa_dom *wa_ana_cli_dom(const wa_snapshot *snap, const wa_cli_common *common, int *rc) {
+static void on_compute(void *ctx, wa_session_part part, int done, double seconds) {
+    (void)ctx;
+    if (part != WA_SESSION_DOM) return;
+    if (!done) fprintf(stderr, "whyalive: computing dominators...");
+    else fprintf(stderr, " %.1f s\n", seconds);
+}
+
+wa_session *wa_ana_cli_open(const char *path, const wa_cli_common *common, int *rc) {
+    wa_snapshot *snap = wa_cli_load(path, common, rc);
+    if (!snap) return NULL;
     wa_error err;
     wa_error_clear(&err);
-    double t0 = now_s();
-    int loud = !common->quiet && wa_snapshot_n_objects(snap) >= SLOW_OBJECTS;
-    if (loud) fprintf(stderr, "whyalive: computing dominators...");
-    wa_dom *d = wa_dom_compute(snap, &err);
-    if (loud) fprintf(stderr, " %.1f s\n", now_s() - t0);
-    if (!d) *rc = wa_cli_fail_err(err.code == WA_ERR_NOMEM ? WA_EXIT_INTERNAL : WA_EXIT_INPUT, &err);
-    return d;
+    wa_session *s = wa_session_new(snap, &err);
+    if (!s) {
+        wa_snapshot_free(snap);
+        *rc = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
+        return NULL;
+    }
+    if (!common->quiet && wa_snapshot_n_objects(snap) >= SLOW_OBJECTS)
+        wa_session_set_hook(s, on_compute, NULL);
+    return s;
 }
 
-wa_path_tree *wa_ana_cli_tree(const wa_snapshot *snap, const wa_cli_common *common, int *rc) {
-    (void)common;
-    wa_error err;
-    wa_error_clear(&err);
-    wa_path_tree *t = wa_path_tree_build(snap, &err);
-    if (!t) *rc = wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
-    return t;
-}
-
-int wa_ana_cli_prepare(wa_view_kind kind, const wa_view_options *opts, wa_view_source *src,
-                       const wa_cli_common *common, wa_dom **dom, wa_path_tree **tree) {
-    int rc = WA_EXIT_OK;
-    unsigned need = wa_view_needs(kind, opts);
-    if ((need & WA_VIEW_NEED_DOM) && !*dom && !(*dom = wa_ana_cli_dom(src->snap, common, &rc)))
-        return rc;
-    if ((need & WA_VIEW_NEED_TREE) && !*tree &&
-        !(*tree = wa_ana_cli_tree(src->snap, common, &rc)))
-        return rc;
-    src->dom = *dom;
-    src->tree = *tree;
-    return WA_EXIT_OK;
-}
-
-int wa_ana_cli_view_fail(wa_error *err) {
-    int code = err->code == WA_ERR_NOMEM ? WA_EXIT_INTERNAL
-               : err->code == WA_ERR_IO  ? WA_EXIT_OUTPUT
-               : err->code == WA_ERR_ARG || err->code == WA_ERR_LIMIT || err->code == WA_ERR_SELECTOR
-                   ? WA_EXIT_INPUT
-                   : WA_EXIT_INTERNAL;
-    return wa_cli_fail_err(code, err);
-}
-
-void wa_ana_cli_use_selection(wa_view_options *vo, const wa_objlist *objs,
-                              const wa_cli_common *common) {
-    if (objs->total == 0) wa_cli_note(common, "the selection matched no object");
-    vo->has_selection = 1;
-    vo->objs = objs->objs;
-    vo->n = objs->n;
-    vo->total = objs->total;
+void wa_ana_cli_close(wa_session *s) {
+    if (!s) return;
+    /* The session borrows its snapshot: analyses go first. */
+    wa_snapshot *snap = (wa_snapshot *)wa_session_snapshot(s);
+    wa_session_free(s);
+    wa_snapshot_free(snap);
 }
 
 int wa_ana_cli_show(wa_view *view, wa_error *err, const wa_cli_common *common,
-                    wa_ana_print_fn print, const void *ctx) {
-    if (!view) return wa_ana_cli_view_fail(err);
+                    const wa_snapshot *snap, wa_ana_print_fn print, const void *ctx) {
+    if (!view) return wa_cli_fail_err(wa_cli_exit_for(err->code, 1), err);
     if (common->json) return wa_cli_view_out(view);
-    int rc = print(wa_view_doc(view), ctx);
+    int rc = print(wa_view_doc(view), snap, ctx);
     wa_view_free(view);
     return rc;
 }
@@ -85,7 +56,7 @@ int wa_ana_cli_parse_select(const char *text, wa_selector **out) {
     wa_error_clear(&err);
     *out = wa_select_parse(text, &err);
     if (*out) return WA_EXIT_OK;
-    if (err.code != WA_ERR_SELECTOR) return wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
+    if (err.code != WA_ERR_SELECTOR) return wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
     uint64_t col = err.offset == WA_POS_NONE ? 1 : err.offset;
     fprintf(stderr, "whyalive: error: --select: column %" PRIu64 ": %s\n", col, err.what);
     /* The caret line only helps when the selector fits on one line. */
@@ -95,36 +66,58 @@ int wa_ana_cli_parse_select(const char *text, wa_selector **out) {
     return WA_EXIT_INPUT;
 }
 
-wa_objlist *wa_ana_cli_select(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
-                              uint32_t limit, int *rc) {
+/* Run the job's selector into vo (the dominators first when it tests
+ * retained sizes or reachability). */
+static wa_objlist *run_select(const wa_ana_job *job, wa_session *s, const wa_cli_common *common,
+                              int *rc) {
     wa_error err;
     wa_error_clear(&err);
-    wa_objlist *l = wa_select_run(sel, snap, dom, limit, &err);
-    if (!l) *rc = wa_cli_fail_err(err.code == WA_ERR_NOMEM ? WA_EXIT_INTERNAL : WA_EXIT_INPUT, &err);
+    const wa_dom *dom = NULL;
+    if (wa_select_needs_dom(job->sel) && !(dom = wa_session_dom(s, &err))) {
+        *rc = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
+        return NULL;
+    }
+    wa_objlist *l = wa_select_run(job->sel, wa_session_snapshot(s), dom, job->select_limit, &err);
+    if (!l) {
+        *rc = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
+        return NULL;
+    }
+    if (l->total == 0)
+        wa_cli_note(common, "%s", job->empty_note ? job->empty_note : "the selection matched no object");
+    wa_view_options *vo = job->vo;
+    vo->has_selection = 1;
+    vo->objs = l->objs;
+    vo->n = l->n;
+    vo->total = l->total;
     return l;
 }
 
-const char *wa_ana_short_name(const wa_snapshot *snap, const char *full) {
-    /* Documents name types in full; the module that prefixes the name is the
-     * type's own, found by name (few types, and only shown lines ask). */
-    uint32_t nt = wa_snapshot_n_types(snap);
-    for (uint32_t t = 0; t < nt; t++) {
-        if (strcmp(wa_snapshot_type_name(snap, t), full) != 0) continue;
-        const char *mod = wa_snapshot_type_module(snap, t);
-        size_t ml = strlen(mod);
-        if (ml && strncmp(full, mod, ml) == 0 && full[ml] == '.') return full + ml + 1;
-        return full;
+int wa_ana_cli_run(const wa_ana_job *job, const wa_cli_common *common) {
+    int rc = WA_EXIT_OK;
+    wa_snapshot *base = NULL;
+    wa_objlist *objs = NULL;
+    wa_session *s = wa_ana_cli_open(job->path, common, &rc);
+    if (!s) return rc;
+    if (job->baseline) {
+        if (!(base = wa_cli_load(job->baseline, common, &rc))) goto done;
+        job->vo->suspect.baseline = base;
     }
-    return full;
-}
-
-static const char *display_type(const char *full) {
-    return strncmp(full, "builtins.", 9) == 0 ? full + 9 : full;
+    if (job->sel && !job->no_select_run && !(objs = run_select(job, s, common, &rc))) goto done;
+    wa_view_source src = {s, job->path};
+    wa_error err;
+    wa_error_clear(&err);
+    rc = wa_ana_cli_show(job->view(&src, job->vo, &err), &err, common, wa_session_snapshot(s),
+                         job->print, job->print_ctx);
+done:
+    wa_objlist_free(objs);
+    wa_ana_cli_close(s);
+    wa_snapshot_free(base);
+    return rc;
 }
 
 const char *wa_ana_obj_text(const cJSON *o, char *buf, size_t cap) {
     const char *name = wa_j_str(o, "name");
-    int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), display_type(wa_j_str(o, "type")));
+    int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), wa_type_display(wa_j_str(o, "type")));
     if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", name);
     else if (n > 0 && (size_t)n < cap && wa_j_get(o, "len"))
         snprintf(buf + n, cap - (size_t)n, " (len %" PRIu64 ")", wa_j_u64(o, "len"));
@@ -139,16 +132,16 @@ const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *bu
     }
     const wa_object *o = &wa_snapshot_objects(snap)[i];
     const char *name = wa_snapshot_string(snap, o->name);
-    int n = snprintf(buf, cap, "%s %s", addr, wa_cli_type_display(snap, o->type));
+    int n = snprintf(buf, cap, "%s %s", addr, wa_snapshot_type_display(snap, o->type));
     if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", name);
     else if (n > 0 && (size_t)n < cap && (o->flags & WA_OBJ_HAS_LEN))
         snprintf(buf + n, cap - (size_t)n, " (len %u)", o->length);
     return buf;
 }
 
-void wa_ana_print_cluster(const wa_snapshot *snap, const cJSON *c) {
+void wa_ana_print_cluster(const cJSON *c) {
     char a[32], b[32];
-    const char *type = wa_ana_short_name(snap, wa_j_str(c, "type"));
+    const char *type = wa_j_str(c, "qualname");
     uint64_t count = wa_j_u64(c, "count");
     if (!wa_j_bool(c, "reachable")) {
         printf("%s %s (%s shallow) unreachable: no root reaches them (garbage awaiting "

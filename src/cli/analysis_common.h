@@ -1,15 +1,15 @@
 /*
  * analysis_common.h: what the analysis subcommands (summary, paths,
- * retainers, dominators, diff, suspects) share on top of cli.h: computing
- * the analyses a view needs with a note on stderr when slow, running
- * --select with a caret under the failing column, and drawing the shared
- * shapes of a view's document (objects, clusters) as text.
+ * retainers, dominators, graph, suspects, diff) share on top of cli.h: one
+ * run skeleton (parse the selector, load, open the analysis session, select,
+ * build the view, show it, free everything), the selector's caret error, and
+ * drawing the shared shapes of a view's document (objects, clusters) as text.
  *
- * Invariant: the documents come from the library (whyalive/view.h); the
- * text here is drawn from those documents and never from the analyses
- * directly, so --json and the human tables show the same result. Helpers
- * print errors themselves and return the WA_EXIT_* code; nothing here keeps
- * state between calls.
+ * Invariant: the documents come from the library (whyalive/view.h) and the
+ * analyses from the library's session (whyalive/session.h); the text here is
+ * drawn from those documents, never from the analyses directly, so --json
+ * and the human tables show the same result. Helpers print their errors and
+ * return a WA_EXIT_* code; nothing here keeps state between calls.
  */
 #ifndef WA_CLI_ANALYSIS_COMMON_H
 #define WA_CLI_ANALYSIS_COMMON_H
@@ -17,37 +17,49 @@
 #include "cli/cli.h"
 #include "whyalive/analysis.h"
 #include "whyalive/select.h"
+#include "whyalive/session.h"
 #include "whyalive/view.h"
 
-/* Dominators / BFS tree, with a one-line note when the snapshot is large. */
-wa_dom *wa_ana_cli_dom(const wa_snapshot *snap, const wa_cli_common *common, int *rc);
-wa_path_tree *wa_ana_cli_tree(const wa_snapshot *snap, const wa_cli_common *common, int *rc);
+/* Draws a view's document as text; snap is the snapshot it was built on
+ * (for the objects a document names by address only). */
+typedef int (*wa_ana_print_fn)(const cJSON *doc, const wa_snapshot *snap, const void *ctx);
+typedef wa_view *(*wa_ana_view_fn)(const wa_view_source *src, const wa_view_options *opts,
+                                   wa_error *err);
 
-/* Compute what wa_view_needs() asks for into *dom / *tree (the caller frees
- * them) and point src at them. Returns WA_EXIT_OK or the printed error's code. */
-int wa_ana_cli_prepare(wa_view_kind kind, const wa_view_options *opts, wa_view_source *src,
-                       const wa_cli_common *common, wa_dom **dom, wa_path_tree **tree);
+/* One analysis command's run, for wa_ana_cli_run(). */
+typedef struct wa_ana_job {
+    const char *path;         /* the snapshot (SNAP) */
+    wa_selector *sel;         /* parsed --select, or NULL (owned by the caller) */
+    int no_select_run;        /* parsed and echoed, but the view ignores it (dominators --tree) */
+    uint32_t select_limit;    /* matches kept (0: all); the total is counted anyway */
+    const char *empty_note;   /* the note when the selection matches nothing (NULL: default) */
+    const char *baseline;     /* suspects --baseline: loaded into vo->suspect.baseline */
+    wa_view_options *vo;
+    wa_ana_view_fn view;
+    wa_ana_print_fn print;
+    const void *print_ctx;
+} wa_ana_job;
 
-/* A view that failed: print the library error and return the exit code. */
-int wa_ana_cli_view_fail(wa_error *err);
+/* Load job->path, open a session on it, run the selection into job->vo,
+ * build the view and show it (with --json its document, else print), then
+ * free all of it. Returns the exit code; errors are printed. */
+int wa_ana_cli_run(const wa_ana_job *job, const wa_cli_common *common);
 
-/* Point vo's selection at objs (a note on stderr when it matched nothing). */
-void wa_ana_cli_use_selection(wa_view_options *vo, const wa_objlist *objs,
-                              const wa_cli_common *common);
+/* Load a snapshot and open a session on it (the "computing dominators..."
+ * note on large snapshots comes from the session's hook). NULL with the
+ * error printed and *rc set; free with wa_ana_cli_close(). */
+wa_session *wa_ana_cli_open(const char *path, const wa_cli_common *common, int *rc);
+void wa_ana_cli_close(wa_session *s);
 
-/* Show a view and free it: with --json its document, else print(doc, ctx),
- * the command's tables drawn from the document. A NULL view prints err. */
-typedef int (*wa_ana_print_fn)(const cJSON *doc, const void *ctx);
+/* Show a view and free it: with --json its document, else print(doc, ...).
+ * A NULL view prints err. */
 int wa_ana_cli_show(wa_view *view, wa_error *err, const wa_cli_common *common,
-                    wa_ana_print_fn print, const void *ctx);
+                    const wa_snapshot *snap, wa_ana_print_fn print, const void *ctx);
 
 /* Parse a selector (NULL text: NULL selector, no error). On a syntax error
- * prints the message, the selector and a caret under the column; *rc = 2. */
+ * prints the message, the selector and a caret under the column; returns
+ * WA_EXIT_OK or the exit code. */
 int wa_ana_cli_parse_select(const char *text, wa_selector **out);
-
-/* Run sel (may be NULL = everything) with limit; prints errors. */
-wa_objlist *wa_ana_cli_select(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
-                              uint32_t limit, int *rc);
 
 /* "0x7f3a app.stt.ConversationTranscriber 'name'" from a document's object. */
 const char *wa_ana_obj_text(const cJSON *obj, char *buf, size_t cap);
@@ -55,11 +67,7 @@ const char *wa_ana_obj_text(const cJSON *obj, char *buf, size_t cap);
 const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *buf, size_t cap);
 
 /* "700 ConversationTranscriber (12.3 MiB retained) via ..." for a cluster
- * of a document; snap gives the types' modules for the short names. */
-void wa_ana_print_cluster(const wa_snapshot *snap, const cJSON *cluster);
-
-/* Short display name of a full type name: the qualname (module dropped),
- * "dict" for builtins. */
-const char *wa_ana_short_name(const wa_snapshot *snap, const char *full);
+ * of a document. */
+void wa_ana_print_cluster(const cJSON *cluster);
 
 #endif

@@ -97,8 +97,12 @@ void wa_cli_note(const wa_cli_common *common, const char *fmt, ...)
 #endif
     ;
 
-/* Exit code for a library status seen while reading input. */
-int wa_cli_exit_for(wa_status st);
+/* The exit code for a library status, the one mapping every command uses:
+ * malformed or unreadable input, bad arguments and selectors give
+ * WA_EXIT_INPUT; an I/O error while writing (writing = 1) WA_EXIT_OUTPUT;
+ * out of memory, Graphviz failures and anything unexpected
+ * WA_EXIT_INTERNAL. */
+int wa_cli_exit_for(wa_status st, int writing);
 
 /*
  * Load a snapshot, showing a progress line on stderr when the load takes more
@@ -113,9 +117,6 @@ const char *wa_cli_size(uint64_t bytes, char buf[32]);
 const char *wa_cli_count(uint64_t n, char buf[32]);
 /* Parse "10MB", "4KiB", "123" (B, KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary). */
 int wa_cli_parse_size(const char *s, uint64_t *out);
-
-/* Short display name of a type: "dict" for builtins, else the full dotted name. */
-const char *wa_cli_type_display(const wa_snapshot *snap, uint32_t type);
 
 /* ---- tables: aligned columns on a terminal ---- */
 typedef enum wa_align { WA_LEFT, WA_RIGHT } wa_align;

@@ -38,12 +38,19 @@ void wa_cli_note(const wa_cli_common *common, const char *fmt, ...) {
     va_end(ap);
 }
 
-int wa_cli_exit_for(wa_status st) {
+int wa_cli_exit_for(wa_status st, int writing) {
     switch (st) {
     case WA_OK: return WA_EXIT_OK;
-    case WA_ERR_NOMEM: return WA_EXIT_INTERNAL;
-    default: return WA_EXIT_INPUT;
+    case WA_ERR_IO: return writing ? WA_EXIT_OUTPUT : WA_EXIT_INPUT;
+    case WA_ERR_FORMAT:
+    case WA_ERR_LIMIT:
+    case WA_ERR_ARG:
+    case WA_ERR_SELECTOR: return WA_EXIT_INPUT;
+    case WA_ERR_NOMEM:
+    case WA_ERR_RENDER:
+    case WA_ERR_UNSUPPORTED: break;
     }
+    return WA_EXIT_INTERNAL;
 }
 
 /* ------------------------------------------------------------------ sizes */
@@ -80,12 +87,6 @@ const char *wa_cli_count(uint64_t n, char buf[32]) {
     }
     buf[out] = '\0';
     return buf;
-}
-
-const char *wa_cli_type_display(const wa_snapshot *snap, uint32_t type) {
-    const char *name = wa_snapshot_type_name(snap, type);
-    if (strncmp(name, "builtins.", 9) == 0) return name + 9;
-    return name;
 }
 
 /* ------------------------------------------------------------------ options */
@@ -283,7 +284,7 @@ wa_snapshot *wa_cli_load(const char *path, const wa_cli_common *common, int *exi
     wa_snapshot *snap = wa_snapshot_load(path, &lo, &err);
     if (p.shown) fprintf(stderr, "\r\033[K");
     if (!snap) {
-        *exit_code = wa_cli_fail_err(wa_cli_exit_for(err.code), &err);
+        *exit_code = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
         return NULL;
     }
     *exit_code = WA_EXIT_OK;

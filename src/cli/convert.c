@@ -46,7 +46,7 @@ static int run(int argc, char **argv) {
     uint64_t n = wa_snapshot_n_objects(snap), e = wa_snapshot_n_edges(snap);
     uint64_t r = wa_snapshot_n_roots(snap);
     wa_snapshot_free(snap);
-    if (st != WA_OK) return wa_cli_fail_err(st == WA_ERR_NOMEM ? WA_EXIT_INTERNAL : WA_EXIT_OUTPUT, &err);
+    if (st != WA_OK) return wa_cli_fail_err(wa_cli_exit_for(st, 1), &err);
     if (common.json) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "input", pos[0]);

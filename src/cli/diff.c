@@ -38,10 +38,8 @@ static const char *signed_size(int64_t v, char buf[40]) {
     return buf;
 }
 
-/* The human table, drawn from the view's document; snaps[2] names the
- * survivors' types. */
-static int print_doc(const cJSON *doc, const void *ctx) {
-    wa_snapshot *const *snaps = ctx;
+/* The human table, drawn from the view's document. */
+static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     int has_select = wa_j_get(doc, "select") != NULL;
     char a[32], b[32], c[32];
     static const char *names[3] = {"A", "B", "C"};
@@ -69,9 +67,7 @@ static int print_doc(const cJSON *doc, const void *ctx) {
     cJSON_ArrayForEach(r, rows) {
         char cells[10][40];
         const char *cp[10];
-        const char *name = wa_j_str(r, "type");
-        if (strncmp(name, "builtins.", 9) == 0) name += 9;
-        cp[0] = name;
+        cp[0] = wa_type_display(wa_j_str(r, "type"));
         const cJSON *cn = wa_j_get(r, "count"), *by = wa_j_get(r, "bytes");
         for (uint32_t j = 0; j < ns; j++) {
             cp[1 + j] = wa_cli_count((uint64_t)cJSON_GetArrayItem(cn, (int)j)->valuedouble, cells[1 + j]);
@@ -94,7 +90,7 @@ static int print_doc(const cJSON *doc, const void *ctx) {
         printf("\nsurvivors: %s objects new in B and still alive in C (%s shallow), by "
                "retention path in C:\n",
                wa_cli_count(wa_j_u64(sv, "count"), a), wa_cli_size(wa_j_u64(sv, "shallow"), b));
-        cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(snaps[2], e);
+        cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(e);
         uint64_t m = (uint64_t)cJSON_GetArraySize(cl), n = wa_j_u64(sv, "clusters_total");
         if (m < n) printf("... %s more clusters (--clusters 0 shows all)\n", wa_cli_count(n - m, c));
     }
@@ -124,14 +120,12 @@ static int run(int argc, char **argv) {
         return wa_cli_fail(WA_EXIT_INPUT,
                            "diff: --select cannot test retained sizes or reachability here");
     }
-    wa_snapshot *snaps[3] = {NULL, NULL, NULL};
     wa_error err;
     wa_error_clear(&err);
     wa_view_source src[3];
     memset(src, 0, sizeof src);
     for (int i = 0; i < npos; i++) {
-        if (!(snaps[i] = wa_cli_load(pos[i], &common, &rc))) goto done;
-        src[i].snap = snaps[i];
+        if (!(src[i].session = wa_ana_cli_open(pos[i], &common, &rc))) goto done;
         src[i].name = pos[i];
     }
     wa_view_options vo;
@@ -142,10 +136,10 @@ static int run(int argc, char **argv) {
     vo.limit = limit >= UINT32_MAX ? 0 : (uint32_t)limit;
     vo.clusters = nclusters > UINT32_MAX ? UINT32_MAX : (uint32_t)nclusters;
     vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;
-    rc = wa_ana_cli_show(wa_view_diff(src, (uint32_t)npos, &vo, &err), &err, &common, print_doc,
-                         snaps);
+    rc = wa_ana_cli_show(wa_view_diff(src, (uint32_t)npos, &vo, &err), &err, &common, NULL,
+                         print_doc, NULL);
 done:
-    for (int i = 0; i < 3; i++) wa_snapshot_free(snaps[i]);
+    for (int i = 0; i < 3; i++) wa_ana_cli_close(src[i].session);
     wa_select_free(sel);
     return rc;
 }

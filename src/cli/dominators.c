@@ -91,7 +91,7 @@ static void print_selection(const cJSON *doc) {
     if (shown < total) printf("... %s more selected objects (--limit)\n", wa_cli_count(total - shown, b));
 }
 
-static int print_doc(const cJSON *doc, const void *ctx) {
+static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     (void)ctx;
     const char *mode = wa_j_str(doc, "mode");
     if (!strcmp(mode, "tree")) print_tree(doc);
@@ -120,33 +120,16 @@ static int run(int argc, char **argv) {
     if (limit >= UINT32_MAX) limit = 0;
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
-    wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
-    wa_dom *dom = NULL;
-    wa_path_tree *ptree = NULL;
-    wa_objlist *objs = NULL;
-    if (!snap) goto done;
     wa_view_options vo;
     wa_view_options_init(&vo);
     vo.select = select;
     vo.tree = tree;
     vo.limit = (uint32_t)limit;
     vo.children = nchildren > UINT32_MAX ? UINT32_MAX : (uint32_t)nchildren;
-    wa_view_source src = {snap, pos[0], NULL, NULL};
-    if ((rc = wa_ana_cli_prepare(WA_VIEW_DOMINATORS, &vo, &src, &common, &dom, &ptree)) !=
-        WA_EXIT_OK)
-        goto done;
-    if (sel && !tree) {
-        if (!(objs = wa_ana_cli_select(sel, snap, dom, (uint32_t)limit, &rc))) goto done;
-        wa_ana_cli_use_selection(&vo, objs, &common);
-    }
-    wa_error err;
-    wa_error_clear(&err);
-    rc = wa_ana_cli_show(wa_view_dominators(&src, &vo, &err), &err, &common, print_doc, NULL);
-done:
-    wa_objlist_free(objs);
-    wa_path_tree_free(ptree);
-    wa_dom_free(dom);
-    wa_snapshot_free(snap);
+    wa_ana_job job = {.path = pos[0], .sel = sel, .no_select_run = tree,
+                      .select_limit = (uint32_t)limit, .vo = &vo, .view = wa_view_dominators,
+                      .print = print_doc};
+    rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;
 }

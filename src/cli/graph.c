@@ -39,7 +39,7 @@ const wa_cli_command wa_cmd_graph = {
 
 /* What was drawn, from the view's document: the DOT text itself when it
  * went to stdout, else one line on the file written and what was cut. */
-static int print_doc(const cJSON *doc, const void *ctx) {
+static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     (void)ctx;
     const cJSON *dot = wa_j_get(doc, "dot");
     if (!wa_j_u64(doc, "selected")) return WA_EXIT_OK;
@@ -136,47 +136,22 @@ static int run(int argc, char **argv) {
     }
     ro.engine = engine;
 
-    wa_error err;
-    wa_error_clear(&err);
-    wa_selector *sel = wa_select_parse(select, &err);
-    if (!sel) return wa_cli_fail_err(WA_EXIT_INPUT, &err);
-
-    wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
-    if (!snap) {
-        wa_select_free(sel);
-        return rc;
-    }
-    wa_dom *dom = NULL;
-    wa_path_tree *tree = NULL;
-    wa_objlist *list = NULL;
-    int code = WA_EXIT_OK;
+    wa_selector *sel = NULL;
+    if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
     wa_view_options vo;
     wa_view_options_init(&vo);
     vo.render = ro;
     vo.output = output;
     vo.select = select;
-    wa_view_source src = {snap, pos[0], NULL, NULL};
-    if ((code = wa_ana_cli_prepare(WA_VIEW_GRAPH, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
-        goto done;
-    if (!(list = wa_select_run(sel, snap, dom, 0, &err))) {
-        code = wa_cli_fail_err(wa_cli_exit_for(err.code), &err);
-        goto done;
-    }
-    if (list->n == 0)
-        wa_cli_note(&common, "graph: '%s' selects nothing in %s; no graph written", select, pos[0]);
-    vo.has_selection = 1; /* the note above replaces the common one */
-    vo.objs = list->objs;
-    vo.n = list->n;
-    vo.total = list->total;
-    code = wa_ana_cli_show(wa_view_graph(&src, &vo, &err), &err, &common, print_doc, NULL);
-done:
-    wa_objlist_free(list);
-    wa_path_tree_free(tree);
-    wa_dom_free(dom);
+    char note[512];
+    snprintf(note, sizeof note, "graph: '%s' selects nothing in %s; no graph written", select,
+             pos[0]);
+    wa_ana_job job = {.path = pos[0], .sel = sel, .empty_note = note, .vo = &vo,
+                      .view = wa_view_graph, .print = print_doc};
+    rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
-    wa_snapshot_free(snap);
     /* Free Graphviz's context so a leak checker sees only what Graphviz
      * itself keeps (tests/valgrind/graphviz.supp). */
     wa_render_shutdown();
-    return code;
+    return rc;
 }

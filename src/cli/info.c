@@ -92,12 +92,14 @@ static int run(int argc, char **argv) {
     struct stat st;
     wa_view_info_extra x = {wa_format_name((wa_format)wa_snapshot_meta(snap)->source_format), stat(path, &st) == 0 ? (uint64_t)st.st_size : 0,
                             load_s};
-    wa_view_source src = {snap, path, NULL, NULL};
     wa_error err;
     wa_error_clear(&err);
-    wa_view *view = wa_view_info(&src, &x, &err);
+    wa_session *session = wa_session_new(snap, &err);
+    wa_view_source src = {session, path};
+    wa_view *view = session ? wa_view_info(&src, &x, &err) : NULL;
+    wa_session_free(session);
     wa_snapshot_free(snap);
-    if (!view) return wa_cli_fail_err(WA_EXIT_INTERNAL, &err);
+    if (!view) return wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
     if (common.json) return wa_cli_view_out(view);
     print_doc(wa_view_doc(view));
     wa_view_free(view);

@@ -54,8 +54,7 @@ static void print_path(const wa_snapshot *snap, const cJSON *p) {
     }
 }
 
-static int print_doc(const cJSON *doc, const void *ctx) {
-    const wa_snapshot *snap = ctx;
+static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     char a[32], b[32];
     uint64_t selected = wa_j_u64(doc, "selected");
     const cJSON *e;
@@ -65,7 +64,7 @@ static int print_doc(const cJSON *doc, const void *ctx) {
         if (selected)
             printf("%s object%s selected, %s path cluster%s\n\n", wa_cli_count(selected, a),
                    selected == 1 ? "" : "s", wa_cli_count(total, b), total == 1 ? "" : "s");
-        cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(snap, e);
+        cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(e);
         uint64_t shown = (uint64_t)cJSON_GetArraySize(cl);
         if (shown < total)
             printf("... %s more clusters (--limit 0 shows all)\n", wa_cli_count(total - shown, a));
@@ -120,13 +119,6 @@ static int run(int argc, char **argv) {
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
 
-    wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
-    wa_dom *dom = NULL;
-    wa_path_tree *tree = NULL;
-    wa_objlist *objs = NULL;
-    wa_error err;
-    wa_error_clear(&err);
-    if (!snap) goto done;
     wa_view_options vo;
     wa_view_options_init(&vo);
     vo.select = select;
@@ -134,19 +126,10 @@ static int run(int argc, char **argv) {
     vo.k = k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
     vo.limit = (uint32_t)limit;
     vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;
-    wa_view_source src = {snap, pos[0], NULL, NULL};
-    if ((rc = wa_ana_cli_prepare(WA_VIEW_PATHS, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
-        goto done;
     /* Clusters need every match; one path per object only the shown ones. */
-    if (!(objs = wa_ana_cli_select(sel, snap, dom, clustered ? 0 : (uint32_t)limit, &rc)))
-        goto done;
-    wa_ana_cli_use_selection(&vo, objs, &common);
-    rc = wa_ana_cli_show(wa_view_paths(&src, &vo, &err), &err, &common, print_doc, snap);
-done:
-    wa_objlist_free(objs);
-    wa_path_tree_free(tree);
-    wa_dom_free(dom);
-    wa_snapshot_free(snap);
+    wa_ana_job job = {.path = pos[0], .sel = sel, .select_limit = clustered ? 0 : (uint32_t)limit,
+                      .vo = &vo, .view = wa_view_paths, .print = print_doc};
+    rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;
 }

@@ -119,7 +119,7 @@ nomem:
     return -1;
 }
 
-static int print_doc(const cJSON *doc, const void *ctx) {
+static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     (void)ctx;
     const cJSON *o;
     cJSON_ArrayForEach(o, wa_j_get(doc, "objects")) {
@@ -160,30 +160,15 @@ static int run(int argc, char **argv) {
     if (limit >= UINT32_MAX) limit = 0;
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
-    wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
-    wa_dom *dom = NULL;
-    wa_path_tree *tree = NULL;
-    wa_objlist *objs = NULL;
-    if (!snap) goto done;
     wa_view_options vo;
     wa_view_options_init(&vo);
     vo.select = select;
     vo.depth = (uint32_t)depth;
     vo.max_referrers = maxref > UINT32_MAX ? UINT32_MAX : (uint32_t)maxref;
     vo.limit = (uint32_t)limit;
-    wa_view_source src = {snap, pos[0], NULL, NULL};
-    if ((rc = wa_ana_cli_prepare(WA_VIEW_RETAINERS, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
-        goto done;
-    if (!(objs = wa_ana_cli_select(sel, snap, dom, (uint32_t)limit, &rc))) goto done;
-    wa_ana_cli_use_selection(&vo, objs, &common);
-    wa_error err;
-    wa_error_clear(&err);
-    rc = wa_ana_cli_show(wa_view_retainers(&src, &vo, &err), &err, &common, print_doc, NULL);
-done:
-    wa_objlist_free(objs);
-    wa_path_tree_free(tree);
-    wa_dom_free(dom);
-    wa_snapshot_free(snap);
+    wa_ana_job job = {.path = pos[0], .sel = sel, .select_limit = (uint32_t)limit, .vo = &vo,
+                      .view = wa_view_retainers, .print = print_doc};
+    rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;
 }

@@ -18,7 +18,7 @@ const wa_cli_command wa_cmd_summary = {
     1, 1, run};
 
 /* The human table, drawn from the view's document. */
-static int print_table(const cJSON *doc, const void *ctx) {
+static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     (void)ctx;
     const char *path = wa_j_str(doc, "snapshot");
     char a[32], b[32], c[32];
@@ -37,8 +37,7 @@ static int print_table(const cJSON *doc, const void *ctx) {
     if (has_ret) wa_table_col(t, 3, "retained", WA_RIGHT, 0);
     const cJSON *r;
     cJSON_ArrayForEach(r, rows) {
-        const char *name = by_type ? wa_j_str(r, "type") : wa_j_str(r, "module");
-        if (by_type && strncmp(name, "builtins.", 9) == 0) name += 9;
+        const char *name = by_type ? wa_type_display(wa_j_str(r, "type")) : wa_j_str(r, "module");
         const char *cells[4] = {name, wa_cli_count(wa_j_u64(r, "count"), a),
                                 wa_cli_size(wa_j_u64(r, "shallow"), b),
                                 has_ret ? wa_cli_size(wa_j_u64(r, "retained"), c) : ""};
@@ -95,11 +94,6 @@ static int run(int argc, char **argv) {
                                           "drop --no-retained");
     }
 
-    wa_snapshot *snap = wa_cli_load(pos[0], &common, &rc);
-    wa_dom *dom = NULL;
-    wa_path_tree *tree = NULL;
-    wa_objlist *subset = NULL;
-    if (!snap) goto done;
     wa_view_options vo;
     wa_view_options_init(&vo);
     vo.by = by_key;
@@ -107,21 +101,9 @@ static int run(int argc, char **argv) {
     vo.no_retained = no_retained;
     vo.limit = (uint32_t)(limit > UINT32_MAX ? UINT32_MAX - 1 : limit);
     vo.select = select;
-    wa_view_source src = {snap, pos[0], NULL, NULL};
-    if ((rc = wa_ana_cli_prepare(WA_VIEW_SUMMARY, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
-        goto done;
-    if (sel) {
-        if (!(subset = wa_ana_cli_select(sel, snap, dom, 0, &rc))) goto done;
-        wa_ana_cli_use_selection(&vo, subset, &common);
-    }
-    wa_error err;
-    wa_error_clear(&err);
-    rc = wa_ana_cli_show(wa_view_summary(&src, &vo, &err), &err, &common, print_table, NULL);
-done:
-    wa_objlist_free(subset);
-    wa_path_tree_free(tree);
-    wa_dom_free(dom);
-    wa_snapshot_free(snap);
+    wa_ana_job job = {.path = pos[0], .sel = sel, .vo = &vo, .view = wa_view_summary,
+                      .print = print_table};
+    rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;
 }

@@ -25,15 +25,9 @@ const wa_cli_command wa_cmd_suspects = {
     "No suspect is not an error: the report says so and exits 0.",
     1, 1, run};
 
-/* The report, drawn from the view's document. */
-typedef struct report_ctx {
-    const wa_snapshot *snap;
-    const wa_suspect_options *so;
-} report_ctx;
-
-static int print_doc(const cJSON *doc, const void *ctx) {
-    const wa_snapshot *snap = ((const report_ctx *)ctx)->snap;
-    const wa_suspect_options *so = ((const report_ctx *)ctx)->so;
+/* The report, drawn from the view's document; ctx is the suspect options. */
+static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
+    const wa_suspect_options *so = ctx;
     char a[512], b[32], c[32], d[32];
     const cJSON *un = wa_j_get(doc, "unreachable");
     uint64_t n_unreach = wa_j_u64(un, "count");
@@ -57,7 +51,7 @@ static int print_doc(const cJSON *doc, const void *ctx) {
     unsigned i = 0;
     cJSON_ArrayForEach(x, arr) {
         const char *kind = wa_j_str(x, "kind"), *type = wa_j_str(x, "type");
-        const char *tname = type[0] ? wa_ana_short_name(snap, type) : "?";
+        const char *tname = type[0] ? wa_j_str(x, "qualname") : "?";
         const cJSON *obj = wa_j_get(x, "object"), *acc = wa_j_get(x, "accumulation");
         uint64_t count = wa_j_u64(x, "count");
         printf("%u. %-12s %s (%.1f%%)  ", ++i, kind, wa_cli_size(wa_j_u64(x, "retained"), b),
@@ -114,28 +108,13 @@ static int run(int argc, char **argv) {
     int rc = wa_cli_parse(&wa_cmd_suspects, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
     so.min_growth = min_growth > UINT32_MAX ? UINT32_MAX : (uint32_t)min_growth;
-    wa_snapshot *snap = NULL, *base = NULL;
-    wa_dom *dom = NULL;
-    wa_path_tree *tree = NULL;
-    wa_error err;
-    wa_error_clear(&err);
-    if (!(snap = wa_cli_load(pos[0], &common, &rc))) goto done;
-    if (baseline && !(base = wa_cli_load(baseline, &common, &rc))) goto done;
     wa_view_options vo;
     wa_view_options_init(&vo);
     vo.suspect = so;
-    vo.suspect.baseline = base;
     vo.baseline_name = baseline;
     vo.limit = limit >= UINT32_MAX ? 0 : (uint32_t)limit;
-    wa_view_source src = {snap, pos[0], NULL, NULL};
-    if ((rc = wa_ana_cli_prepare(WA_VIEW_SUSPECTS, &vo, &src, &common, &dom, &tree)) != WA_EXIT_OK)
-        goto done;
-    report_ctx ctx = {snap, &vo.suspect};
-    rc = wa_ana_cli_show(wa_view_suspects(&src, &vo, &err), &err, &common, print_doc, &ctx);
-done:
-    wa_path_tree_free(tree);
-    wa_dom_free(dom);
-    wa_snapshot_free(snap);
-    wa_snapshot_free(base);
+    wa_ana_job job = {.path = pos[0], .baseline = baseline, .vo = &vo, .view = wa_view_suspects,
+                      .print = print_doc, .print_ctx = &vo.suspect};
+    rc = wa_ana_cli_run(&job, &common);
     return rc;
 }

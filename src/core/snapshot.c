@@ -74,6 +74,21 @@ const char *wa_snapshot_type_module(const wa_snapshot *s, uint32_t type) {
     return type < s->n_types ? wa_snapshot_string(s, s->types[type].module) : "";
 }
 
+const char *wa_type_display(const char *full) {
+    return strncmp(full, "builtins.", 9) == 0 ? full + 9 : full;
+}
+
+const char *wa_snapshot_type_display(const wa_snapshot *s, uint32_t type) {
+    return wa_type_display(wa_snapshot_type_name(s, type));
+}
+
+const char *wa_snapshot_type_qualname(const wa_snapshot *s, uint32_t type) {
+    const char *full = wa_snapshot_type_name(s, type), *mod = wa_snapshot_type_module(s, type);
+    size_t ml = strlen(mod);
+    if (ml && strncmp(full, mod, ml) == 0 && full[ml] == '.') return full + ml + 1;
+    return full;
+}
+
 const char *wa_snapshot_site(const wa_snapshot *s, uint32_t obj) {
     uint32_t lo = 0, hi = s->n_sites;
     while (lo < hi) {

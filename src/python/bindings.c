@@ -61,62 +61,36 @@ int wa_py_closed(const wa_pysnap *s)
 
 /* ---------------------------------------------------------- lazy analyses */
 
-/* One computation per snapshot, whichever thread asks first; the others
- * wait for it without holding the GIL. */
-static int lock_snapshot(wa_pysnap *s)
-{
-    if (PyThread_acquire_lock(s->lock, NOWAIT_LOCK))
-        return 0;
-    WA_NOGIL(s, PyThread_acquire_lock(s->lock, WAIT_LOCK));
-    return 0;
-}
-
+/* The session computes each analysis once, whichever thread asks first; the
+ * others wait for it (on the session's lock, without the GIL). */
 const wa_dom *wa_py_dom(wa_pysnap *s)
 {
     if (wa_py_closed(s))
         return NULL;
-    if (s->dom)
-        return s->dom;
-    lock_snapshot(s);
-    if (!s->dom) {
-        wa_error err;
-        wa_error_clear(&err);
-        wa_dom *d = NULL;
-        const wa_snapshot *snap = s->snap;
-        WA_NOGIL(s, d = wa_dom_compute(snap, &err));
-        s->dom = d; /* written with the GIL held, like every read */
-        if (!d) {
-            PyThread_release_lock(s->lock);
-            wa_py_raise(&err);
-            return NULL;
-        }
-    }
-    PyThread_release_lock(s->lock);
-    return s->dom;
+    const wa_dom *d = wa_session_dom_if_built(s->session);
+    if (d)
+        return d;
+    wa_error err;
+    wa_error_clear(&err);
+    wa_session *session = s->session;
+    WA_NOGIL(s, d = wa_session_dom(session, &err));
+    if (!d)
+        wa_py_raise(&err);
+    return d;
 }
 
 const wa_path_tree *wa_py_tree(wa_pysnap *s)
 {
     if (wa_py_closed(s))
         return NULL;
-    if (s->tree)
-        return s->tree;
-    lock_snapshot(s);
-    if (!s->tree) {
-        wa_error err;
-        wa_error_clear(&err);
-        wa_path_tree *t = NULL;
-        const wa_snapshot *snap = s->snap;
-        WA_NOGIL(s, t = wa_path_tree_build(snap, &err));
-        s->tree = t;
-        if (!t) {
-            PyThread_release_lock(s->lock);
-            wa_py_raise(&err);
-            return NULL;
-        }
-    }
-    PyThread_release_lock(s->lock);
-    return s->tree;
+    wa_error err;
+    wa_error_clear(&err);
+    const wa_path_tree *t = NULL;
+    wa_session *session = s->session;
+    WA_NOGIL(s, t = wa_session_tree(session, &err));
+    if (!t)
+        wa_py_raise(&err);
+    return t;
 }
 
 PyObject *wa_py_tname(wa_pysnap *s, uint32_t type)
@@ -187,17 +161,15 @@ PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     }
     s->snap = job.snap;
-    s->dom = NULL;
-    s->tree = NULL;
     s->busy = 0;
     s->path = pathobj;
     s->tnames = NULL;
     s->n_tnames = 0;
     s->weakrefs = NULL;
-    s->lock = PyThread_allocate_lock();
-    if (!s->lock) {
+    s->session = wa_session_new(job.snap, &job.err);
+    if (!s->session) {
         Py_DECREF(s);
-        return PyErr_NoMemory();
+        return wa_py_raise(&job.err);
     }
     return (PyObject *)s;
 }
@@ -212,10 +184,9 @@ static void snap_release(wa_pysnap *s)
         PyMem_Free(s->tnames);
         s->tnames = NULL;
     }
-    wa_dom_free(s->dom);
-    s->dom = NULL;
-    wa_path_tree_free(s->tree);
-    s->tree = NULL;
+    /* The session borrows the snapshot: it goes first. */
+    wa_session_free(s->session);
+    s->session = NULL;
     wa_snapshot_free(s->snap);
     s->snap = NULL;
 }
@@ -225,8 +196,6 @@ static void snap_dealloc(wa_pysnap *s)
     if (s->weakrefs)
         PyObject_ClearWeakRefs((PyObject *)s);
     snap_release(s);
-    if (s->lock)
-        PyThread_free_lock(s->lock);
     Py_XDECREF(s->path);
     PyObject_Free(s);
 }
@@ -348,9 +317,9 @@ PyObject *wa_pj_u64(uint64_t v)
     return PyUnicode_FromString(buf);
 }
 
-PyObject *wa_py_obj_dict(wa_pysnap *s, const wa_dom *dom, uint32_t obj)
+PyObject *wa_py_obj_dict(wa_pysnap *s, uint32_t obj)
 {
-    wa_view_source src = {s->snap, NULL, dom, NULL};
+    wa_view_source src = {s->session, NULL};
     wa_error err;
     wa_error_clear(&err);
     return wa_py_view_dict(wa_view_object(&src, obj, &err), &err);
@@ -358,7 +327,7 @@ PyObject *wa_py_obj_dict(wa_pysnap *s, const wa_dom *dom, uint32_t obj)
 
 PyObject *wa_py_root_dict(wa_pysnap *s, uint32_t root)
 {
-    wa_view_source src = {s->snap, NULL, NULL, NULL};
+    wa_view_source src = {s->session, NULL};
     wa_error err;
     wa_error_clear(&err);
     return wa_py_view_dict(wa_view_root(&src, root, &err), &err);
@@ -1148,7 +1117,7 @@ static PyObject *obj_to_dict(wa_pyobj *o, PyObject *unused)
     if (obj_check(o))
         return NULL;
     const wa_dom *dom = wa_py_dom(o->s);
-    return dom ? wa_py_obj_dict(o->s, dom, o->idx) : NULL;
+    return dom ? wa_py_obj_dict(o->s, o->idx) : NULL;
 }
 
 static PyObject *obj_repr(wa_pyobj *o)
@@ -1162,9 +1131,10 @@ static PyObject *obj_repr(wa_pyobj *o)
     const char *name = wa_snapshot_string(o->s->snap, r->name);
     if (name[0] && k > 0 && (size_t)k < sizeof buf)
         k += snprintf(buf + k, sizeof buf - (size_t)k, " name=%.200s", name);
-    if (o->s->dom && k > 0 && (size_t)k < sizeof buf)
+    const wa_dom *dom = wa_session_dom_if_built(o->s->session);
+    if (dom && k > 0 && (size_t)k < sizeof buf)
         k += snprintf(buf + k, sizeof buf - (size_t)k, " retained=%" PRIu64,
-                      o->s->dom->retained[o->idx]);
+                      dom->retained[o->idx]);
     if (k > 0 && (size_t)k < sizeof buf - 1)
         snprintf(buf + k, sizeof buf - (size_t)k, ">");
     return PyUnicode_FromString(buf);

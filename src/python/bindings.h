@@ -5,8 +5,9 @@
  * converted).
  *
  * Invariants:
- *  - a Snapshot owns one wa_snapshot and, computed lazily once, its
- *    dominator tree and BFS path tree; close() frees all three, after which
+ *  - a Snapshot owns one wa_snapshot and the library session over it
+ *    (whyalive/session.h), which computes the dominator tree and the BFS
+ *    path tree once, on first use; close() frees both, after which
  *    every method and every handle raises ValueError("snapshot is closed"),
  *    never touches freed memory;
  *  - a handle (Object, Selection) holds a strong reference to its Snapshot
@@ -14,7 +15,7 @@
  *    knowing it (it checks `snap` before every access);
  *  - C computations that may take long run without the GIL; meanwhile
  *    `busy` is non-zero and close() refuses, so the arrays they read stay
- *    put. Lazy analyses are computed under `lock`, once.
+ *    put.
  */
 #ifndef WA_PY_BINDINGS_H
 #define WA_PY_BINDINGS_H
@@ -32,9 +33,7 @@
 typedef struct wa_pysnap {
     PyObject_HEAD
     wa_snapshot *snap;   /* NULL once closed */
-    wa_dom *dom;         /* lazy */
-    wa_path_tree *tree;  /* lazy */
-    PyThread_type_lock lock;
+    wa_session *session; /* its analyses; NULL once closed */
     int busy;            /* calls running without the GIL */
     PyObject *path;      /* str: the path as given to load() */
     PyObject **tnames;   /* lazy: full type name per type index */
@@ -64,7 +63,8 @@ extern PyObject *wa_selector_error; /* whyalive.SelectorError(ValueError) */
 PyObject *wa_py_raise(wa_error *err);
 /* Non-zero (with ValueError set) when the snapshot is closed. */
 int wa_py_closed(const wa_pysnap *s);
-/* Lazy analyses (NULL with an exception set on failure). */
+/* The session's analyses, computed on first use without the GIL (NULL
+ * with an exception set on failure). */
 const wa_dom *wa_py_dom(wa_pysnap *s);
 const wa_path_tree *wa_py_tree(wa_pysnap *s);
 /* Borrowed: the full name of a type index. */
@@ -102,7 +102,7 @@ PyObject *wa_py_from_json(const struct cJSON *doc);
 /* Convert and free v; NULL v: raise err. */
 PyObject *wa_py_view_dict(struct wa_view *v, wa_error *err);
 /* The shared shapes of docs/json.md for one object / one root (bindings.c). */
-PyObject *wa_py_obj_dict(wa_pysnap *s, const wa_dom *dom, uint32_t obj);
+PyObject *wa_py_obj_dict(wa_pysnap *s, uint32_t obj); /* with retained once dominators exist */
 PyObject *wa_py_root_dict(wa_pysnap *s, uint32_t root);
 
 /* Views: methods of Snapshot (bindings_views.c). */

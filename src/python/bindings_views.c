@@ -164,29 +164,24 @@ static int opt_u32(PyObject *o, uint32_t dflt, uint32_t *out, const char *what)
 
 typedef wa_view *(*view_fn)(const wa_view_source *, const wa_view_options *, wa_error *);
 
-/* Fill src for s with the analyses kind needs (computed once per Snapshot). */
-static int source_of(wa_pysnap *s, wa_view_kind kind, const wa_view_options *o,
-                     wa_view_source *src)
+/* Point src at s's session: a view computes the analyses it needs there
+ * (once per Snapshot, whichever thread asks first). */
+static int source_of(wa_pysnap *s, wa_view_source *src)
 {
     if (wa_py_closed(s))
         return -1;
-    unsigned need = wa_view_needs(kind, o);
     memset(src, 0, sizeof *src);
-    src->snap = s->snap;
+    src->session = s->session;
     if (!(src->name = PyUnicode_AsUTF8(s->path)))
-        return -1;
-    if ((need & WA_VIEW_NEED_DOM) && !(src->dom = wa_py_dom(s)))
-        return -1;
-    if ((need & WA_VIEW_NEED_TREE) && !(src->tree = wa_py_tree(s)))
         return -1;
     return 0;
 }
 
 /* Build a one-snapshot view without the GIL and convert it. */
-static PyObject *run_view(wa_pysnap *s, wa_view_kind kind, view_fn fn, const wa_view_options *o)
+static PyObject *run_view(wa_pysnap *s, view_fn fn, const wa_view_options *o)
 {
     wa_view_source src;
-    if (source_of(s, kind, o, &src))
+    if (source_of(s, &src))
         return NULL;
     wa_error err;
     wa_error_clear(&err);
@@ -216,13 +211,13 @@ static int selection_arg(wa_pysnap *s, PyObject *arg, uint32_t limit, wa_view_op
     return 0;
 }
 
-static PyObject *run_selection_view(wa_pysnap *s, wa_view_kind kind, view_fn fn,
+static PyObject *run_selection_view(wa_pysnap *s, view_fn fn,
                                     wa_view_options *o, PyObject *arg, uint32_t select_limit)
 {
     PyObject *text = NULL;
     if (wa_py_closed(s) || selection_arg(s, arg, select_limit, o, &text))
         return NULL;
-    PyObject *d = run_view(s, kind, fn, o);
+    PyObject *d = run_view(s, fn, o);
     PyMem_Free((void *)o->objs);
     Py_DECREF(text);
     return d;
@@ -275,8 +270,8 @@ PyObject *wa_snap_summary(wa_pysnap *s, PyObject *args, PyObject *kw)
         return NULL;
     o.no_retained = !want_retained;
     if (select == Py_None)
-        return run_view(s, WA_VIEW_SUMMARY, wa_view_summary, &o);
-    return run_selection_view(s, WA_VIEW_SUMMARY, wa_view_summary, &o, select, 0);
+        return run_view(s, wa_view_summary, &o);
+    return run_selection_view(s, wa_view_summary, &o, select, 0);
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -299,7 +294,7 @@ PyObject *wa_snap_clusters(wa_pysnap *s, PyObject *args, PyObject *kw)
     wa_view_options_init(&o);
     if (opt_u32(lim, 0, &o.limit, "limit") || opt_u32(memb, 20, &o.members, "members"))
         return NULL;
-    return run_selection_view(s, WA_VIEW_PATHS, wa_view_paths, &o, arg, 0);
+    return run_selection_view(s, wa_view_paths, &o, arg, 0);
 }
 
 const char wa_snap_paths_doc[] =
@@ -327,7 +322,7 @@ PyObject *wa_snap_paths(wa_pysnap *s, PyObject *args, PyObject *kw)
         return NULL;
     o.each = 1;
     o.k = k > 1 ? k : 0;
-    return run_selection_view(s, WA_VIEW_PATHS, wa_view_paths, &o, arg, o.limit);
+    return run_selection_view(s, wa_view_paths, &o, arg, o.limit);
 }
 
 /* ------------------------------------------------------------ retainers */
@@ -358,7 +353,7 @@ PyObject *wa_snap_retainers(wa_pysnap *s, PyObject *args, PyObject *kw)
         return NULL;
     o.depth = depth;
     o.max_referrers = maxref ? maxref : 1;
-    return run_selection_view(s, WA_VIEW_RETAINERS, wa_view_retainers, &o, arg, o.limit);
+    return run_selection_view(s, wa_view_retainers, &o, arg, o.limit);
 }
 
 /* ----------------------------------------------------------- dominators */
@@ -382,8 +377,8 @@ PyObject *wa_snap_dominators(wa_pysnap *s, PyObject *args, PyObject *kw)
     if (opt_u32(lim, 20, &o.limit, "limit") || opt_u32(kids_arg, 5, &o.children, "children"))
         return NULL;
     if (arg == Py_None)
-        return run_view(s, WA_VIEW_DOMINATORS, wa_view_dominators, &o);
-    return run_selection_view(s, WA_VIEW_DOMINATORS, wa_view_dominators, &o, arg, o.limit);
+        return run_view(s, wa_view_dominators, &o);
+    return run_selection_view(s, wa_view_dominators, &o, arg, o.limit);
 }
 
 /* ----------------------------------------------------------------- diff */
@@ -457,7 +452,7 @@ PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw)
     wa_view_source src[3];
     memset(src, 0, sizeof src);
     for (uint32_t i = 0; i < ns; i++) {
-        src[i].snap = ps[i]->snap;
+        src[i].session = ps[i]->session;
         if (!(src[i].name = PyUnicode_AsUTF8(ps[i]->path)))
             goto out;
     }
@@ -513,7 +508,7 @@ PyObject *wa_snap_suspects(wa_pysnap *s, PyObject *args, PyObject *kw)
             goto out;
         base->busy++;
     }
-    doc = run_view(s, WA_VIEW_SUSPECTS, wa_view_suspects, &o);
+    doc = run_view(s, wa_view_suspects, &o);
     if (base)
         base->busy--;
 out:
@@ -595,7 +590,7 @@ PyObject *wa_snap_graph(wa_pysnap *s, PyObject *args, PyObject *kw)
         ro->children = children;
     ro->engine = engine;
     wa_view_source src;
-    if (source_of(s, WA_VIEW_GRAPH, &o, &src) || selection_arg(s, arg, 0, &o, &text))
+    if (source_of(s, &src) || selection_arg(s, arg, 0, &o, &text))
         goto done;
     wa_error err;
     wa_error_clear(&err);

@@ -108,26 +108,22 @@ static void caption_cuts(wa_scene *sc) {
 
 typedef struct job {
     wa_scene sc;
-    wa_dom *own_dom;
-    wa_path_tree *own_tree;
     const char *engine;
     wa_render_stats stats;
 } job;
 
 static void job_free(job *j) {
     wa_scene_free(&j->sc);
-    wa_dom_free(j->own_dom);
-    wa_path_tree_free(j->own_tree);
 }
 
-static wa_status build(job *j, const wa_snapshot *snap, const wa_render_analysis *an,
-                       const uint32_t *sel, size_t n_sel, const wa_render_options *opts_in,
+static wa_status build(job *j, wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts_in,
                        wa_error *err) {
     memset(j, 0, sizeof *j);
     wa_render_options opts;
     resolve(opts_in, &opts);
-    if (!snap)
+    if (!session)
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no snapshot");
+    const wa_snapshot *snap = wa_session_snapshot(session);
     if (n_sel == 0 || !sel)
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "nothing selected to draw");
@@ -156,18 +152,10 @@ static wa_status build(job *j, const wa_snapshot *snap, const wa_render_analysis
     if (opts.mode == WA_RENDER_AUTO)
         opts.mode = n_sel > WA_RENDER_AUTO_PATHS_ABOVE ? WA_RENDER_PATHS : WA_RENDER_BACKREFS;
 
-    const wa_dom *dom = an ? an->dom : NULL;
-    const wa_path_tree *tree = an ? an->tree : NULL;
-    if (!dom) {
-        j->own_dom = wa_dom_compute(snap, err);
-        if (!j->own_dom) return err ? err->code : WA_ERR_NOMEM;
-        dom = j->own_dom;
-    }
-    if (!tree) {
-        j->own_tree = wa_path_tree_build(snap, err);
-        if (!j->own_tree) return err ? err->code : WA_ERR_NOMEM;
-        tree = j->own_tree;
-    }
+    const wa_dom *dom = wa_session_dom(session, err);
+    if (!dom) return err ? err->code : WA_ERR_NOMEM;
+    const wa_path_tree *tree = wa_session_tree(session, err);
+    if (!tree) return err ? err->code : WA_ERR_NOMEM;
 
     wa_scene_init(&j->sc, snap, &opts, &j->stats);
     j->sc.dom = dom;
@@ -203,12 +191,11 @@ static char *dot_text(job *j, size_t *len, wa_error *err) {
     return out.data;
 }
 
-char *wa_render_dot(const wa_snapshot *snap, const wa_render_analysis *analysis,
-                    const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
+char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
                     size_t *len, wa_render_stats *stats, wa_error *err) {
     job j;
     char *text = NULL;
-    if (build(&j, snap, analysis, sel, n_sel, opts, err) == WA_OK) {
+    if (build(&j, session, sel, n_sel, opts, err) == WA_OK) {
         text = dot_text(&j, len, err);
         j.stats.format = WA_RENDER_FMT_DOT;
         if (text && len) j.stats.bytes = *len;
@@ -218,8 +205,7 @@ char *wa_render_dot(const wa_snapshot *snap, const wa_render_analysis *analysis,
     return text;
 }
 
-wa_status wa_render_data(const wa_snapshot *snap, const wa_render_analysis *analysis,
-                         const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
+wa_status wa_render_data(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
                          char **data, size_t *len, wa_render_stats *stats, wa_error *err) {
     *data = NULL;
     *len = 0;
@@ -228,7 +214,7 @@ wa_status wa_render_data(const wa_snapshot *snap, const wa_render_analysis *anal
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "an output format is needed (dot, svg, png or pdf)");
     job j;
-    wa_status st = build(&j, snap, analysis, sel, n_sel, opts, err);
+    wa_status st = build(&j, session, sel, n_sel, opts, err);
     size_t dlen = 0;
     char *dot = st == WA_OK ? dot_text(&j, &dlen, err) : NULL;
     if (st == WA_OK && !dot) st = err ? err->code : WA_ERR_NOMEM;
@@ -326,8 +312,7 @@ static wa_status atomic_commit(atomic_out *a, const char *path, const char *data
     return WA_OK;
 }
 
-wa_status wa_render_graph(const wa_snapshot *snap, const wa_render_analysis *analysis,
-                          const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
+wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
                           const char *out_path, wa_render_stats *stats, wa_error *err) {
     if (!out_path || !out_path[0])
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
@@ -348,7 +333,7 @@ wa_status wa_render_graph(const wa_snapshot *snap, const wa_render_analysis *ana
     char *data = NULL;
     size_t len = 0;
     wa_render_stats s;
-    st = wa_render_data(snap, analysis, sel, n_sel, &o, &data, &len, &s, err);
+    st = wa_render_data(session, sel, n_sel, &o, &data, &len, &s, err);
     if (st == WA_OK) st = atomic_commit(&a, out_path, data, len, err);
     else atomic_abort(&a);
     free(data);

@@ -23,21 +23,6 @@ void wa_view_options_init(wa_view_options *o) {
     wa_render_options_init(&o->render);
 }
 
-unsigned wa_view_needs(wa_view_kind kind, const wa_view_options *o) {
-    switch (kind) {
-    case WA_VIEW_SUMMARY: return o->no_retained ? 0u : WA_VIEW_NEED_DOM;
-    case WA_VIEW_PATHS:
-        /* k shortest paths search backwards from each object: no BFS tree. */
-        return WA_VIEW_NEED_DOM | (o->k ? 0u : WA_VIEW_NEED_TREE);
-    case WA_VIEW_RETAINERS: return WA_VIEW_NEED_DOM;
-    case WA_VIEW_DOMINATORS: return WA_VIEW_NEED_DOM;
-    case WA_VIEW_DIFF: return 0u;
-    case WA_VIEW_SUSPECTS:
-    case WA_VIEW_GRAPH: return WA_VIEW_NEED_DOM | WA_VIEW_NEED_TREE;
-    }
-    return 0u;
-}
-
 wa_view *wa_view_wrap(cJSON *doc, wa_error *err) {
     wa_view *v = doc ? calloc(1, sizeof *v) : NULL;
     if (!v) {
@@ -143,6 +128,7 @@ cJSON *wa_vj_cluster(const wa_snapshot *snap, const wa_cluster *c, uint32_t max_
     cJSON *j = cJSON_CreateObject();
     wa_vj_u64(j, "count", c->count);
     cJSON_AddStringToObject(j, "type", wa_snapshot_type_name(snap, objs[c->example].type));
+    cJSON_AddStringToObject(j, "qualname", wa_snapshot_type_qualname(snap, objs[c->example].type));
     wa_vj_u64(j, "shallow", c->shallow);
     wa_vj_u64(j, "retained", c->retained);
     char *text = wa_vw_cluster_text(snap, c);
@@ -206,10 +192,13 @@ cJSON *wa_vj_unreachable(const wa_dom *dom) {
 }
 
 wa_view *wa_view_object(const wa_view_source *src, uint32_t obj, wa_error *err) {
-    if (obj >= wa_snapshot_n_objects(src->snap)) return wa_view_fail_arg(err, "no such object");
-    return wa_view_wrap(wa_vj_obj(src->snap, src->dom, obj), err);
+    const wa_snapshot *snap = wa_vw_snap(src);
+    if (obj >= wa_snapshot_n_objects(snap)) return wa_view_fail_arg(err, "no such object");
+    /* The object's retained size when the dominators exist; never computed
+     * for this alone. */
+    return wa_view_wrap(wa_vj_obj(snap, wa_session_dom_if_built(src->session), obj), err);
 }
 
 wa_view *wa_view_root(const wa_view_source *src, uint32_t root, wa_error *err) {
-    return wa_view_wrap(wa_vj_root(src->snap, root), err);
+    return wa_view_wrap(wa_vj_root(wa_vw_snap(src), root), err);
 }

@@ -10,7 +10,8 @@
 wa_view *wa_view_diff(const wa_view_source *src, uint32_t ns, const wa_view_options *o,
                       wa_error *err) {
     if (ns < 2 || ns > 3) return wa_view_fail_arg(err, "diff: needs two or three snapshots");
-    wa_diff *d = wa_diff_compute(src[0].snap, src[1].snap, ns == 3 ? src[2].snap : NULL,
+    wa_diff *d = wa_diff_compute(wa_vw_snap(&src[0]), wa_vw_snap(&src[1]),
+                                 ns == 3 ? wa_vw_snap(&src[2]) : NULL,
                                  o->selector, err);
     if (!d) return NULL;
     uint32_t limit = wa_vw_limit(o, 25);
@@ -63,7 +64,7 @@ wa_view *wa_view_diff(const wa_view_source *src, uint32_t ns, const wa_view_opti
         cJSON *cl = cJSON_AddArrayToObject(sv, "clusters");
         uint32_t m = o->clusters && d->clusters->n > o->clusters ? o->clusters : d->clusters->n;
         for (uint32_t i = 0; i < m; i++)
-            cJSON_AddItemToArray(cl, wa_vj_cluster(src[2].snap, &d->clusters->clusters[i],
+            cJSON_AddItemToArray(cl, wa_vj_cluster(wa_vw_snap(&src[2]), &d->clusters->clusters[i],
                                                    o->members));
         wa_vj_u64(sv, "clusters_total", d->clusters->n);
     } else {

@@ -6,17 +6,17 @@
 
 #include "view/view_impl.h"
 
-static cJSON *obj_array(const wa_view_source *src, const uint32_t *v, uint32_t n) {
+static cJSON *obj_array(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *v,
+                        uint32_t n) {
     cJSON *arr = cJSON_CreateArray();
-    for (uint32_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, wa_vj_obj(src->snap, src->dom, v[i]));
+    for (uint32_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, wa_vj_obj(snap, dom, v[i]));
     return arr;
 }
 
 /* Every object's idom: for scripts and tests. A document of one small
  * object per heap object, so it is meant for small and medium dumps. */
-static wa_view *whole_tree(const wa_view_source *src, wa_error *err) {
-    const wa_object *objs = wa_snapshot_objects(src->snap);
-    const wa_dom *dom = src->dom;
+static wa_view *whole_tree(const wa_view_source *src, const wa_dom *dom, wa_error *err) {
+    const wa_object *objs = wa_snapshot_objects(wa_vw_snap(src));
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "command", "dominators");
     cJSON_AddStringToObject(doc, "mode", "tree");
@@ -36,9 +36,10 @@ static wa_view *whole_tree(const wa_view_source *src, wa_error *err) {
 }
 
 wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
-    const wa_dom *dom = src->dom;
-    if (!dom) return wa_view_fail_arg(err, "dominators: needs the dominator tree");
-    if (o->tree) return whole_tree(src, err);
+    const wa_snapshot *snap = wa_vw_snap(src);
+    const wa_dom *dom = wa_vw_dom(src, err);
+    if (!dom) return NULL;
+    if (o->tree) return whole_tree(src, dom, err);
     uint32_t limit = wa_vw_limit(o, 20);
     if (!o->has_selection) {
         wa_objlist *top = wa_dom_children(dom, WA_DOM_SUPER, limit, err);
@@ -47,7 +48,7 @@ wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *o,
         cJSON_AddStringToObject(doc, "mode", "top");
         wa_vj_u64(doc, "reachable_bytes", dom->reachable_bytes);
         cJSON_AddItemToObject(doc, "unreachable", wa_vj_unreachable(dom));
-        cJSON_AddItemToObject(doc, "top", obj_array(src, top->objs, top->n));
+        cJSON_AddItemToObject(doc, "top", obj_array(snap, dom, top->objs, top->n));
         wa_vj_u64(doc, "top_total", top->total);
         cJSON_AddBoolToObject(doc, "truncated", top->n < top->total);
         wa_objlist_free(top);
@@ -75,9 +76,9 @@ wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *o,
         }
         wa_dom_chain(dom, v, chain, len);
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddItemToObject(e, "object", wa_vj_obj(src->snap, dom, v));
-        cJSON_AddItemToObject(e, "dominators", obj_array(src, chain, len));
-        cJSON_AddItemToObject(e, "children", obj_array(src, kids->objs, kids->n));
+        cJSON_AddItemToObject(e, "object", wa_vj_obj(snap, dom, v));
+        cJSON_AddItemToObject(e, "dominators", obj_array(snap, dom, chain, len));
+        cJSON_AddItemToObject(e, "children", obj_array(snap, dom, kids->objs, kids->n));
         wa_vj_u64(e, "children_total", kids->total);
         cJSON_AddItemToArray(arr, e);
         free(chain);

@@ -7,8 +7,6 @@
 #include "view/view_impl.h"
 
 wa_view *wa_view_graph(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
-    if (!src->dom || !src->tree)
-        return wa_view_fail_arg(err, "graph: needs the dominator and path trees");
     const wa_render_options *ro = &o->render;
     cJSON *doc = wa_vj_doc(NULL, src, o);
     if (o->n == 0) {
@@ -19,17 +17,16 @@ wa_view *wa_view_graph(const wa_view_source *src, const wa_view_options *o, wa_e
     }
     wa_render_stats st;
     memset(&st, 0, sizeof st);
-    wa_render_analysis an = {src->dom, src->tree};
     char *data = NULL;
     size_t len = 0;
     wa_status s;
     if (o->output) {
-        s = wa_render_graph(src->snap, &an, o->objs, o->n, ro, o->output, &st, err);
+        s = wa_render_graph(src->session, o->objs, o->n, ro, o->output, &st, err);
     } else if (ro->format == WA_RENDER_FMT_DOT || ro->format == WA_RENDER_FMT_AUTO) {
-        data = wa_render_dot(src->snap, &an, o->objs, o->n, ro, &len, &st, err);
+        data = wa_render_dot(src->session, o->objs, o->n, ro, &len, &st, err);
         s = data ? WA_OK : err->code;
     } else {
-        s = wa_render_data(src->snap, &an, o->objs, o->n, ro, &data, &len, &st, err);
+        s = wa_render_data(src->session, o->objs, o->n, ro, &data, &len, &st, err);
     }
     if (s != WA_OK) {
         cJSON_Delete(doc);

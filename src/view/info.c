@@ -5,7 +5,7 @@
 #include "view/view_impl.h"
 
 wa_view *wa_view_info(const wa_view_source *src, const wa_view_info_extra *x, wa_error *err) {
-    const wa_snapshot *snap = src->snap;
+    const wa_snapshot *snap = wa_vw_snap(src);
     const wa_meta *m = wa_snapshot_meta(snap);
     uint32_t nroots = wa_snapshot_n_roots(snap);
     const wa_root *roots = wa_snapshot_roots(snap);

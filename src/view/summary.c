@@ -15,9 +15,9 @@ static const char *sort_name(wa_sort_key k) {
 }
 
 wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
-    const wa_snapshot *snap = src->snap;
-    const wa_dom *dom = o->no_retained ? NULL : src->dom;
-    if (!o->no_retained && !dom) return wa_view_fail_arg(err, "summary: needs the dominator tree");
+    const wa_snapshot *snap = wa_vw_snap(src);
+    const wa_dom *dom = NULL;
+    if (!o->no_retained && !(dom = wa_vw_dom(src, err))) return NULL;
     wa_objlist subset = {o->n, o->total, (uint32_t *)o->objs};
     wa_summary *sum = wa_summary_compute(snap, dom, o->by, o->has_selection ? &subset : NULL,
                                          o->sort, err);

@@ -4,10 +4,11 @@
 #include "view/view_impl.h"
 
 wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
-    const wa_snapshot *snap = src->snap;
-    const wa_dom *dom = src->dom;
-    if (!dom) return wa_view_fail_arg(err, "suspects: needs the dominator tree");
-    wa_suspect_list *l = wa_suspect_find(snap, dom, src->tree, &o->suspect, err);
+    const wa_snapshot *snap = wa_vw_snap(src);
+    const wa_dom *dom = wa_vw_dom(src, err);
+    const wa_path_tree *tree = dom ? wa_vw_tree(src, err) : NULL;
+    if (!tree) return NULL;
+    wa_suspect_list *l = wa_suspect_find(snap, dom, tree, &o->suspect, err);
     if (!l) return NULL;
     uint32_t limit = wa_vw_limit(o, 10);
     uint32_t shown = limit && l->n > limit ? limit : l->n;
@@ -25,9 +26,13 @@ wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, w
         cJSON_AddStringToObject(s, "kind", wa_suspect_kind_name(x->kind));
         wa_vj_u64(s, "retained", x->retained);
         cJSON_AddNumberToObject(s, "share", x->share);
-        if (x->type != WA_NONE)
+        if (x->type != WA_NONE) {
             cJSON_AddStringToObject(s, "type", wa_snapshot_type_name(snap, x->type));
-        else cJSON_AddNullToObject(s, "type");
+            cJSON_AddStringToObject(s, "qualname", wa_snapshot_type_qualname(snap, x->type));
+        } else {
+            cJSON_AddNullToObject(s, "type");
+            cJSON_AddNullToObject(s, "qualname");
+        }
         wa_vj_u64(s, "count", x->count);
         if (x->obj != WA_NONE) cJSON_AddItemToObject(s, "object", wa_vj_obj(snap, dom, x->obj));
         else cJSON_AddNullToObject(s, "object");

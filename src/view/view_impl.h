@@ -26,6 +26,18 @@ wa_view *wa_view_wrap(cJSON *doc, wa_error *err);
 /* The error of a view that could not get what it needs. */
 wa_view *wa_view_fail_arg(wa_error *err, const char *what);
 
+/* The snapshot behind a source, and its analyses (computed on first use by
+ * the session; NULL with err filled on failure). */
+static inline const wa_snapshot *wa_vw_snap(const wa_view_source *src) {
+    return wa_session_snapshot(src->session);
+}
+static inline const wa_dom *wa_vw_dom(const wa_view_source *src, wa_error *err) {
+    return wa_session_dom(src->session, err);
+}
+static inline const wa_path_tree *wa_vw_tree(const wa_view_source *src, wa_error *err) {
+    return wa_session_tree(src->session, err);
+}
+
 /* The limit to use: opts->limit, or dflt for WA_VIEW_DEFAULT. */
 uint32_t wa_vw_limit(const wa_view_options *o, uint32_t dflt);
 

@@ -116,7 +116,10 @@ expect_exit 2 "$wa" graph "$G/stt.jsonl" --select addr=0x200 --engine bogus -o "
   ls -a "$T" | grep -q '^\.keep\.svg\.' && fail "temporary file left behind"
   ok "bad engine keeps the old file"
 }
-expect_exit 2 "$wa" graph "$G/stt.jsonl" --select 'type=(' && { one_line "$T/err"; contains "$T/err" "column"; ok "bad selector"; }
+# the same caret error as every other command: message, selector, caret
+expect_exit 2 "$wa" graph "$G/stt.jsonl" --select 'type=(' && {
+  contains "$T/err" "error: --select: column 6:"; contains "$T/err" "  type=("
+  [ "$(sed -n 3p "$T/err")" = "       ^" ] || fail "no caret under column 6"; ok "bad selector"; }
 expect_exit 2 "$wa" graph "$G/stt.jsonl" --select addr=0x200 --mode sideways && { one_line "$T/err"; ok "bad mode"; }
 expect_exit 2 "$wa" graph "$G/stt.jsonl" --select addr=0x200 --format png && { one_line "$T/err"; ok "png needs -o"; }
 expect_exit 2 "$wa" graph "$G/stt.jsonl" && { contains "$T/err" "--select"; ok "--select required"; }

@@ -32,6 +32,37 @@ static char *slurp(const char *path, size_t *len) {
     return d;
 }
 
+/* Renders go through a session over the test's snapshot (created on first
+ * use, from the main thread); snap_free() frees the session, then the
+ * snapshot. */
+static struct {
+    const wa_snapshot *snap;
+    wa_session *session;
+} sessions[8];
+
+static wa_session *sess(const wa_snapshot *s) {
+    for (int i = 0; i < 8; i++)
+        if (sessions[i].snap == s) return sessions[i].session;
+    for (int i = 0; i < 8; i++)
+        if (!sessions[i].snap) {
+            wa_error err;
+            sessions[i].snap = s;
+            sessions[i].session = wa_session_new(s, &err);
+            return sessions[i].session;
+        }
+    return NULL;
+}
+
+static void snap_free(wa_snapshot *s) {
+    for (int i = 0; i < 8; i++)
+        if (s && sessions[i].snap == s) {
+            wa_session_free(sessions[i].session);
+            sessions[i].snap = NULL;
+            sessions[i].session = NULL;
+        }
+    wa_snapshot_free(s);
+}
+
 static wa_snapshot *load(const char *name) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", GDIR, name);
@@ -123,7 +154,7 @@ static char *render_case(const gcase *c, wa_snapshot *s, wa_render_stats *st) {
     if (c->fan_in) o.fan_in = c->fan_in;
     wa_error err;
     size_t len = 0;
-    char *dot = wa_render_dot(s, NULL, sel, n, &o, &len, st, &err);
+    char *dot = wa_render_dot(sess(s), sel, n, &o, &len, st, &err);
     if (!dot) fprintf(stderr, "%s: %s\n", c->golden, wa_error_string(&err));
     CHECK(dot != NULL);
     if (dot) CHECK_EQ_U64(len, strlen(dot));
@@ -144,7 +175,7 @@ static void test_goldens(void) {
         if (dot && again) CHECK_STR(again, dot);
         wa_render_free(dot);
         wa_render_free(again);
-        wa_snapshot_free(s);
+        snap_free(s);
     }
 }
 
@@ -167,8 +198,8 @@ static void test_same_across_formats(void) {
         wa_render_free(x);
         wa_render_free(y);
     }
-    wa_snapshot_free(b);
-    wa_snapshot_free(s);
+    snap_free(b);
+    snap_free(s);
     unlink(bin);
 }
 
@@ -211,7 +242,7 @@ static void test_backrefs_content(void) {
     wa_render_options_init(&o);
     o.mode = WA_RENDER_BACKREFS;
     wa_error err;
-    dot = wa_render_dot(s, NULL, sel, 1, &o, NULL, &st, &err);
+    dot = wa_render_dot(sess(s), sel, 1, &o, NULL, &st, &err);
     CHECK(dot != NULL);
     if (dot) {
         CHECK(strstr(dot, "\"0x900\" -> \"0x220\" [label=\"<weak>\", style=dashed") != NULL);
@@ -221,12 +252,12 @@ static void test_backrefs_content(void) {
     /* an unreachable selected object says so */
     uint64_t u[] = {0x230, 0};
     pick(s, u, sel);
-    dot = wa_render_dot(s, NULL, sel, 1, &o, NULL, &st, &err);
+    dot = wa_render_dot(sess(s), sel, 1, &o, NULL, &st, &err);
     CHECK(dot != NULL);
     if (dot) CHECK(strstr(dot, "unreachable from every root") != NULL);
     CHECK_EQ_U64(st.unreachable, 1);
     wa_render_free(dot);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static void test_paths_content(void) {
@@ -248,15 +279,15 @@ static void test_paths_content(void) {
     wa_render_options o;
     wa_render_options_init(&o);
     wa_error err;
-    dot = wa_render_dot(s, NULL, sel, n, &o, NULL, &st, &err);
+    dot = wa_render_dot(sess(s), sel, n, &o, NULL, &st, &err);
     CHECK_EQ_U64(st.mode, WA_RENDER_BACKREFS);
     wa_render_free(dot);
     uint32_t many[8] = {sel[0], sel[1], sel[2], sel[3], sel[0], sel[1]};
-    dot = wa_render_dot(s, NULL, many, 6, &o, NULL, &st, &err);
+    dot = wa_render_dot(sess(s), many, 6, &o, NULL, &st, &err);
     CHECK_EQ_U64(st.mode, WA_RENDER_PATHS);
     CHECK_EQ_U64(st.selected, 4); /* duplicates ignored */
     wa_render_free(dot);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 /* The motivating leak: 12 sessions' transcribers are one cluster drawn as
@@ -285,12 +316,12 @@ static void test_leak_clusters(void) {
     wa_render_options_init(&o);
     o.max_paths = 1;
     wa_error err;
-    dot = wa_render_dot(s, NULL, sel, n, &o, NULL, &st, &err);
+    dot = wa_render_dot(sess(s), sel, n, &o, NULL, &st, &err);
     CHECK(dot != NULL);
     CHECK_EQ_U64(st.clusters_drawn, 1);
     if (dot) CHECK(strstr(dot, "not drawn: 3 smaller clusters (5 objects) beyond max-paths 1") != NULL);
     wa_render_free(dot);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static void test_fan_in(void) {
@@ -308,7 +339,7 @@ static void test_fan_in(void) {
         CHECK(strstr(dot, "root: module app.cache") != NULL);
     }
     wa_render_free(dot);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static void test_max_nodes(void) {
@@ -332,7 +363,7 @@ static void test_max_nodes(void) {
         CHECK(strstr(dot, "root: module app.wide") != NULL);
     }
     wa_render_free(dot);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static void test_dominators_content(void) {
@@ -348,7 +379,7 @@ static void test_dominators_content(void) {
         CHECK(strstr(dot, "dominator chains of 2 of 2 selected objects") != NULL);
     }
     wa_render_free(dot);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 /* Quotes and backslashes in labels survive into DOT that Graphviz reads. */
@@ -365,7 +396,7 @@ static void test_escaping(void) {
     size_t len = 0;
     wa_render_stats st;
     wa_error err;
-    CHECK(wa_render_data(s, NULL, sel, 1, &o, &data, &len, &st, &err) == WA_OK);
+    CHECK(wa_render_data(sess(s), sel, 1, &o, &data, &len, &st, &err) == WA_OK);
     if (data) {
         CHECK(strstr(data, "cache &quot;quoted&quot; \\ back") != NULL);
         CHECK(strstr(data, "root: thread Worker&#45;1 (77)") != NULL);
@@ -376,7 +407,7 @@ static void test_escaping(void) {
         CHECK(strstr(data, "...") != NULL); /* long value snippet cut */
     }
     wa_render_free(data);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static int no_leftovers(const char *dir, const char *base) {
@@ -403,7 +434,7 @@ static void test_outputs(void) {
         unlink(path);
         wa_render_stats st;
         wa_error err;
-        wa_status rc = wa_render_graph(s, NULL, sel, 1, NULL, path, &st, &err);
+        wa_status rc = wa_render_graph(sess(s), sel, 1, NULL, path, &st, &err);
         if (rc != WA_OK) fprintf(stderr, "%s: %s\n", path, wa_error_string(&err));
         CHECK(rc == WA_OK);
         size_t len = 0;
@@ -426,7 +457,7 @@ static void test_outputs(void) {
         CHECK(no_leftovers(WA_TMPDIR, ".render_out."));
         unlink(path);
     }
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static void test_errors(void) {
@@ -441,19 +472,19 @@ static void test_errors(void) {
     /* unknown format by extension: WA_ERR_ARG, nothing written */
     snprintf(path, sizeof path, "%s/render_bad.txt", WA_TMPDIR);
     unlink(path);
-    CHECK(wa_render_graph(s, NULL, sel, 1, NULL, path, NULL, &err) == WA_ERR_ARG);
+    CHECK(wa_render_graph(sess(s), sel, 1, NULL, path, NULL, &err) == WA_ERR_ARG);
     CHECK(strstr(wa_error_string(&err), "unknown output format") != NULL);
     CHECK(access(path, F_OK) != 0);
 
     /* unwritable: a directory that does not exist */
-    CHECK(wa_render_graph(s, NULL, sel, 1, NULL, "/nonexistent-dir/x.svg", NULL, &err) ==
+    CHECK(wa_render_graph(sess(s), sel, 1, NULL, "/nonexistent-dir/x.svg", NULL, &err) ==
           WA_ERR_IO);
     CHECK(strstr(wa_error_string(&err), "/nonexistent-dir/x.svg") != NULL);
 
     /* the path is a directory */
     snprintf(path, sizeof path, "%s/render_dir.svg", WA_TMPDIR);
     mkdir(path, 0700);
-    CHECK(wa_render_graph(s, NULL, sel, 1, NULL, path, NULL, &err) == WA_ERR_IO);
+    CHECK(wa_render_graph(sess(s), sel, 1, NULL, path, NULL, &err) == WA_ERR_IO);
     CHECK(strstr(wa_error_string(&err), "is a directory") != NULL);
     rmdir(path);
 
@@ -463,7 +494,7 @@ static void test_errors(void) {
     o.engine = "bogus";
     snprintf(path, sizeof path, "%s/render_engine.svg", WA_TMPDIR);
     unlink(path);
-    CHECK(wa_render_graph(s, NULL, sel, 1, &o, path, NULL, &err) == WA_ERR_ARG);
+    CHECK(wa_render_graph(sess(s), sel, 1, &o, path, NULL, &err) == WA_ERR_ARG);
     CHECK(strstr(wa_error_string(&err), "bogus") != NULL);
     CHECK(access(path, F_OK) != 0);
     CHECK(no_leftovers(WA_TMPDIR, ".render_engine."));
@@ -472,21 +503,21 @@ static void test_errors(void) {
     FILE *f = fopen(path, "wb");
     fputs("previous", f);
     fclose(f);
-    CHECK(wa_render_graph(s, NULL, sel, 1, &o, path, NULL, &err) == WA_ERR_ARG);
+    CHECK(wa_render_graph(sess(s), sel, 1, &o, path, NULL, &err) == WA_ERR_ARG);
     char *d = slurp(path, NULL);
     CHECK(d && strcmp(d, "previous") == 0);
     free(d);
     unlink(path);
 
     /* empty selection, index out of range, data without a format */
-    CHECK(wa_render_dot(s, NULL, sel, 0, NULL, NULL, NULL, &err) == NULL);
+    CHECK(wa_render_dot(sess(s), sel, 0, NULL, NULL, NULL, &err) == NULL);
     CHECK(err.code == WA_ERR_ARG);
     uint32_t bad = 99999;
-    CHECK(wa_render_dot(s, NULL, &bad, 1, NULL, NULL, NULL, &err) == NULL);
+    CHECK(wa_render_dot(sess(s), &bad, 1, NULL, NULL, NULL, &err) == NULL);
     CHECK(err.code == WA_ERR_ARG);
     char *data;
     size_t len;
-    CHECK(wa_render_data(s, NULL, sel, 1, NULL, &data, &len, NULL, &err) == WA_ERR_ARG);
+    CHECK(wa_render_data(sess(s), sel, 1, NULL, &data, &len, NULL, &err) == WA_ERR_ARG);
     CHECK(data == NULL);
 
     /* names */
@@ -497,7 +528,7 @@ static void test_errors(void) {
     CHECK(wa_render_format_parse("gif") == WA_RENDER_FMT_AUTO);
     CHECK(wa_render_mode_parse("dominators") == WA_RENDER_DOMINATORS);
     CHECK(wa_render_mode_parse("nope") == -1);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 static void test_sfdp_switch(void) {
@@ -515,18 +546,18 @@ static void test_sfdp_switch(void) {
     size_t len = 0;
     wa_render_stats st;
     wa_error err;
-    CHECK(wa_render_data(s, NULL, sel, 1, &o, &data, &len, &st, &err) == WA_OK);
+    CHECK(wa_render_data(sess(s), sel, 1, &o, &data, &len, &st, &err) == WA_OK);
     CHECK(st.nodes > 50);
     CHECK_STR(st.engine, "sfdp");
     if (data) CHECK(strstr(data, "<svg") != NULL);
     wa_render_free(data);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 /* Graphviz is not thread-safe: the library serializes. Four threads render
  * at once and all get the same SVG. */
 typedef struct tjob {
-    const wa_snapshot *s;
+    wa_session *s;
     uint32_t sel;
     char *data;
     size_t len;
@@ -541,7 +572,7 @@ static void *thread_main(void *arg) {
     wa_error err;
     for (int k = 0; k < 3; k++) {
         wa_render_free(j->data);
-        j->rc = wa_render_data(j->s, NULL, &j->sel, 1, &o, &j->data, &j->len, NULL, &err);
+        j->rc = wa_render_data(j->s, &j->sel, 1, &o, &j->data, &j->len, NULL, &err);
         if (j->rc != WA_OK) break;
     }
     return NULL;
@@ -554,7 +585,7 @@ static void test_threads(void) {
     pthread_t th[4];
     for (int i = 0; i < 4; i++) {
         memset(&jobs[i], 0, sizeof jobs[i]);
-        jobs[i].s = s;
+        jobs[i].s = sess(s);
         jobs[i].sel = wa_snapshot_find(s, 0x200);
         pthread_create(&th[i], NULL, thread_main, &jobs[i]);
     }
@@ -577,7 +608,7 @@ static void test_threads(void) {
         }
     }
     for (int i = 0; i < 4; i++) wa_render_free(jobs[i].data);
-    wa_snapshot_free(s);
+    snap_free(s);
 }
 
 int main(void) {

@@ -86,10 +86,9 @@ static void test_long_chain(void) {
     CHECK(s != NULL);
     if (!s) return;
     wa_error err;
-    wa_dom *dom = wa_dom_compute(s, &err);
-    wa_path_tree *tree = wa_path_tree_build(s, &err);
-    CHECK(dom && tree);
-    wa_render_analysis an = {dom, tree};
+    /* one session for the three modes: its analyses are computed once */
+    wa_session *session = wa_session_new(s, &err);
+    CHECK(session && wa_session_dom(session, &err) && wa_session_tree(session, &err));
     uint32_t last = wa_snapshot_find(s, 0x1000 + 16 * (uint64_t)(len - 1));
     for (int mode = WA_RENDER_BACKREFS; mode <= WA_RENDER_DOMINATORS; mode++) {
         wa_render_options o;
@@ -97,7 +96,7 @@ static void test_long_chain(void) {
         o.mode = (wa_render_mode)mode;
         wa_render_stats st;
         double t0 = now();
-        char *dot = wa_render_dot(s, &an, &last, 1, &o, NULL, &st, &err);
+        char *dot = wa_render_dot(session, &last, 1, &o, NULL, &st, &err);
         double dt = now() - t0;
         CHECK(dot != NULL);
         CHECK(st.nodes <= o.max_nodes);
@@ -121,8 +120,7 @@ static void test_long_chain(void) {
                 wa_render_mode_name((wa_render_mode)mode), st.nodes, dt);
         wa_render_free(dot);
     }
-    wa_path_tree_free(tree);
-    wa_dom_free(dom);
+    wa_session_free(session);
     wa_snapshot_free(s);
 }
 
@@ -137,8 +135,9 @@ static void test_wide_fan_in(void) {
     o.mode = WA_RENDER_BACKREFS;
     wa_render_stats st;
     wa_error err;
+    wa_session *session = wa_session_new(s, &err);
     double t0 = now();
-    char *dot = wa_render_dot(s, NULL, &target, 1, &o, NULL, &st, &err);
+    char *dot = wa_render_dot(session, &target, 1, &o, NULL, &st, &err);
     double dt = now() - t0;
     CHECK(dot != NULL);
     /* one holder on the shortest path, fan-in 8 more, the rest collapsed */
@@ -149,6 +148,7 @@ static void test_wide_fan_in(void) {
     if (dot) CHECK(strstr(dot, "99991 more referrers\\n99991 app.Holder") != NULL);
     fprintf(stderr, "  fan-in %u: %u nodes in %.3f s\n", n, st.nodes, dt);
     wa_render_free(dot);
+    wa_session_free(session);
     wa_snapshot_free(s);
 }
 

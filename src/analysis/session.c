@@ -1,0 +1,117 @@
+/*
+ * session.c: a snapshot and its analyses, each built once on first use
+ * (whyalive/session.h).
+ *
+ * Each part has its own mutex and an atomic pointer: a reader that finds
+ * the pointer set takes no lock (acquire load, published by a release store
+ * after the part is complete); a reader that finds it unset takes the
+ * part's mutex, checks again, and computes. Parts that need another part
+ * (the dominators need the weak mask) ask for it through the same path, and
+ * no part's mutex is held while another part's is taken the other way
+ * round, so there is no lock order to get wrong.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "analysis/internal.h"
+#include "whyalive/session.h"
+
+typedef struct part {
+    pthread_mutex_t lock;
+    _Atomic(void *) value;
+} part;
+
+struct wa_session {
+    const wa_snapshot *snap;
+    wa_session_hook hook;
+    void *hook_ctx;
+    part dom, tree;
+};
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+wa_session *wa_session_new(const wa_snapshot *snap, wa_error *err) {
+    if (!snap) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no snapshot");
+        return NULL;
+    }
+    wa_session *s = wa_ana_calloc(1, sizeof *s, err);
+    if (!s) return NULL;
+    s->snap = snap;
+    pthread_mutex_init(&s->dom.lock, NULL);
+    pthread_mutex_init(&s->tree.lock, NULL);
+    atomic_init(&s->dom.value, NULL);
+    atomic_init(&s->tree.value, NULL);
+    return s;
+}
+
+void wa_session_free(wa_session *s) {
+    if (!s) return;
+    wa_dom_free(atomic_load(&s->dom.value));
+    wa_path_tree_free(atomic_load(&s->tree.value));
+    pthread_mutex_destroy(&s->dom.lock);
+    pthread_mutex_destroy(&s->tree.lock);
+    free(s);
+}
+
+void wa_session_set_hook(wa_session *s, wa_session_hook hook, void *ctx) {
+    s->hook = hook;
+    s->hook_ctx = ctx;
+}
+
+const wa_snapshot *wa_session_snapshot(const wa_session *s) { return s->snap; }
+
+const char *wa_session_part_name(wa_session_part p) {
+    switch (p) {
+    case WA_SESSION_DOM: return "dominators";
+    case WA_SESSION_TREE: return "path tree";
+    case WA_SESSION_WEAK: return "weak edges";
+    }
+    return "?";
+}
+
+typedef void *(*compute_fn)(const wa_snapshot *snap, wa_error *err);
+
+static void *dom_compute(const wa_snapshot *snap, wa_error *err) {
+    return wa_dom_compute(snap, err);
+}
+
+static void *tree_compute(const wa_snapshot *snap, wa_error *err) {
+    return wa_path_tree_build(snap, err);
+}
+
+/* The part's value, computed once under its lock. */
+static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute,
+                 wa_error *err) {
+    void *v = atomic_load_explicit(&p->value, memory_order_acquire);
+    if (v) return v;
+    pthread_mutex_lock(&p->lock);
+    v = atomic_load_explicit(&p->value, memory_order_relaxed);
+    if (!v) {
+        double t0 = now_s();
+        if (s->hook) s->hook(s->hook_ctx, which, 0, 0.0);
+        v = compute(s->snap, err);
+        if (s->hook) s->hook(s->hook_ctx, which, 1, now_s() - t0);
+        if (v) atomic_store_explicit(&p->value, v, memory_order_release);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return v;
+}
+
+const wa_dom *wa_session_dom(wa_session *s, wa_error *err) {
+    return get(s, &s->dom, WA_SESSION_DOM, dom_compute, err);
+}
+
+const wa_path_tree *wa_session_tree(wa_session *s, wa_error *err) {
+    return get(s, &s->tree, WA_SESSION_TREE, tree_compute, err);
+}
+
+const wa_dom *wa_session_dom_if_built(wa_session *s) {
+    return atomic_load_explicit(&s->dom.value, memory_order_acquire);
+}
