@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/analysis_common.h"
+#include "whyalive/text.h"
 
 /* Big snapshots take a while: say what is happening, on stderr only. */
 #define SLOW_OBJECTS 2000000u
@@ -44,6 +45,10 @@ int wa_ana_cli_show(wa_view *view, wa_error *err, const wa_cli_common *common,
                     const wa_snapshot *snap, wa_ana_print_fn print, const void *ctx) {
     if (!view) return wa_cli_fail_err(wa_cli_exit_for(err->code, 1), err);
     if (common->json) return wa_cli_view_out(view);
+    if (wa_cli_escape_doc(wa_view_doc(view)) != 0) {
+        wa_view_free(view);
+        return wa_cli_fail(WA_EXIT_INTERNAL, "out of memory escaping the output");
+    }
     int rc = print(wa_view_doc(view), snap, ctx);
     wa_view_free(view);
     return rc;
@@ -58,9 +63,10 @@ int wa_ana_cli_parse_select(const char *text, wa_selector **out) {
     if (*out) return WA_EXIT_OK;
     if (err.code != WA_ERR_SELECTOR) return wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
     uint64_t col = err.offset == WA_POS_NONE ? 1 : err.offset;
-    fprintf(stderr, "whyalive: error: --select: column %" PRIu64 ": %s\n", col, err.what);
-    /* The caret line only helps when the selector fits on one line. */
-    if (strlen(text) <= 200 && !strchr(text, '\n')) {
+    wa_cli_fail(WA_EXIT_INPUT, "--select: column %" PRIu64 ": %s", col, err.what);
+    /* The caret line only helps when the selector fits on one line and
+     * shows as typed (nothing in it needs escaping). */
+    if (strlen(text) <= 200 && wa_text_is_plain(text, strlen(text))) {
         fprintf(stderr, "  %s\n  %*s^\n", text, (int)(col - 1), "");
     }
     return WA_EXIT_INPUT;
@@ -130,10 +136,16 @@ const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *bu
         snprintf(buf, cap, "%s", addr);
         return buf;
     }
+    /* Straight from the snapshot, not from the (escaped) document: escaped
+     * here. */
     const wa_object *o = &wa_snapshot_objects(snap)[i];
     const char *name = wa_snapshot_string(snap, o->name);
-    int n = snprintf(buf, cap, "%s %s", addr, wa_snapshot_type_display(snap, o->type));
-    if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", name);
+    const char *type = wa_snapshot_type_display(snap, o->type);
+    char t[512], nm[512];
+    wa_text_escape(type, strlen(type), t, sizeof t);
+    wa_text_escape(name, strlen(name), nm, sizeof nm);
+    int n = snprintf(buf, cap, "%s %s", addr, t);
+    if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", nm);
     else if (n > 0 && (size_t)n < cap && (o->flags & WA_OBJ_HAS_LEN))
         snprintf(buf + n, cap - (size_t)n, " (len %u)", o->length);
     return buf;

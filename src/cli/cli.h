@@ -139,6 +139,17 @@ void wa_table_free(wa_table *t);
  * on one line), add a newline, free it. Returns WA_EXIT_OK or WA_EXIT_OUTPUT. */
 int wa_cli_json_out(cJSON *doc);
 
+/* Make every string of a view's document safe for a terminal before a
+ * human table is drawn from it (whyalive/text.h): control characters, ANSI
+ * sequences and invisible format characters become visible escapes. JSON
+ * output does not do this (cJSON escapes exactly). 0, or -1 when out of
+ * memory. */
+int wa_cli_escape_doc(const cJSON *doc);
+
+/* Longest message (in input bytes) wa_cli_fail() and wa_cli_note() print;
+ * what a message quotes beyond that is cut with "...". */
+#define WA_CLI_MESSAGE_MAX 2000
+
 /* Print a view's document (pretty on a TTY, else one compact line), then
  * free the view. Returns WA_EXIT_OK or WA_EXIT_OUTPUT. */
 int wa_cli_view_out(wa_view *view);

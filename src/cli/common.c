@@ -2,6 +2,7 @@
  * JSON output shared by every subcommand (see cli.h). */
 #include "cli/cli.h"
 #include "whyalive/select.h"
+#include "whyalive/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,12 +15,29 @@
 
 /* ------------------------------------------------------------------ errors */
 
+/* One line on stderr: prefix, then the message with whatever it quotes
+ * (names from a dump, file names, selectors) escaped, so a message can
+ * neither break the line nor reach the terminal as a control sequence. */
+static void message_line(const char *prefix, const char *fmt, va_list ap) {
+    char small[1024];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *text = small;
+    if (n >= (int)sizeof small && (text = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(text, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    if (!text) text = small; /* out of memory: the first 1 KiB */
+    char *esc = wa_text_escape_dup(text, WA_CLI_MESSAGE_MAX);
+    fprintf(stderr, "%s%s\n", prefix, esc ? esc : "(out of memory)");
+    free(esc);
+    if (text != small) free(text);
+}
+
 int wa_cli_fail(int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("whyalive: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    message_line("whyalive: error: ", fmt, ap);
     va_end(ap);
     return code;
 }
@@ -32,9 +50,7 @@ void wa_cli_note(const wa_cli_common *common, const char *fmt, ...) {
     if (common && common->quiet) return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("whyalive: note: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    message_line("whyalive: note: ", fmt, ap);
     va_end(ap);
 }
 
@@ -422,6 +438,33 @@ int wa_cli_json_out(cJSON *doc) {
     fputc('\n', stdout);
     cJSON_free(text);
     return wa_cli_finish_output(WA_EXIT_OK);
+}
+
+/* Strings are escaped in place, depth first; a document nests as deep as
+ * the retainers tree (WA_RETAINERS_MAX_DEPTH levels) at most, so the
+ * recursion is bounded by the document's shape, not the heap's. */
+static int escape_tree(cJSON *j) {
+    for (cJSON *c = j; c; c = c->next) {
+        /* The graph document's DOT text is printed as it is: the renderer
+         * already made every label in it inert (src/render/scene.c). */
+        if (c->string && strcmp(c->string, "dot") == 0) continue;
+        if (cJSON_IsString(c) && c->valuestring &&
+            !wa_text_is_plain(c->valuestring, strlen(c->valuestring))) {
+            char *esc = wa_text_escape_dup(c->valuestring, 0);
+            if (!esc || !cJSON_SetValuestring(c, esc)) {
+                free(esc);
+                return -1;
+            }
+            free(esc);
+        }
+        if (c->child && escape_tree(c->child) != 0) return -1;
+    }
+    return 0;
+}
+
+int wa_cli_escape_doc(const cJSON *doc) {
+    /* The document belongs to the caller's view, made to be printed. */
+    return doc ? escape_tree(((cJSON *)doc)->child) : 0;
 }
 
 int wa_cli_view_out(wa_view *view) {

@@ -101,6 +101,10 @@ static int run(int argc, char **argv) {
     wa_snapshot_free(snap);
     if (!view) return wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
     if (common.json) return wa_cli_view_out(view);
+    if (wa_cli_escape_doc(wa_view_doc(view)) != 0) {
+        wa_view_free(view);
+        return wa_cli_fail(WA_EXIT_INTERNAL, "out of memory escaping the output");
+    }
     print_doc(wa_view_doc(view));
     wa_view_free(view);
     return wa_cli_finish_output(WA_EXIT_OK);
