@@ -100,10 +100,10 @@ static int abstract_hop(const wa_snapshot *s, const wa_path_tree *t, uint32_t sr
 }
 
 static uint64_t hash_label(const wa_snapshot *s, uint64_t h, uint32_t label, int abs) {
-    h = wa_ana_hash_u64(h, WA_LABEL_KIND(label) + (abs ? 16u : 0u));
+    h = wa_fnv_u64(h, WA_LABEL_KIND(label) + (abs ? 16u : 0u));
     if (abs) return h;
-    if (WA_LABEL_KIND(label) == WA_EDGE_INDEX) return wa_ana_hash_u64(h, WA_LABEL_PAYLOAD(label));
-    return wa_ana_hash_str(h, wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)));
+    if (WA_LABEL_KIND(label) == WA_EDGE_INDEX) return wa_fnv_u64(h, WA_LABEL_PAYLOAD(label));
+    return wa_fnv_str(h, wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)));
 }
 
 /* Path prefixes are interned as classes: class = (parent class, object type,
@@ -169,8 +169,8 @@ static uint32_t intern(classes *c, const wa_snapshot *s, const uint64_t *type_ha
         rkind = s->roots[label].kind;
         rlabel = s->roots[label].label;
     }
-    uint64_t h = wa_ana_hash_u64(wa_ana_hash_u64(parent, type), ((uint64_t)cmp << 3) ^ (uint64_t)abs);
-    if (parent == WA_NONE) h = wa_ana_hash_u64(h, ((uint64_t)rkind << 32) | rlabel);
+    uint64_t h = wa_fnv_u64(wa_fnv_u64(parent, type), ((uint64_t)cmp << 3) ^ (uint64_t)abs);
+    if (parent == WA_NONE) h = wa_fnv_u64(h, ((uint64_t)rkind << 32) | rlabel);
     int inserted = 0;
     uint32_t *head = wa_u64map_put(&c->map, h, c->n, &inserted);
     if (!head) return WA_NONE;
@@ -197,12 +197,12 @@ static uint32_t intern(classes *c, const wa_snapshot *s, const uint64_t *type_ha
     /* the key hashes text, so that equal paths agree across snapshots */
     uint64_t k;
     if (parent == WA_NONE) {
-        k = wa_ana_hash_u64(0xcbf29ce484222325ull, rkind);
-        k = wa_ana_hash_str(k, wa_snapshot_string(s, rlabel));
+        k = wa_fnv_u64(0xcbf29ce484222325ull, rkind);
+        k = wa_fnv_str(k, wa_snapshot_string(s, rlabel));
     } else {
         k = hash_label(s, c->key[parent], label, abs);
     }
-    c->key[id] = wa_ana_hash_u64(k, type_hash[type]);
+    c->key[id] = wa_fnv_u64(k, type_hash[type]);
     return id;
 }
 
@@ -232,9 +232,9 @@ static int cluster_cmp(const void *a, const void *b) {
 static wa_status fill_shape(const classes *cl, uint32_t cls, wa_cluster *c, wa_error *err) {
     uint32_t len = cl->depth[cls];
     c->len = len;
-    c->types = wa_ana_alloc((size_t)len + 1, 4, err);
-    c->labels = wa_ana_alloc(len, 4, err);
-    c->abstracted = wa_ana_alloc(len, 1, err);
+    c->types = wa_alloc((size_t)len + 1, 4, err);
+    c->labels = wa_alloc(len, 4, err);
+    c->abstracted = wa_alloc(len, 1, err);
     if (!c->types || !c->labels || !c->abstracted) return WA_ERR_NOMEM;
     uint32_t k = cls;
     for (uint32_t i = len + 1; i-- > 0;) {
@@ -284,10 +284,10 @@ static int for_each_signature(const classes *cl, const wa_snapshot *s, uint32_t 
     uint64_t below = 0x9e3779b97f4a7c15ull; /* hash of the hops below the current class */
     for (uint32_t c = leaf; cl->parent[c] != WA_NONE; c = cl->parent[c]) {
         if (key_candidate(cl, s, c)) {
-            uint64_t sig = wa_ana_hash_u64(wa_ana_hash_u64(cl->parent[c], cl->type[c]), below);
+            uint64_t sig = wa_fnv_u64(wa_fnv_u64(cl->parent[c], cl->type[c]), below);
             if (visit(ctx, c, sig) != 0) return -1;
         }
-        below = wa_ana_hash_u64(wa_ana_hash_u64(below, cl->type[c]),
+        below = wa_fnv_u64(wa_fnv_u64(below, cl->type[c]),
                                 ((uint64_t)label_cmp_word(cl->label[c], cl->abs[c]) << 1) |
                                     cl->abs[c]);
     }
@@ -349,9 +349,9 @@ static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s,
     sig_groups g;
     memset(&g, 0, sizeof g);
     g.cl = cl;
-    uint32_t *remap = wa_ana_alloc(n0, 4, err);
-    uint8_t *seen = wa_ana_calloc(n0, 1, err);
-    g.abstract = wa_ana_calloc(n0, 1, err);
+    uint32_t *remap = wa_alloc(n0, 4, err);
+    uint8_t *seen = wa_calloc(n0, 1, err);
+    g.abstract = wa_calloc(n0, 1, err);
     wa_u32vec up = {0};
     wa_status st = WA_ERR_NOMEM;
     if (!remap || !seen || !g.abstract || wa_u64map_init(&g.map, 64) != 0) goto out;
@@ -390,7 +390,7 @@ static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s,
         if (in[i].cls != WA_NONE) in[i].cls = remap[in[i].cls];
     st = WA_OK;
 out:
-    if (st != WA_OK) wa_ana_nomem(err);
+    if (st != WA_OK) wa_nomem(err);
     free(remap);
     free(seen);
     free(g.abstract);
@@ -402,10 +402,10 @@ out:
 
 wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, const wa_dom *dom,
                                 const uint32_t *objs, uint32_t n, wa_error *err) {
-    wa_cluster_set *set = wa_ana_calloc(1, sizeof *set, err);
-    uint64_t *type_hash = wa_ana_alloc(s->n_types, 8, err);
-    inst *in = wa_ana_alloc(n, sizeof *in, err);
-    uint32_t *memo = wa_ana_big(s->n_objects, 4, err); /* object -> class */
+    wa_cluster_set *set = wa_calloc(1, sizeof *set, err);
+    uint64_t *type_hash = wa_alloc(s->n_types, 8, err);
+    inst *in = wa_alloc(n, sizeof *in, err);
+    uint32_t *memo = wa_big_alloc(s->n_objects, 4, err); /* object -> class */
     wa_bits *top = NULL;
     wa_u32vec stack = {0};
     classes cl;
@@ -418,7 +418,7 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
         }
     set->n_instances = n;
     for (uint32_t ty = 0; ty < s->n_types; ty++)
-        type_hash[ty] = wa_ana_hash_str(0x84222325ull, wa_snapshot_type_name(s, ty));
+        type_hash[ty] = wa_fnv_str(0x84222325ull, wa_snapshot_type_name(s, ty));
     for (uint32_t v = 0; v < s->n_objects; v++) memo[v] = WA_NONE;
 
     /* Class of every instance: climb to the first known prefix, then
@@ -451,13 +451,13 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
         }
         in[i].cls = memo[v];
     }
-    wa_ana_big_free(memo);
+    wa_big_free(memo);
     memo = NULL;
     {
         /* The second pass walks each distinct path: only within the bound
          * the clusters themselves must respect (checked again below). */
         uint64_t distinct_hops = 0;
-        uint8_t *once = wa_ana_calloc(cl.n, 1, err);
+        uint8_t *once = wa_calloc(cl.n, 1, err);
         if (!once) goto fail;
         for (uint32_t i = 0; i < n; i++)
             if (in[i].cls != WA_NONE && !once[in[i].cls]) {
@@ -486,7 +486,7 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
                      ncl, (unsigned long long)hops, MAX_SHAPE_HOPS);
         goto fail;
     }
-    set->clusters = wa_ana_calloc(ncl, sizeof *set->clusters, err);
+    set->clusters = wa_calloc(ncl, sizeof *set->clusters, err);
     if (!set->clusters) goto fail;
     uint32_t *cl_of = stack.v; /* reuse: cluster of each position */
     stack.v = NULL;
@@ -502,7 +502,7 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
             if (in[i].cls == WA_NONE) {
                 c->root = WA_NONE;
                 c->key = 0x5eed;
-                c->types = wa_ana_alloc(1, 4, err);
+                c->types = wa_alloc(1, 4, err);
                 if (!c->types) {
                     free(cl_of);
                     goto fail;
@@ -517,7 +517,7 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
         cl_of[in[i].pos] = k;
     }
     for (uint32_t k = 0; k < set->n; k++) {
-        set->clusters[k].members = wa_ana_alloc(set->clusters[k].count, 4, err);
+        set->clusters[k].members = wa_alloc(set->clusters[k].count, 4, err);
         if (!set->clusters[k].members) {
             free(cl_of);
             goto fail;
@@ -551,13 +551,13 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
     classes_free(&cl);
     return set;
 fail_nomem:
-    wa_ana_nomem(err);
+    wa_nomem(err);
 fail:
-    if (err && err->code == WA_OK) wa_ana_nomem(err);
+    if (err && err->code == WA_OK) wa_nomem(err);
     wa_cluster_set_free(set);
     free(type_hash);
     free(in);
-    wa_ana_big_free(memo);
+    wa_big_free(memo);
     free(top);
     wa_u32vec_free(&stack);
     classes_free(&cl);

@@ -85,7 +85,7 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
     }
     const uint32_t n = s->n_objects;
     const size_t n1 = (size_t)n + 1;
-    wa_dom *d = wa_ana_calloc(1, sizeof *d, err);
+    wa_dom *d = wa_calloc(1, sizeof *d, err);
     if (!d) return NULL;
     d->n_objects = n;
 
@@ -108,9 +108,9 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         for (uint32_t e = 0; e < s->n_edges; e++) d->weak_edges += wa_is_weak(s->edges[e].label);
         TRACK((uint64_t)s->n_edges / 8);
     }
-    pre = wa_ana_big(n1, 4, err);
-    vert = wa_ana_big(n1, 4, err);
-    f = wa_ana_big(n1, sizeof *f, err);
+    pre = wa_big_alloc(n1, 4, err);
+    vert = wa_big_alloc(n1, 4, err);
+    f = wa_big_alloc(n1, sizeof *f, err);
     isroot = wa_ana_root_bits(s, err);
     semi_is_parent = wa_bits_new(n1, err);
     if (!pre || !vert || !f || !isroot || !semi_is_parent) goto fail;
@@ -195,12 +195,12 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
          * parent, and the NCA pass need not find the parent again. */
         if (sd == f[i].anc) wa_bit_set(semi_is_parent, i);
     }
-    wa_ana_big_free(f);
+    wa_big_free(f);
     f = NULL;
     temp -= 8 * n1;
 
     /* ---- NCA pass, in preorder: idom[i] over semi[i] in vert[] ---- */
-    order = wa_ana_big(n1, 4, err); /* number -> object again */
+    order = wa_big_alloc(n1, 4, err); /* number -> object again */
     if (!order) goto fail;
     TRACK(4 * n1);
     order[0] = WA_NONE;
@@ -239,9 +239,9 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         uint32_t v = order[i], p = idom[v];
         if (p != WA_DOM_SUPER) next[p] += next[v];
     }
-    uint32_t *dpre = wa_ana_big(R, 4, err);
+    uint32_t *dpre = wa_big_alloc(R, 4, err);
     if (!dpre) {
-        wa_ana_big_free(idom);
+        wa_big_free(idom);
         goto fail;
     }
     TRACK(4 * (uint64_t)R);
@@ -254,17 +254,17 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         dpre[at] = v;
         next[v] = at + 1;
     }
-    wa_ana_big_free(vert);
+    wa_big_free(vert);
     vert = NULL;
-    wa_ana_big_free(order);
+    wa_big_free(order);
     order = NULL;
     temp -= 8 * n1;
 
     /* ---- retained sizes: children before parents (reverse preorder) ---- */
-    uint64_t *ret = wa_ana_big(n ? n : 1, 8, err);
+    uint64_t *ret = wa_big_alloc(n ? n : 1, 8, err);
     if (!ret) {
-        wa_ana_big_free(idom);
-        wa_ana_big_free(dpre);
+        wa_big_free(idom);
+        wa_big_free(dpre);
         goto fail;
     }
     TRACK(8 * (uint64_t)n);
@@ -292,10 +292,10 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
 #undef TRACK
 
 fail:
-    wa_ana_big_free(pre);
-    wa_ana_big_free(vert);
-    wa_ana_big_free(f);
-    wa_ana_big_free(order);
+    wa_big_free(pre);
+    wa_big_free(vert);
+    wa_big_free(f);
+    wa_big_free(order);
     free(weak);
     free(isroot);
     free(semi_is_parent);
@@ -305,9 +305,9 @@ fail:
 
 void wa_dom_free(wa_dom *dom) {
     if (!dom) return;
-    wa_ana_big_free(dom->idom);
-    wa_ana_big_free(dom->retained);
-    wa_ana_big_free(dom->preorder);
+    wa_big_free(dom->idom);
+    wa_big_free(dom->retained);
+    wa_big_free(dom->preorder);
     free(dom);
 }
 
@@ -328,9 +328,9 @@ wa_objlist *wa_dom_children(const wa_dom *dom, uint32_t parent, uint32_t limit, 
     }
     uint32_t count = 0;
     for (uint32_t v = 0; v < dom->n_objects; v++) count += dom->idom[v] == parent;
-    wa_objlist *l = wa_ana_calloc(1, sizeof *l, err);
+    wa_objlist *l = wa_calloc(1, sizeof *l, err);
     if (!l) return NULL;
-    l->objs = wa_ana_alloc(count, 4, err);
+    l->objs = wa_alloc(count, 4, err);
     if (!l->objs) {
         free(l);
         return NULL;
@@ -386,7 +386,7 @@ fail:
     free(covered);
     free(top);
     wa_u32vec_free(&path);
-    wa_ana_nomem(err);
+    wa_nomem(err);
     return NULL;
 }
 
@@ -415,11 +415,11 @@ wa_status wa_dom_retained_group(const wa_snapshot *s, const wa_dom *dom, const u
      * reaches is what the group retains. Explicit queue: any heap shape. */
     wa_bits *gone = wa_bits_new(s->n_objects, err);
     wa_bits *seen = wa_bits_new(s->n_objects, err);
-    uint32_t *queue = wa_ana_big(s->n_objects, 4, err);
+    uint32_t *queue = wa_big_alloc(s->n_objects, 4, err);
     if (!gone || !seen || !queue) {
         free(gone);
         free(seen);
-        wa_ana_big_free(queue);
+        wa_big_free(queue);
         return WA_ERR_NOMEM;
     }
     for (uint32_t i = 0; i < n; i++)
@@ -445,6 +445,6 @@ wa_status wa_dom_retained_group(const wa_snapshot *s, const wa_dom *dom, const u
     *bytes = dom->reachable_bytes > still ? dom->reachable_bytes - still : 0;
     free(gone);
     free(seen);
-    wa_ana_big_free(queue);
+    wa_big_free(queue);
     return WA_OK;
 }

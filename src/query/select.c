@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/internal.h"
+#include "core/containers.h"
 #include "whyalive/select.h"
 
 typedef enum field {
@@ -87,7 +87,7 @@ static uint32_t new_node(parser *p, nkind kind) {
         node *nn = realloc(sel->nodes, (size_t)cap * sizeof *nn);
         if (!nn) {
             p->failed = 1;
-            wa_ana_nomem(p->err);
+            wa_nomem(p->err);
             return 0;
         }
         sel->nodes = nn;
@@ -128,7 +128,7 @@ static char *read_quoted(parser *p) {
     char *out = malloc(p->len - start + 1);
     if (!out) {
         p->failed = 1;
-        wa_ana_nomem(p->err);
+        wa_nomem(p->err);
         return NULL;
     }
     size_t k = 0;
@@ -150,7 +150,7 @@ static char *dup_range(parser *p, size_t a, size_t b) {
     char *out = malloc(b - a + 1);
     if (!out) {
         p->failed = 1;
-        wa_ana_nomem(p->err);
+        wa_nomem(p->err);
         return NULL;
     }
     memcpy(out, p->s + a, b - a);
@@ -445,7 +445,7 @@ wa_selector *wa_select_parse(const char *text, wa_error *err) {
                      "selector longer than %d bytes", WA_SELECT_MAX_LENGTH);
         return NULL;
     }
-    wa_selector *sel = wa_ana_calloc(1, sizeof *sel, err);
+    wa_selector *sel = wa_calloc(1, sizeof *sel, err);
     if (!sel) return NULL;
     parser p = {text, 0, len, sel, err, 0, 0};
     uint32_t r = parse_or(&p);
@@ -578,13 +578,16 @@ static int cmp_num(op o, uint64_t a, uint64_t b) {
     }
 }
 
+/* A selector ready to run on one snapshot. Prepared (ctx_prepare), it
+ * decides type and module tests once per type and knows each object's roots
+ * from a mask; bare (ctx_bare), it looks both up per object. */
 typedef struct ctx {
     const wa_selector *sel;
     const wa_snapshot *snap;
     const wa_dom *dom;
-    wa_bits **type_bits;    /* per node: types that match (type/module tests), or NULL */
-    const uint8_t *rootmask; /* per object: bit k set if it is a root of kind k; or NULL */
-    const wa_u64map *excess; /* object -> excess sum (external roots), or NULL */
+    wa_bits **type_bits; /* per node: types that match (type/module tests), or NULL */
+    uint8_t *rootmask;   /* per object: bit k set if it is a root of kind k; or NULL */
+    wa_u64map excess;    /* object -> excess sum (external roots), with rootmask */
 } ctx;
 
 static void object_roots(const ctx *c, uint32_t obj, uint32_t *mask, uint64_t *excess) {
@@ -592,10 +595,7 @@ static void object_roots(const ctx *c, uint32_t obj, uint32_t *mask, uint64_t *e
     *excess = 0;
     if (c->rootmask) {
         *mask = c->rootmask[obj];
-        if (c->excess && *mask & (1u << WA_ROOT_EXTERNAL)) {
-            const uint32_t *v = wa_u64map_get(c->excess, obj);
-            *excess = v ? *v : 0;
-        }
+        if (*mask & (1u << WA_ROOT_EXTERNAL)) *excess = wa_u64map_value(&c->excess, obj, 0);
         return;
     }
     const wa_root *roots = wa_snapshot_roots(c->snap);
@@ -661,11 +661,82 @@ static int eval_node(const ctx *c, uint32_t id, uint32_t obj) {
     }
 }
 
+static ctx ctx_bare(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom) {
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.sel = sel;
+    c.snap = snap;
+    c.dom = dom;
+    return c;
+}
+
+static void ctx_release(ctx *c) {
+    if (c->type_bits)
+        for (uint32_t i = 0; i < c->sel->n; i++) free(c->type_bits[i]);
+    free(c->type_bits);
+    free(c->rootmask);
+    wa_u64map_free(&c->excess);
+    *c = ctx_bare(c->sel, c->snap, c->dom);
+}
+
+/* Type and module tests: decide once per type, not once per object. */
+static wa_status prepare_type_bits(ctx *c, wa_error *err) {
+    const wa_selector *sel = c->sel;
+    const wa_snapshot *snap = c->snap;
+    c->type_bits = wa_calloc(sel->n, sizeof *c->type_bits, err);
+    if (!c->type_bits) return WA_ERR_NOMEM;
+    for (uint32_t i = 0; i < sel->n; i++) {
+        const node *x = &sel->nodes[i];
+        if (x->kind != N_PRED || (x->f != F_TYPE && x->f != F_MODULE)) continue;
+        wa_bits *b = wa_bits_new(wa_snapshot_n_types(snap), err);
+        if (!b) return WA_ERR_NOMEM;
+        for (uint32_t t = 0; t < wa_snapshot_n_types(snap); t++) {
+            const char *module = wa_snapshot_type_module(snap, t);
+            int m = x->f == F_TYPE ? match_type_name(x, wa_snapshot_type_name(snap, t), module)
+                                   : match_module(x, module);
+            if (m) wa_bit_set(b, t);
+        }
+        c->type_bits[i] = b;
+    }
+    return WA_OK;
+}
+
+/* Root kinds of every object as a mask, excess per external root. */
+static wa_status prepare_roots(ctx *c, wa_error *err) {
+    const wa_snapshot *snap = c->snap;
+    c->rootmask = wa_calloc(wa_snapshot_n_objects(snap), 1, err);
+    if (!c->rootmask || wa_u64map_init(&c->excess, 16) != 0) return WA_ERR_NOMEM;
+    const wa_root *roots = wa_snapshot_roots(snap);
+    for (uint32_t r = 0; r < wa_snapshot_n_roots(snap); r++) {
+        c->rootmask[roots[r].obj] |= (uint8_t)(1u << roots[r].kind);
+        if (roots[r].kind == WA_ROOT_EXTERNAL) {
+            uint32_t *v = wa_u64map_put(&c->excess, roots[r].obj, 0, NULL);
+            if (!v) return WA_ERR_NOMEM;
+            *v += roots[r].excess;
+        }
+    }
+    return WA_OK;
+}
+
+/* The prepared ctx of sel on snap (sel not NULL). On failure c is bare
+ * again, err is filled and nothing is left allocated. */
+static wa_status ctx_prepare(ctx *c, const wa_selector *sel, const wa_snapshot *snap,
+                             const wa_dom *dom, wa_error *err) {
+    *c = ctx_bare(sel, snap, dom);
+    wa_status st = prepare_type_bits(c, err);
+    if (st == WA_OK && sel->needs_roots) st = prepare_roots(c, err);
+    if (st != WA_OK) {
+        if (err && err->code == WA_OK) wa_nomem(err);
+        ctx_release(c);
+    }
+    return st;
+}
+
 int wa_select_match(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
                     uint32_t obj) {
     if (!sel) return 1;
     if (obj >= wa_snapshot_n_objects(snap)) return 0;
-    ctx c = {sel, snap, dom, NULL, NULL, NULL};
+    ctx c = ctx_bare(sel, snap, dom);
     return eval_node(&c, sel->root, obj);
 }
 
@@ -677,50 +748,16 @@ wa_objlist *wa_select_run(const wa_selector *sel, const wa_snapshot *snap, const
                      "this selector needs retained sizes (compute dominators first)");
         return NULL;
     }
-    wa_objlist *l = wa_ana_calloc(1, sizeof *l, err);
+    wa_objlist *l = wa_calloc(1, sizeof *l, err);
     if (!l) return NULL;
-    ctx c = {sel, snap, dom, NULL, NULL, NULL};
-    uint8_t *rootmask = NULL;
-    wa_u64map excess = {0};
-    int ok = 1;
-    if (sel) {
-        /* Type and module tests: decide once per type, not once per object. */
-        c.type_bits = wa_ana_calloc(sel->n, sizeof *c.type_bits, err);
-        ok = c.type_bits != NULL;
-        for (uint32_t i = 0; ok && i < sel->n; i++) {
-            const node *x = &sel->nodes[i];
-            if (x->kind != N_PRED || (x->f != F_TYPE && x->f != F_MODULE)) continue;
-            wa_bits *b = wa_bits_new(wa_snapshot_n_types(snap), err);
-            if (!b) {
-                ok = 0;
-                break;
-            }
-            for (uint32_t t = 0; t < wa_snapshot_n_types(snap); t++) {
-                const char *module = wa_snapshot_type_module(snap, t);
-                int m = x->f == F_TYPE ? match_type_name(x, wa_snapshot_type_name(snap, t), module)
-                                       : match_module(x, module);
-                if (m) wa_bit_set(b, t);
-            }
-            c.type_bits[i] = b;
-        }
-        if (ok && sel->needs_roots) {
-            rootmask = wa_ana_calloc(n, 1, err);
-            ok = rootmask && wa_u64map_init(&excess, 16) == 0;
-            const wa_root *roots = wa_snapshot_roots(snap);
-            for (uint32_t r = 0; ok && r < wa_snapshot_n_roots(snap); r++) {
-                rootmask[roots[r].obj] |= (uint8_t)(1u << roots[r].kind);
-                if (roots[r].kind == WA_ROOT_EXTERNAL) {
-                    uint32_t *v = wa_u64map_put(&excess, roots[r].obj, 0, NULL);
-                    if (!v) ok = 0;
-                    else *v += roots[r].excess;
-                }
-            }
-            c.rootmask = rootmask;
-            c.excess = &excess;
-        }
+    ctx c = ctx_bare(sel, snap, dom);
+    if (sel && ctx_prepare(&c, sel, snap, dom, err) != WA_OK) {
+        wa_objlist_free(l);
+        return NULL;
     }
+    int ok = 1;
     size_t cap = 0;
-    for (uint32_t v = 0; ok && v < n; v++) {
+    for (uint32_t v = 0; v < n; v++) {
         if (sel && !eval_node(&c, sel->root, v)) continue;
         l->total++;
         if (limit && l->n >= limit) continue;
@@ -736,15 +773,42 @@ wa_objlist *wa_select_run(const wa_selector *sel, const wa_snapshot *snap, const
         }
         l->objs[l->n++] = v;
     }
-    if (c.type_bits)
-        for (uint32_t i = 0; i < sel->n; i++) free(c.type_bits[i]);
-    free(c.type_bits);
-    free(rootmask);
-    wa_u64map_free(&excess);
+    ctx_release(&c);
     if (!ok) {
-        if (err && err->code == WA_OK) wa_ana_nomem(err);
+        if (err && err->code == WA_OK) wa_nomem(err);
         wa_objlist_free(l);
         return NULL;
     }
     return l;
+}
+
+/* ---------------- diffs ---------------- */
+
+/* The diff's keep predicate: the diff asks snapshot by snapshot, so the
+ * ctx is prepared once per snapshot, as wa_select_run would. Out of memory
+ * while preparing, it answers from a bare ctx: the same answers, slower. */
+static int diff_keep(const wa_snapshot *snap, uint32_t obj, void *arg) {
+    ctx *c = arg;
+    if (c->snap != snap) {
+        wa_error scratch;
+        wa_error_clear(&scratch);
+        ctx_release(c);
+        ctx_prepare(c, c->sel, snap, NULL, &scratch); /* failed: bare on snap */
+    }
+    return eval_node(c, c->sel->root, obj);
+}
+
+wa_diff *wa_select_diff(const wa_snapshot *a, const wa_snapshot *b, const wa_snapshot *c,
+                        const wa_selector *sel, wa_error *err) {
+    if (!sel) return wa_diff_compute(a, b, c, NULL, err);
+    if (a && b && sel->needs_dom) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "a diff selector cannot test retained sizes or reachability");
+        return NULL;
+    }
+    ctx k = ctx_bare(sel, NULL, NULL);
+    wa_diff_options o = {diff_keep, &k};
+    wa_diff *d = wa_diff_compute(a, b, c, &o, err);
+    ctx_release(&k);
+    return d;
 }
