@@ -400,29 +400,67 @@ out:
     return st;
 }
 
-wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, const wa_dom *dom,
-                                const uint32_t *objs, uint32_t n, wa_error *err) {
-    wa_cluster_set *set = wa_calloc(1, sizeof *set, err);
-    uint64_t *type_hash = wa_alloc(s->n_types, 8, err);
-    inst *in = wa_alloc(n, sizeof *in, err);
-    uint32_t *memo = wa_big_alloc(s->n_objects, 4, err); /* object -> class */
-    wa_bits *top = NULL;
-    wa_u32vec stack = {0};
+/* One clustering under way: every temporary lives here and goes in
+ * clustering_free(), the one cleanup path. */
+typedef struct clustering {
+    const wa_snapshot *s;
+    const wa_path_tree *t;
+    const uint32_t *objs;
+    uint32_t n;
+    wa_cluster_set *set; /* the result, handed over at the end */
+    uint64_t *type_hash; /* per type: hash of its name */
+    inst *in;            /* per instance: class and position */
+    uint32_t *memo;      /* object -> class (first pass only) */
+    uint32_t *cl_of;     /* position -> cluster */
+    wa_bits *top;        /* instances no other instance dominates */
+    wa_u32vec stack;
     classes cl;
-    memset(&cl, 0, sizeof cl);
-    if (!set || !type_hash || !in || !memo || wa_u64map_init(&cl.map, 64) != 0) goto fail;
-    for (uint32_t i = 0; i < n; i++)
-        if (objs[i] >= s->n_objects) {
-            wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
-            goto fail;
-        }
-    set->n_instances = n;
-    for (uint32_t ty = 0; ty < s->n_types; ty++)
-        type_hash[ty] = wa_fnv_str(0x84222325ull, wa_snapshot_type_name(s, ty));
-    for (uint32_t v = 0; v < s->n_objects; v++) memo[v] = WA_NONE;
+} clustering;
 
-    /* Class of every instance: climb to the first known prefix, then
-     * intern the climbed objects top-down. */
+static void clustering_free(clustering *w) {
+    wa_cluster_set_free(w->set);
+    free(w->type_hash);
+    free(w->in);
+    wa_big_free(w->memo);
+    free(w->cl_of);
+    free(w->top);
+    wa_u32vec_free(&w->stack);
+    classes_free(&w->cl);
+}
+
+static wa_status clustering_init(clustering *w, const wa_snapshot *s, const wa_path_tree *t,
+                                 const uint32_t *objs, uint32_t n, wa_error *err) {
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->t = t;
+    w->objs = objs;
+    w->n = n;
+    w->set = wa_calloc(1, sizeof *w->set, err);
+    w->type_hash = wa_alloc(s->n_types, 8, err);
+    w->in = wa_alloc(n, sizeof *w->in, err);
+    w->memo = wa_big_alloc(s->n_objects, 4, err);
+    if (!w->set || !w->type_hash || !w->in || !w->memo || wa_u64map_init(&w->cl.map, 64) != 0)
+        return WA_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++)
+        if (objs[i] >= s->n_objects)
+            return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
+    w->set->n_instances = n;
+    for (uint32_t ty = 0; ty < s->n_types; ty++)
+        w->type_hash[ty] = wa_fnv_str(0x84222325ull, wa_snapshot_type_name(s, ty));
+    for (uint32_t v = 0; v < s->n_objects; v++) w->memo[v] = WA_NONE;
+    return WA_OK;
+}
+
+/* Class of every instance: climb to the first known prefix, then intern
+ * the climbed objects top-down. */
+static wa_status classify(clustering *w, wa_error *err) {
+    const wa_snapshot *s = w->s;
+    const wa_path_tree *t = w->t;
+    const uint64_t *type_hash = w->type_hash;
+    uint32_t *memo = w->memo;
+    inst *in = w->in;
+    wa_u32vec *stack = &w->stack;
+    const uint32_t *objs = w->objs, n = w->n;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t v = objs[i];
         in[i].pos = i;
@@ -430,138 +468,146 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
             in[i].cls = WA_NONE;
             continue;
         }
-        stack.n = 0;
+        stack->n = 0;
         uint32_t x = v;
         while (memo[x] == WA_NONE) {
-            if (wa_u32vec_push(&stack, x) != 0) goto fail_nomem;
+            if (wa_u32vec_push(stack, x) != 0) return wa_nomem(err);
             if (t->parent[x] == WA_PATH_ROOT) break;
             x = t->parent[x];
         }
-        while (stack.n) {
-            uint32_t y = stack.v[--stack.n], p = t->parent[y], c;
+        while (stack->n) {
+            uint32_t y = stack->v[--stack->n], p = t->parent[y], c;
             if (p == WA_PATH_ROOT) {
-                c = intern(&cl, s, type_hash, WA_NONE, s->objects[y].type, t->via[y], 0);
+                c = intern(&w->cl, s, type_hash, WA_NONE, s->objects[y].type, t->via[y], 0);
             } else {
                 uint32_t label = s->edges[t->via[y]].label;
-                c = intern(&cl, s, type_hash, memo[p], s->objects[y].type, label,
+                c = intern(&w->cl, s, type_hash, memo[p], s->objects[y].type, label,
                            abstract_hop(s, t, p, label));
             }
-            if (c == WA_NONE) goto fail_nomem;
+            if (c == WA_NONE) return wa_nomem(err);
             memo[y] = c;
         }
         in[i].cls = memo[v];
     }
-    wa_big_free(memo);
-    memo = NULL;
-    {
-        /* The second pass walks each distinct path: only within the bound
-         * the clusters themselves must respect (checked again below). */
-        uint64_t distinct_hops = 0;
-        uint8_t *once = wa_calloc(cl.n, 1, err);
-        if (!once) goto fail;
-        for (uint32_t i = 0; i < n; i++)
-            if (in[i].cls != WA_NONE && !once[in[i].cls]) {
-                once[in[i].cls] = 1;
-                distinct_hops += cl.depth[in[i].cls];
-            }
-        free(once);
-        if (distinct_hops <= MAX_SHAPE_HOPS &&
-            abstract_sibling_keys(&cl, s, type_hash, in, n, err) != WA_OK)
-            goto fail;
-    }
-    qsort(in, n, sizeof *in, inst_cmp);
+    wa_big_free(w->memo);
+    w->memo = NULL;
+    return WA_OK;
+}
 
-    /* One cluster per distinct class (the unreachable group sorts last). */
+/* The second pass walks each distinct path: only within the bound the
+ * clusters themselves must respect (checked again in make_clusters). */
+static wa_status abstract_if_bounded(clustering *w, wa_error *err) {
+    const inst *in = w->in;
+    uint64_t distinct_hops = 0;
+    uint8_t *once = wa_calloc(w->cl.n, 1, err);
+    if (!once) return WA_ERR_NOMEM;
+    for (uint32_t i = 0; i < w->n; i++)
+        if (in[i].cls != WA_NONE && !once[in[i].cls]) {
+            once[in[i].cls] = 1;
+            distinct_hops += w->cl.depth[in[i].cls];
+        }
+    free(once);
+    if (distinct_hops > MAX_SHAPE_HOPS) return WA_OK;
+    return abstract_sibling_keys(&w->cl, w->s, w->type_hash, w->in, w->n, err);
+}
+
+/* One cluster per distinct class (instances sorted by class: the
+ * unreachable group sorts last), its path filled; cl_of[pos] set. */
+static wa_status make_clusters(clustering *w, wa_error *err) {
+    const inst *in = w->in;
+    const uint32_t n = w->n;
+    wa_cluster_set *set = w->set;
     uint32_t ncl = 0;
     uint64_t hops = 0;
     for (uint32_t i = 0; i < n; i++)
         if (i == 0 || in[i].cls != in[i - 1].cls) {
             ncl++;
-            if (in[i].cls != WA_NONE) hops += cl.depth[in[i].cls];
+            if (in[i].cls != WA_NONE) hops += w->cl.depth[in[i].cls];
         }
-    if (hops > MAX_SHAPE_HOPS) {
-        wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
-                     "the selection has %u distinct retention paths with %llu hops in all "
-                     "(more than %u): select fewer objects",
-                     ncl, (unsigned long long)hops, MAX_SHAPE_HOPS);
-        goto fail;
-    }
+    if (hops > MAX_SHAPE_HOPS)
+        return wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
+                            "the selection has %u distinct retention paths with %llu hops in all "
+                            "(more than %u): select fewer objects",
+                            ncl, (unsigned long long)hops, MAX_SHAPE_HOPS);
     set->clusters = wa_calloc(ncl, sizeof *set->clusters, err);
-    if (!set->clusters) goto fail;
-    uint32_t *cl_of = stack.v; /* reuse: cluster of each position */
-    stack.v = NULL;
-    stack.n = stack.cap = 0;
-    cl_of = realloc(cl_of, (size_t)(n ? n : 1) * sizeof *cl_of);
-    if (!cl_of) goto fail_nomem;
+    if (!set->clusters) return WA_ERR_NOMEM;
+    /* the climbing stack's memory, no longer needed, becomes cl_of */
+    uint32_t *cl_of = realloc(w->stack.v, (size_t)(n ? n : 1) * sizeof *cl_of);
+    if (!cl_of) return wa_nomem(err);
+    w->stack.v = NULL;
+    w->stack.n = w->stack.cap = 0;
+    w->cl_of = cl_of;
     for (uint32_t i = 0, k = 0; i < n; i++) {
         if (i > 0 && in[i].cls != in[i - 1].cls) k++;
         wa_cluster *c = &set->clusters[k];
         set->n = k + 1;
         if (c->count == 0) {
-            c->example = objs[in[i].pos];
+            c->example = w->objs[in[i].pos];
             if (in[i].cls == WA_NONE) {
                 c->root = WA_NONE;
                 c->key = 0x5eed;
                 c->types = wa_alloc(1, 4, err);
-                if (!c->types) {
-                    free(cl_of);
-                    goto fail;
-                }
-                c->types[0] = s->objects[c->example].type;
-            } else if (fill_shape(&cl, in[i].cls, c, err) != WA_OK) {
-                free(cl_of);
-                goto fail;
+                if (!c->types) return WA_ERR_NOMEM;
+                c->types[0] = w->s->objects[c->example].type;
+            } else if (fill_shape(&w->cl, in[i].cls, c, err) != WA_OK) {
+                return WA_ERR_NOMEM;
             }
         }
         c->count++;
         cl_of[in[i].pos] = k;
     }
+    return WA_OK;
+}
+
+/* Members in the caller's order (the example is the first of them), their
+ * shallow sizes, and the retained size of those no other member dominates. */
+static wa_status fill_members(clustering *w, const wa_dom *dom, wa_error *err) {
+    wa_cluster_set *set = w->set;
     for (uint32_t k = 0; k < set->n; k++) {
         set->clusters[k].members = wa_alloc(set->clusters[k].count, 4, err);
-        if (!set->clusters[k].members) {
-            free(cl_of);
-            goto fail;
-        }
+        if (!set->clusters[k].members) return WA_ERR_NOMEM;
         set->clusters[k].count = 0;
     }
     if (dom) {
-        top = wa_ana_top_members(dom, objs, n, err);
-        if (!top) {
-            free(cl_of);
-            goto fail;
-        }
+        w->top = wa_ana_top_members(dom, w->objs, w->n, err);
+        if (!w->top) return WA_ERR_NOMEM;
     }
-    /* Members in the caller's order; the example is the first of them. */
-    for (uint32_t i = 0; i < n; i++) {
-        wa_cluster *c = &set->clusters[cl_of[i]];
-        uint32_t v = objs[i];
+    wa_bits *top = w->top;
+    for (uint32_t i = 0; i < w->n; i++) {
+        wa_cluster *c = &set->clusters[w->cl_of[i]];
+        uint32_t v = w->objs[i];
         if (c->count == 0) c->example = v;
         c->members[c->count++] = v;
-        c->shallow += s->objects[v].size;
+        c->shallow += w->s->objects[v].size;
         if (top && wa_bit(top, v)) {
             c->retained += dom->retained[v];
-            top[v >> 6] &= ~((uint64_t)1 << (v & 63)); /* duplicates once */
+            wa_bit_clear(top, v); /* duplicates once */
         }
     }
-    free(cl_of);
-    if (set->n > 1) qsort(set->clusters, set->n, sizeof *set->clusters, cluster_cmp);
-    free(type_hash);
-    free(in);
-    free(top);
-    classes_free(&cl);
+    return WA_OK;
+}
+
+wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, const wa_dom *dom,
+                                const uint32_t *objs, uint32_t n, wa_error *err) {
+    clustering w;
+    wa_status st = clustering_init(&w, s, t, objs, n, err);
+    if (st == WA_OK) st = classify(&w, err);
+    if (st == WA_OK) st = abstract_if_bounded(&w, err);
+    if (st == WA_OK) {
+        qsort(w.in, n, sizeof *w.in, inst_cmp);
+        st = make_clusters(&w, err);
+    }
+    if (st == WA_OK) st = fill_members(&w, dom, err);
+    wa_cluster_set *set = NULL;
+    if (st == WA_OK) {
+        set = w.set;
+        w.set = NULL;
+        if (set->n > 1) qsort(set->clusters, set->n, sizeof *set->clusters, cluster_cmp);
+    } else if (err && err->code == WA_OK) {
+        wa_nomem(err);
+    }
+    clustering_free(&w);
     return set;
-fail_nomem:
-    wa_nomem(err);
-fail:
-    if (err && err->code == WA_OK) wa_nomem(err);
-    wa_cluster_set_free(set);
-    free(type_hash);
-    free(in);
-    wa_big_free(memo);
-    free(top);
-    wa_u32vec_free(&stack);
-    classes_free(&cl);
-    return NULL;
 }
 
 size_t wa_path_hop_format(const wa_snapshot *s, uint32_t label, int abstracted, char *buf,

@@ -228,41 +228,24 @@ static int parse_uint(const char *s, uint64_t *out) {
     return 0;
 }
 
-static uint32_t parse_pred(parser *p) {
-    size_t start = p->pos;
-    uint32_t id = new_node(p, N_PRED);
-    if (!id) return 0;
-    if (p->s[p->pos] == '\'' || p->s[p->pos] == '"') {
-        char *t = read_quoted(p);
-        if (!t) return 0;
-        NODE(p, id)->f = F_TYPE;
-        NODE(p, id)->o = OP_EQ;
-        NODE(p, id)->text = t;
-        NODE(p, id)->glob = strpbrk(t, "*?") != NULL;
-        return id;
-    }
-    size_t a = p->pos;
-    while (p->pos < p->len && !is_stop(p->s[p->pos]) && !is_opchar(p->s[p->pos])) p->pos++;
-    size_t b = p->pos;
-    if (a == b) {
-        if (p->pos < p->len && is_opchar(p->s[p->pos]))
-            return (uint32_t)fail_at(p, a, "expected a field name before the operator", NULL) + 1;
-        return (uint32_t)fail_at(p, a, "expected a field=value test or a type name", NULL) + 1;
-    }
-    size_t save = p->pos;
-    skip_ws(p);
-    if (p->pos >= p->len || !is_opchar(p->s[p->pos])) {
-        /* A bare pattern: type shorthand. */
-        p->pos = save;
-        char *t = dup_range(p, a, b);
-        if (!t) return 0;
-        NODE(p, id)->f = F_TYPE;
-        NODE(p, id)->o = OP_EQ;
-        NODE(p, id)->text = t;
-        NODE(p, id)->glob = strpbrk(t, "*?") != NULL;
-        return id;
-    }
-    /* field */
+/* fail_at for the parse functions that return a node: 0, "no node". */
+static uint32_t fail_node(parser *p, size_t pos, const char *fmt, const char *arg) {
+    fail_at(p, pos, fmt, arg);
+    return 0;
+}
+
+/* Node id becomes the test type=t (t owned by the node). */
+static uint32_t type_test(parser *p, uint32_t id, char *t) {
+    node *x = NODE(p, id);
+    x->f = F_TYPE;
+    x->o = OP_EQ;
+    x->text = t;
+    x->glob = strpbrk(t, "*?") != NULL;
+    return id;
+}
+
+/* The field named by s[a..b), or F_COUNT with the error reported. */
+static field parse_field(parser *p, size_t a, size_t b) {
     char fname[32];
     size_t fl = b - a;
     field f = F_COUNT;
@@ -274,15 +257,18 @@ static uint32_t parse_pred(parser *p) {
     }
     if (f == F_COUNT) {
         char *bad = dup_range(p, a, fl < 40 ? b : a + 40);
-        if (!bad) return 0;
+        if (!bad) return F_COUNT;
         fail_at(p, a,
                 "unknown field '%s' (fields: type, module, addr, size, retained, refcount, len, "
                 "root, excess, name, reachable)",
                 bad);
         free(bad);
-        return 0;
     }
-    /* operator */
+    return f;
+}
+
+/* The operator at p->pos, one that applies to field f; 0, or -1 failed. */
+static int parse_op(parser *p, field f, op *out) {
     size_t opos = p->pos;
     op o;
     const char *s = p->s + p->pos;
@@ -294,75 +280,113 @@ static uint32_t parse_pred(parser *p) {
     else if (s[0] == '=') o = OP_EQ, p->pos += 1;
     else if (s[0] == '<') o = OP_LT, p->pos += 1;
     else if (s[0] == '>') o = OP_GT, p->pos += 1;
-    else return (uint32_t)fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL) + 1;
+    else return fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL);
     int stringy = f == F_TYPE || f == F_MODULE || f == F_NAME || f == F_ROOT || f == F_REACHABLE;
     if (stringy && o != OP_EQ && o != OP_NE)
-        return (uint32_t)fail_at(p, opos, "this operator does not apply to %s (use = or !=)",
-                                 canonical[f]) + 1;
-    NODE(p, id)->f = f;
-    NODE(p, id)->o = o;
+        return fail_at(p, opos, "this operator does not apply to %s (use = or !=)", canonical[f]);
+    *out = o;
+    return 0;
+}
+
+/* The value after operator o: quoted, or up to whitespace or a parenthesis.
+ * *vpos: where it starts. NULL on failure. */
+static char *parse_value(parser *p, op o, size_t *vpos) {
     skip_ws(p);
-    size_t vpos = p->pos;
-    char *val;
-    if (p->pos < p->len && (p->s[p->pos] == '\'' || p->s[p->pos] == '"')) {
-        val = read_quoted(p);
-    } else {
-        while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != '(' &&
-               p->s[p->pos] != ')')
-            p->pos++;
-        if (p->pos == vpos)
-            return (uint32_t)fail_at(p, vpos, "expected a value after '%s'", op_text[o]) + 1;
-        val = dup_range(p, vpos, p->pos);
+    *vpos = p->pos;
+    if (p->pos < p->len && (p->s[p->pos] == '\'' || p->s[p->pos] == '"')) return read_quoted(p);
+    while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != '(' &&
+           p->s[p->pos] != ')')
+        p->pos++;
+    if (p->pos == *vpos) {
+        fail_at(p, *vpos, "expected a value after '%s'", op_text[o]);
+        return NULL;
     }
-    if (!val) return 0;
-    node *x = NODE(p, id);
-    x->text = val;
-    switch (f) {
+    return dup_range(p, *vpos, p->pos);
+}
+
+/* x->text read as the value of x->f (a size, a number, a root kind, yes or
+ * no); 0, or -1 failed. */
+static int read_value(parser *p, node *x, size_t vpos) {
+    const char *val = x->text;
+    switch (x->f) {
     case F_TYPE:
     case F_MODULE:
     case F_NAME:
         x->glob = strpbrk(val, "*?") != NULL;
-        break;
+        return 0;
     case F_SIZE:
     case F_RETAINED:
         if (wa_select_parse_size(val, strlen(val), &x->num) != 0)
-            return (uint32_t)fail_at(p, vpos,
-                                     "bad size '%s': expected a number with an optional unit "
-                                     "(B, KB, MB, GB, KiB, MiB, GiB)",
-                                     val) + 1;
-        break;
+            return fail_at(p, vpos,
+                           "bad size '%s': expected a number with an optional unit "
+                           "(B, KB, MB, GB, KiB, MiB, GiB)",
+                           val);
+        return 0;
     case F_ADDR:
     case F_REFCOUNT:
     case F_LEN:
     case F_EXCESS:
-        if (parse_uint(val, &x->num) != 0)
-            return (uint32_t)fail_at(p, vpos, "bad number '%s'", val) + 1;
-        break;
+        if (parse_uint(val, &x->num) != 0) return fail_at(p, vpos, "bad number '%s'", val);
+        return 0;
     case F_ROOT: {
         if (!strcmp(val, "any") || !strcmp(val, "*")) {
             x->num = WA_ROOT_KIND_COUNT;
-        } else {
-            int k = wa_root_kind_parse(val, strlen(val));
-            if (k < 0)
-                return (uint32_t)fail_at(p, vpos,
-                                         "unknown root kind '%s' (module, thread, external, "
-                                         "interpreter, other, any)",
-                                         val) + 1;
-            x->num = (uint64_t)k;
+            return 0;
         }
-        break;
+        int k = wa_root_kind_parse(val, strlen(val));
+        if (k < 0)
+            return fail_at(p, vpos,
+                           "unknown root kind '%s' (module, thread, external, interpreter, "
+                           "other, any)",
+                           val);
+        x->num = (uint64_t)k;
+        return 0;
     }
     case F_REACHABLE:
         if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1")) x->num = 1;
         else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0")) x->num = 0;
-        else return (uint32_t)fail_at(p, vpos, "expected yes or no, got '%s'", val) + 1;
-        break;
+        else return fail_at(p, vpos, "expected yes or no, got '%s'", val);
+        return 0;
     default:
-        break;
+        return 0;
     }
+}
+
+/* pred := FIELD OP VALUE | PATTERN (a bare or quoted pattern is a type test) */
+static uint32_t parse_pred(parser *p) {
+    uint32_t id = new_node(p, N_PRED);
+    if (!id) return 0;
+    if (p->s[p->pos] == '\'' || p->s[p->pos] == '"') {
+        char *t = read_quoted(p);
+        return t ? type_test(p, id, t) : 0;
+    }
+    size_t a = p->pos;
+    while (p->pos < p->len && !is_stop(p->s[p->pos]) && !is_opchar(p->s[p->pos])) p->pos++;
+    size_t b = p->pos;
+    if (a == b) {
+        if (p->pos < p->len && is_opchar(p->s[p->pos]))
+            return fail_node(p, a, "expected a field name before the operator", NULL);
+        return fail_node(p, a, "expected a field=value test or a type name", NULL);
+    }
+    size_t save = p->pos;
+    skip_ws(p);
+    if (p->pos >= p->len || !is_opchar(p->s[p->pos])) {
+        p->pos = save;
+        char *t = dup_range(p, a, b);
+        return t ? type_test(p, id, t) : 0;
+    }
+    field f = parse_field(p, a, b);
+    op o;
+    if (f == F_COUNT || parse_op(p, f, &o) != 0) return 0;
+    NODE(p, id)->f = f;
+    NODE(p, id)->o = o;
+    size_t vpos;
+    char *val = parse_value(p, o, &vpos);
+    if (!val) return 0;
+    NODE(p, id)->text = val;
+    if (read_value(p, NODE(p, id), vpos) != 0) return 0;
     if (f == F_RETAINED || f == F_REACHABLE) p->sel->needs_dom = 1;
     if (f == F_ROOT || f == F_EXCESS) p->sel->needs_roots = 1;
-    (void)start;
     return id;
 }
 
