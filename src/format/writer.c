@@ -1,6 +1,6 @@
 /*
- * writer.c: the streaming wa_writer (both formats), wa_snapshot_save() on top
- * of it, and wa_snapshot_load() / wa_snapshot_load_memory() dispatch.
+ * writer.c: the streaming wa_writer (both formats) and wa_snapshot_save() on
+ * top of it.
  *
  * Binary streaming: begin(n) fixes the OBJECTS and OUT_OFFSETS regions
  * right after the file header (both sizes follow from n), so object records
@@ -14,14 +14,10 @@
  * line is held open so that the site given right after its object lands in
  * the same line), root lines at the end.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/snapshot_impl.h"
 #include "core/util.h"
@@ -710,7 +706,7 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
     return st;
 }
 
-/* ---------------- save / load ---------------- */
+/* ---------------- save ---------------- */
 
 wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format format, wa_error *err) {
     wa_writer *w = wa_writer_open(path, format, err);
@@ -787,74 +783,4 @@ out:
     free(eb);
     wa_writer_abort(w);
     return st;
-}
-
-static wa_snapshot *load_input(wa_input *in, const unsigned char *head, size_t nhead, wa_error *err) {
-    wa_format f = in->opts ? in->opts->format : WA_FORMAT_AUTO;
-    if (f == WA_FORMAT_AUTO) {
-        size_t i = 0;
-        if (nhead >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) i = 3;
-        while (i < nhead && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) i++;
-        if (nhead >= 8 && memcmp(head, WA_BIN_MAGIC, 8) == 0)
-            f = WA_FORMAT_BINARY;
-        else if (i < nhead && head[i] == '{')
-            f = WA_FORMAT_JSONL;
-        else if (nhead == 0) {
-            wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0, "empty file: not a snapshot");
-            return NULL;
-        } else {
-            wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0,
-                         "not a whyalive snapshot: expected the magic \"WHYALIVE\" (binary) or "
-                         "'{' (JSON Lines)");
-            return NULL;
-        }
-    }
-    wa_snapshot *s = f == WA_FORMAT_BINARY ? wa_binary_read(in, err) : wa_jsonl_read(in, err);
-    if (s) s->meta.source_format = f;
-    return s;
-}
-
-wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_error *err) {
-    wa_error_clear(err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    wa_input in = {fd, NULL, UINT64_MAX, path, opts};
-    int have_st = fstat(fd, &st) == 0;
-    if (have_st && S_ISREG(st.st_mode)) in.size = (uint64_t)st.st_size;
-    if (have_st && S_ISDIR(st.st_mode)) {
-        close(fd);
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "is a directory");
-        return NULL;
-    }
-    unsigned char head[64];
-    ssize_t n = in.size == UINT64_MAX ? 0 : pread(fd, head, sizeof head, 0);
-    if (n < 0) {
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "read failed: %s", strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    if (in.size == UINT64_MAX && !(opts && opts->format == WA_FORMAT_BINARY)) {
-        /* a pipe: only JSON Lines can stream */
-        wa_load_options o = opts ? *opts : (wa_load_options){0};
-        o.format = WA_FORMAT_JSONL;
-        in.opts = &o;
-        wa_snapshot *s = wa_jsonl_read(&in, err);
-        if (s) s->meta.source_format = WA_FORMAT_JSONL;
-        close(fd);
-        return s;
-    }
-    wa_snapshot *s = load_input(&in, head, (size_t)n, err);
-    close(fd);
-    return s;
-}
-
-wa_snapshot *wa_snapshot_load_memory(const void *data, size_t len, const char *name,
-                                     const wa_load_options *opts, wa_error *err) {
-    wa_error_clear(err);
-    wa_input in = {-1, data ? data : (const void *)"", len, name ? name : "<memory>", opts};
-    return load_input(&in, in.mem, len < 64 ? len : 64, err);
 }
