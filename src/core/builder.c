@@ -607,17 +607,6 @@ static wa_status resolve_roots(wa_builder *b, const char *path, wa_error *err) {
     return WA_OK;
 }
 
-/* Counts per object into exclusive offsets; off[n] = the total. */
-static void offsets_from_counts(uint32_t *off, uint32_t n) {
-    uint32_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t c = off[i];
-        off[i] = sum;
-        sum += c;
-    }
-    off[n] = sum;
-}
-
 /* Edges that came sorted by source: one pass resolves, places and counts
  * them, since each edge's final place is the next one. Room for all of
  * them: dropped ones cost 8 bytes each. */
@@ -668,7 +657,7 @@ static wa_edge *place_edges_sorted(wa_builder *b, uint32_t *out_off, uint32_t *i
             }
         }
     }
-    offsets_from_counts(out_off, s->n_objects);
+    wa_offsets_from_counts(out_off, s->n_objects);
     *kept_out = kept;
     *dropped_out = dropped;
     return edges;
@@ -704,7 +693,7 @@ static wa_edge *place_edges_unsorted(wa_builder *b, uint32_t *out_off, uint32_t 
     }
     wa_edge *edges = wa_arena_alloc(&s->arena, (size_t)(kept ? kept : 1) * sizeof *edges);
     if (!edges) return NULL;
-    offsets_from_counts(out_off, n);
+    wa_offsets_from_counts(out_off, n);
     for (uint64_t k = 0; k < b->n_segs; k++) {
         const edge_seg *g = &b->segs[k];
         for (uint64_t i = 0; i < g->n; i++) {
