@@ -273,13 +273,22 @@ typedef struct wa_diff {
     wa_cluster_set *clusters;
 } wa_diff;
 
-struct wa_selector; /* whyalive/select.h */
+/* Which objects a diff counts: keep(snap, obj, ctx) is non-zero for an
+ * object to count. The diff asks once per object of each snapshot, in index
+ * order, snapshot by snapshot (a, b, then c), and remembers the answers for
+ * the survivors. wa_select_diff() (whyalive/select.h) restricts a diff to a
+ * selector. */
+typedef int (*wa_diff_keep_fn)(const wa_snapshot *snap, uint32_t obj, void *ctx);
 
-/* c may be NULL. sel (may be NULL) restricts every count, and the
- * survivors, to the objects it matches in each snapshot; it must not need
- * dominators (wa_select_needs_dom() == 0). */
+typedef struct wa_diff_options {
+    wa_diff_keep_fn keep; /* NULL: every object */
+    void *keep_ctx;
+} wa_diff_options;
+
+/* c may be NULL; opts may be NULL (every object counts). keep restricts
+ * every count, and the survivors, to the objects it keeps in each snapshot. */
 wa_diff *wa_diff_compute(const wa_snapshot *a, const wa_snapshot *b, const wa_snapshot *c,
-                         const struct wa_selector *sel, wa_error *err);
+                         const wa_diff_options *opts, wa_error *err);
 void wa_diff_free(wa_diff *diff);
 
 /* ------------------------------------------------------------------------

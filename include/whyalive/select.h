@@ -56,6 +56,12 @@ wa_objlist *wa_select_run(const wa_selector *sel, const wa_snapshot *snap, const
 int wa_select_match(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
                     uint32_t obj);
 
+/* wa_diff_compute() counting, in each snapshot, only the objects sel
+ * matches (sel NULL: every object). sel must not need dominators
+ * (wa_select_needs_dom() == 0); it is run as fast as wa_select_run(). */
+wa_diff *wa_select_diff(const wa_snapshot *a, const wa_snapshot *b, const wa_snapshot *c,
+                        const wa_selector *sel, wa_error *err);
+
 /* Parse "10MB", "4KiB", "512", "1.5GB" into bytes (B, KB/MB/GB/TB decimal,
  * KiB/MiB/GiB/TiB binary, case-insensitive). Returns 0 on success. */
 int wa_select_parse_size(const char *s, size_t len, uint64_t *out);

@@ -41,7 +41,8 @@ typedef enum wa_session_part {
 } wa_session_part;
 
 /* Called with done = 0 before a part is computed and done = 1 (seconds set)
- * after, on the computing thread; never under a lock another part needs. */
+ * after, on the computing thread, with that part's lock held: a hook must
+ * not call back into the session. */
 typedef void (*wa_session_hook)(void *ctx, wa_session_part part, int done, double seconds);
 
 /* A session over snap (borrowed). NULL and err filled when out of memory. */
@@ -58,6 +59,11 @@ const wa_snapshot *wa_session_snapshot(const wa_session *s);
  * filled on failure. */
 const wa_dom *wa_session_dom(wa_session *s, wa_error *err);
 const wa_path_tree *wa_session_tree(wa_session *s, wa_error *err);
+
+/* The k shortest retention paths of obj through distinct roots
+ * (wa_path_k), with the session's weak-edge mask instead of one computed
+ * per call. Owned by the caller (wa_path_list_free). */
+wa_path_list *wa_session_path_k(wa_session *s, uint32_t obj, uint32_t k, wa_error *err);
 
 /* The analysis if it is already built, else NULL (never computes). */
 const wa_dom *wa_session_dom_if_built(wa_session *s);

@@ -232,6 +232,13 @@ uint32_t wa_snapshot_edge_label(const wa_snapshot *snap, uint32_t src, uint32_t 
  */
 size_t wa_label_format(const wa_snapshot *snap, uint32_t label, char *buf, size_t cap);
 
+/*
+ * A byte count for people, in binary units: "812 B", then "2.90 KiB",
+ * "12.3 MiB", "512 GiB": about three significant digits, with at most
+ * max_decimals decimals (2: "2.90 KiB", 1: "2.9 KiB", 0: "3 KiB"). Returns buf.
+ */
+const char *wa_size_text(uint64_t bytes, int max_decimals, char buf[32]);
+
 const char *wa_edge_kind_name(wa_edge_kind kind);  /* "attr", "dict_value", ... */
 int wa_edge_kind_parse(const char *name, size_t len); /* -1 if unknown */
 const char *wa_root_kind_name(wa_root_kind kind);  /* "module", "thread", ... */

@@ -1,5 +1,7 @@
 /*
- * whyalive/whyalive.h: the public C API of libwhyalive, in one include.
+ * whyalive/whyalive.h: the public C API of libwhyalive, in one include: every
+ * public header, lowest layer first (errors, snapshots and their files,
+ * analyses, selectors, graph rendering, views).
  *
  * Ownership, the one rule: a wa_snapshot owns everything reachable from it
  * (objects, strings, metadata) and frees it all in wa_snapshot_free(); every
@@ -16,5 +18,9 @@
 #include "whyalive/error.h"
 #include "whyalive/snapshot.h"
 #include "whyalive/writer.h"
+#include "whyalive/analysis.h"
+#include "whyalive/select.h"
+#include "whyalive/render.h"
+#include "whyalive/view.h"
 
 #endif

@@ -100,10 +100,10 @@ static int abstract_hop(const wa_snapshot *s, const wa_path_tree *t, uint32_t sr
 }
 
 static uint64_t hash_label(const wa_snapshot *s, uint64_t h, uint32_t label, int abs) {
-    h = wa_ana_hash_u64(h, WA_LABEL_KIND(label) + (abs ? 16u : 0u));
+    h = wa_fnv_u64(h, WA_LABEL_KIND(label) + (abs ? 16u : 0u));
     if (abs) return h;
-    if (WA_LABEL_KIND(label) == WA_EDGE_INDEX) return wa_ana_hash_u64(h, WA_LABEL_PAYLOAD(label));
-    return wa_ana_hash_str(h, wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)));
+    if (WA_LABEL_KIND(label) == WA_EDGE_INDEX) return wa_fnv_u64(h, WA_LABEL_PAYLOAD(label));
+    return wa_fnv_str(h, wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)));
 }
 
 /* Path prefixes are interned as classes: class = (parent class, object type,
@@ -169,8 +169,8 @@ static uint32_t intern(classes *c, const wa_snapshot *s, const uint64_t *type_ha
         rkind = s->roots[label].kind;
         rlabel = s->roots[label].label;
     }
-    uint64_t h = wa_ana_hash_u64(wa_ana_hash_u64(parent, type), ((uint64_t)cmp << 3) ^ (uint64_t)abs);
-    if (parent == WA_NONE) h = wa_ana_hash_u64(h, ((uint64_t)rkind << 32) | rlabel);
+    uint64_t h = wa_fnv_u64(wa_fnv_u64(parent, type), ((uint64_t)cmp << 3) ^ (uint64_t)abs);
+    if (parent == WA_NONE) h = wa_fnv_u64(h, ((uint64_t)rkind << 32) | rlabel);
     int inserted = 0;
     uint32_t *head = wa_u64map_put(&c->map, h, c->n, &inserted);
     if (!head) return WA_NONE;
@@ -197,12 +197,12 @@ static uint32_t intern(classes *c, const wa_snapshot *s, const uint64_t *type_ha
     /* the key hashes text, so that equal paths agree across snapshots */
     uint64_t k;
     if (parent == WA_NONE) {
-        k = wa_ana_hash_u64(0xcbf29ce484222325ull, rkind);
-        k = wa_ana_hash_str(k, wa_snapshot_string(s, rlabel));
+        k = wa_fnv_u64(0xcbf29ce484222325ull, rkind);
+        k = wa_fnv_str(k, wa_snapshot_string(s, rlabel));
     } else {
         k = hash_label(s, c->key[parent], label, abs);
     }
-    c->key[id] = wa_ana_hash_u64(k, type_hash[type]);
+    c->key[id] = wa_fnv_u64(k, type_hash[type]);
     return id;
 }
 
@@ -232,9 +232,9 @@ static int cluster_cmp(const void *a, const void *b) {
 static wa_status fill_shape(const classes *cl, uint32_t cls, wa_cluster *c, wa_error *err) {
     uint32_t len = cl->depth[cls];
     c->len = len;
-    c->types = wa_ana_alloc((size_t)len + 1, 4, err);
-    c->labels = wa_ana_alloc(len, 4, err);
-    c->abstracted = wa_ana_alloc(len, 1, err);
+    c->types = wa_alloc((size_t)len + 1, 4, err);
+    c->labels = wa_alloc(len, 4, err);
+    c->abstracted = wa_alloc(len, 1, err);
     if (!c->types || !c->labels || !c->abstracted) return WA_ERR_NOMEM;
     uint32_t k = cls;
     for (uint32_t i = len + 1; i-- > 0;) {
@@ -284,10 +284,10 @@ static int for_each_signature(const classes *cl, const wa_snapshot *s, uint32_t 
     uint64_t below = 0x9e3779b97f4a7c15ull; /* hash of the hops below the current class */
     for (uint32_t c = leaf; cl->parent[c] != WA_NONE; c = cl->parent[c]) {
         if (key_candidate(cl, s, c)) {
-            uint64_t sig = wa_ana_hash_u64(wa_ana_hash_u64(cl->parent[c], cl->type[c]), below);
+            uint64_t sig = wa_fnv_u64(wa_fnv_u64(cl->parent[c], cl->type[c]), below);
             if (visit(ctx, c, sig) != 0) return -1;
         }
-        below = wa_ana_hash_u64(wa_ana_hash_u64(below, cl->type[c]),
+        below = wa_fnv_u64(wa_fnv_u64(below, cl->type[c]),
                                 ((uint64_t)label_cmp_word(cl->label[c], cl->abs[c]) << 1) |
                                     cl->abs[c]);
     }
@@ -349,9 +349,9 @@ static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s,
     sig_groups g;
     memset(&g, 0, sizeof g);
     g.cl = cl;
-    uint32_t *remap = wa_ana_alloc(n0, 4, err);
-    uint8_t *seen = wa_ana_calloc(n0, 1, err);
-    g.abstract = wa_ana_calloc(n0, 1, err);
+    uint32_t *remap = wa_alloc(n0, 4, err);
+    uint8_t *seen = wa_calloc(n0, 1, err);
+    g.abstract = wa_calloc(n0, 1, err);
     wa_u32vec up = {0};
     wa_status st = WA_ERR_NOMEM;
     if (!remap || !seen || !g.abstract || wa_u64map_init(&g.map, 64) != 0) goto out;
@@ -390,7 +390,7 @@ static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s,
         if (in[i].cls != WA_NONE) in[i].cls = remap[in[i].cls];
     st = WA_OK;
 out:
-    if (st != WA_OK) wa_ana_nomem(err);
+    if (st != WA_OK) wa_nomem(err);
     free(remap);
     free(seen);
     free(g.abstract);
@@ -400,29 +400,67 @@ out:
     return st;
 }
 
-wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, const wa_dom *dom,
-                                const uint32_t *objs, uint32_t n, wa_error *err) {
-    wa_cluster_set *set = wa_ana_calloc(1, sizeof *set, err);
-    uint64_t *type_hash = wa_ana_alloc(s->n_types, 8, err);
-    inst *in = wa_ana_alloc(n, sizeof *in, err);
-    uint32_t *memo = wa_ana_big(s->n_objects, 4, err); /* object -> class */
-    wa_bits *top = NULL;
-    wa_u32vec stack = {0};
+/* One clustering under way: every temporary lives here and goes in
+ * clustering_free(), the one cleanup path. */
+typedef struct clustering {
+    const wa_snapshot *s;
+    const wa_path_tree *t;
+    const uint32_t *objs;
+    uint32_t n;
+    wa_cluster_set *set; /* the result, handed over at the end */
+    uint64_t *type_hash; /* per type: hash of its name */
+    inst *in;            /* per instance: class and position */
+    uint32_t *memo;      /* object -> class (first pass only) */
+    uint32_t *cl_of;     /* position -> cluster */
+    wa_bits *top;        /* instances no other instance dominates */
+    wa_u32vec stack;
     classes cl;
-    memset(&cl, 0, sizeof cl);
-    if (!set || !type_hash || !in || !memo || wa_u64map_init(&cl.map, 64) != 0) goto fail;
-    for (uint32_t i = 0; i < n; i++)
-        if (objs[i] >= s->n_objects) {
-            wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
-            goto fail;
-        }
-    set->n_instances = n;
-    for (uint32_t ty = 0; ty < s->n_types; ty++)
-        type_hash[ty] = wa_ana_hash_str(0x84222325ull, wa_snapshot_type_name(s, ty));
-    for (uint32_t v = 0; v < s->n_objects; v++) memo[v] = WA_NONE;
+} clustering;
 
-    /* Class of every instance: climb to the first known prefix, then
-     * intern the climbed objects top-down. */
+static void clustering_free(clustering *w) {
+    wa_cluster_set_free(w->set);
+    free(w->type_hash);
+    free(w->in);
+    wa_big_free(w->memo);
+    free(w->cl_of);
+    free(w->top);
+    wa_u32vec_free(&w->stack);
+    classes_free(&w->cl);
+}
+
+static wa_status clustering_init(clustering *w, const wa_snapshot *s, const wa_path_tree *t,
+                                 const uint32_t *objs, uint32_t n, wa_error *err) {
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->t = t;
+    w->objs = objs;
+    w->n = n;
+    w->set = wa_calloc(1, sizeof *w->set, err);
+    w->type_hash = wa_alloc(s->n_types, 8, err);
+    w->in = wa_alloc(n, sizeof *w->in, err);
+    w->memo = wa_big_alloc(s->n_objects, 4, err);
+    if (!w->set || !w->type_hash || !w->in || !w->memo || wa_u64map_init(&w->cl.map, 64) != 0)
+        return WA_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++)
+        if (objs[i] >= s->n_objects)
+            return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
+    w->set->n_instances = n;
+    for (uint32_t ty = 0; ty < s->n_types; ty++)
+        w->type_hash[ty] = wa_fnv_str(0x84222325ull, wa_snapshot_type_name(s, ty));
+    for (uint32_t v = 0; v < s->n_objects; v++) w->memo[v] = WA_NONE;
+    return WA_OK;
+}
+
+/* Class of every instance: climb to the first known prefix, then intern
+ * the climbed objects top-down. */
+static wa_status classify(clustering *w, wa_error *err) {
+    const wa_snapshot *s = w->s;
+    const wa_path_tree *t = w->t;
+    const uint64_t *type_hash = w->type_hash;
+    uint32_t *memo = w->memo;
+    inst *in = w->in;
+    wa_u32vec *stack = &w->stack;
+    const uint32_t *objs = w->objs, n = w->n;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t v = objs[i];
         in[i].pos = i;
@@ -430,138 +468,146 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, con
             in[i].cls = WA_NONE;
             continue;
         }
-        stack.n = 0;
+        stack->n = 0;
         uint32_t x = v;
         while (memo[x] == WA_NONE) {
-            if (wa_u32vec_push(&stack, x) != 0) goto fail_nomem;
+            if (wa_u32vec_push(stack, x) != 0) return wa_nomem(err);
             if (t->parent[x] == WA_PATH_ROOT) break;
             x = t->parent[x];
         }
-        while (stack.n) {
-            uint32_t y = stack.v[--stack.n], p = t->parent[y], c;
+        while (stack->n) {
+            uint32_t y = stack->v[--stack->n], p = t->parent[y], c;
             if (p == WA_PATH_ROOT) {
-                c = intern(&cl, s, type_hash, WA_NONE, s->objects[y].type, t->via[y], 0);
+                c = intern(&w->cl, s, type_hash, WA_NONE, s->objects[y].type, t->via[y], 0);
             } else {
                 uint32_t label = s->edges[t->via[y]].label;
-                c = intern(&cl, s, type_hash, memo[p], s->objects[y].type, label,
+                c = intern(&w->cl, s, type_hash, memo[p], s->objects[y].type, label,
                            abstract_hop(s, t, p, label));
             }
-            if (c == WA_NONE) goto fail_nomem;
+            if (c == WA_NONE) return wa_nomem(err);
             memo[y] = c;
         }
         in[i].cls = memo[v];
     }
-    wa_ana_big_free(memo);
-    memo = NULL;
-    {
-        /* The second pass walks each distinct path: only within the bound
-         * the clusters themselves must respect (checked again below). */
-        uint64_t distinct_hops = 0;
-        uint8_t *once = wa_ana_calloc(cl.n, 1, err);
-        if (!once) goto fail;
-        for (uint32_t i = 0; i < n; i++)
-            if (in[i].cls != WA_NONE && !once[in[i].cls]) {
-                once[in[i].cls] = 1;
-                distinct_hops += cl.depth[in[i].cls];
-            }
-        free(once);
-        if (distinct_hops <= MAX_SHAPE_HOPS &&
-            abstract_sibling_keys(&cl, s, type_hash, in, n, err) != WA_OK)
-            goto fail;
-    }
-    qsort(in, n, sizeof *in, inst_cmp);
+    wa_big_free(w->memo);
+    w->memo = NULL;
+    return WA_OK;
+}
 
-    /* One cluster per distinct class (the unreachable group sorts last). */
+/* The second pass walks each distinct path: only within the bound the
+ * clusters themselves must respect (checked again in make_clusters). */
+static wa_status abstract_if_bounded(clustering *w, wa_error *err) {
+    const inst *in = w->in;
+    uint64_t distinct_hops = 0;
+    uint8_t *once = wa_calloc(w->cl.n, 1, err);
+    if (!once) return WA_ERR_NOMEM;
+    for (uint32_t i = 0; i < w->n; i++)
+        if (in[i].cls != WA_NONE && !once[in[i].cls]) {
+            once[in[i].cls] = 1;
+            distinct_hops += w->cl.depth[in[i].cls];
+        }
+    free(once);
+    if (distinct_hops > MAX_SHAPE_HOPS) return WA_OK;
+    return abstract_sibling_keys(&w->cl, w->s, w->type_hash, w->in, w->n, err);
+}
+
+/* One cluster per distinct class (instances sorted by class: the
+ * unreachable group sorts last), its path filled; cl_of[pos] set. */
+static wa_status make_clusters(clustering *w, wa_error *err) {
+    const inst *in = w->in;
+    const uint32_t n = w->n;
+    wa_cluster_set *set = w->set;
     uint32_t ncl = 0;
     uint64_t hops = 0;
     for (uint32_t i = 0; i < n; i++)
         if (i == 0 || in[i].cls != in[i - 1].cls) {
             ncl++;
-            if (in[i].cls != WA_NONE) hops += cl.depth[in[i].cls];
+            if (in[i].cls != WA_NONE) hops += w->cl.depth[in[i].cls];
         }
-    if (hops > MAX_SHAPE_HOPS) {
-        wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
-                     "the selection has %u distinct retention paths with %llu hops in all "
-                     "(more than %u): select fewer objects",
-                     ncl, (unsigned long long)hops, MAX_SHAPE_HOPS);
-        goto fail;
-    }
-    set->clusters = wa_ana_calloc(ncl, sizeof *set->clusters, err);
-    if (!set->clusters) goto fail;
-    uint32_t *cl_of = stack.v; /* reuse: cluster of each position */
-    stack.v = NULL;
-    stack.n = stack.cap = 0;
-    cl_of = realloc(cl_of, (size_t)(n ? n : 1) * sizeof *cl_of);
-    if (!cl_of) goto fail_nomem;
+    if (hops > MAX_SHAPE_HOPS)
+        return wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
+                            "the selection has %u distinct retention paths with %llu hops in all "
+                            "(more than %u): select fewer objects",
+                            ncl, (unsigned long long)hops, MAX_SHAPE_HOPS);
+    set->clusters = wa_calloc(ncl, sizeof *set->clusters, err);
+    if (!set->clusters) return WA_ERR_NOMEM;
+    /* the climbing stack's memory, no longer needed, becomes cl_of */
+    uint32_t *cl_of = realloc(w->stack.v, (size_t)(n ? n : 1) * sizeof *cl_of);
+    if (!cl_of) return wa_nomem(err);
+    w->stack.v = NULL;
+    w->stack.n = w->stack.cap = 0;
+    w->cl_of = cl_of;
     for (uint32_t i = 0, k = 0; i < n; i++) {
         if (i > 0 && in[i].cls != in[i - 1].cls) k++;
         wa_cluster *c = &set->clusters[k];
         set->n = k + 1;
         if (c->count == 0) {
-            c->example = objs[in[i].pos];
+            c->example = w->objs[in[i].pos];
             if (in[i].cls == WA_NONE) {
                 c->root = WA_NONE;
                 c->key = 0x5eed;
-                c->types = wa_ana_alloc(1, 4, err);
-                if (!c->types) {
-                    free(cl_of);
-                    goto fail;
-                }
-                c->types[0] = s->objects[c->example].type;
-            } else if (fill_shape(&cl, in[i].cls, c, err) != WA_OK) {
-                free(cl_of);
-                goto fail;
+                c->types = wa_alloc(1, 4, err);
+                if (!c->types) return WA_ERR_NOMEM;
+                c->types[0] = w->s->objects[c->example].type;
+            } else if (fill_shape(&w->cl, in[i].cls, c, err) != WA_OK) {
+                return WA_ERR_NOMEM;
             }
         }
         c->count++;
         cl_of[in[i].pos] = k;
     }
+    return WA_OK;
+}
+
+/* Members in the caller's order (the example is the first of them), their
+ * shallow sizes, and the retained size of those no other member dominates. */
+static wa_status fill_members(clustering *w, const wa_dom *dom, wa_error *err) {
+    wa_cluster_set *set = w->set;
     for (uint32_t k = 0; k < set->n; k++) {
-        set->clusters[k].members = wa_ana_alloc(set->clusters[k].count, 4, err);
-        if (!set->clusters[k].members) {
-            free(cl_of);
-            goto fail;
-        }
+        set->clusters[k].members = wa_alloc(set->clusters[k].count, 4, err);
+        if (!set->clusters[k].members) return WA_ERR_NOMEM;
         set->clusters[k].count = 0;
     }
     if (dom) {
-        top = wa_ana_top_members(dom, objs, n, err);
-        if (!top) {
-            free(cl_of);
-            goto fail;
-        }
+        w->top = wa_ana_top_members(dom, w->objs, w->n, err);
+        if (!w->top) return WA_ERR_NOMEM;
     }
-    /* Members in the caller's order; the example is the first of them. */
-    for (uint32_t i = 0; i < n; i++) {
-        wa_cluster *c = &set->clusters[cl_of[i]];
-        uint32_t v = objs[i];
+    wa_bits *top = w->top;
+    for (uint32_t i = 0; i < w->n; i++) {
+        wa_cluster *c = &set->clusters[w->cl_of[i]];
+        uint32_t v = w->objs[i];
         if (c->count == 0) c->example = v;
         c->members[c->count++] = v;
-        c->shallow += s->objects[v].size;
+        c->shallow += w->s->objects[v].size;
         if (top && wa_bit(top, v)) {
             c->retained += dom->retained[v];
-            top[v >> 6] &= ~((uint64_t)1 << (v & 63)); /* duplicates once */
+            wa_bit_clear(top, v); /* duplicates once */
         }
     }
-    free(cl_of);
-    if (set->n > 1) qsort(set->clusters, set->n, sizeof *set->clusters, cluster_cmp);
-    free(type_hash);
-    free(in);
-    free(top);
-    classes_free(&cl);
+    return WA_OK;
+}
+
+wa_cluster_set *wa_path_cluster(const wa_snapshot *s, const wa_path_tree *t, const wa_dom *dom,
+                                const uint32_t *objs, uint32_t n, wa_error *err) {
+    clustering w;
+    wa_status st = clustering_init(&w, s, t, objs, n, err);
+    if (st == WA_OK) st = classify(&w, err);
+    if (st == WA_OK) st = abstract_if_bounded(&w, err);
+    if (st == WA_OK) {
+        qsort(w.in, n, sizeof *w.in, inst_cmp);
+        st = make_clusters(&w, err);
+    }
+    if (st == WA_OK) st = fill_members(&w, dom, err);
+    wa_cluster_set *set = NULL;
+    if (st == WA_OK) {
+        set = w.set;
+        w.set = NULL;
+        if (set->n > 1) qsort(set->clusters, set->n, sizeof *set->clusters, cluster_cmp);
+    } else if (err && err->code == WA_OK) {
+        wa_nomem(err);
+    }
+    clustering_free(&w);
     return set;
-fail_nomem:
-    wa_ana_nomem(err);
-fail:
-    if (err && err->code == WA_OK) wa_ana_nomem(err);
-    wa_cluster_set_free(set);
-    free(type_hash);
-    free(in);
-    wa_ana_big_free(memo);
-    free(top);
-    wa_u32vec_free(&stack);
-    classes_free(&cl);
-    return NULL;
 }
 
 size_t wa_path_hop_format(const wa_snapshot *s, uint32_t label, int abstracted, char *buf,

@@ -10,7 +10,6 @@
 #include <stdio.h>
 
 #include "analysis/internal.h"
-#include "whyalive/select.h"
 
 /* Name-keyed rows: a hash map from the name's hash, with linear re-probing
  * on a (practically impossible) 64-bit collision. */
@@ -21,7 +20,7 @@ typedef struct rowtab {
 } rowtab;
 
 static uint32_t row_for(rowtab *t, const char *name, int *nomem) {
-    uint64_t h = wa_ana_hash_str(0x1505, name);
+    uint64_t h = wa_fnv_str(0x1505, name);
     for (uint64_t k = 0;; k++) {
         int inserted = 0;
         uint32_t *slot = wa_u64map_put(&t->map, h + k * 0x9E3779B97F4A7C15ull, t->n, &inserted);
@@ -66,14 +65,14 @@ void wa_diff_free(wa_diff *diff) {
 
 /* Identity hash of object v: (address, type name). */
 static uint64_t ident(const wa_snapshot *s, const uint64_t *type_hash, uint32_t v) {
-    return wa_ana_hash_u64(type_hash[s->objects[v].type], s->objects[v].addr);
+    return wa_fnv_u64(type_hash[s->objects[v].type], s->objects[v].addr);
 }
 
 static uint64_t *type_hashes(const wa_snapshot *s, wa_error *err) {
-    uint64_t *h = wa_ana_alloc(s->n_types, 8, err);
+    uint64_t *h = wa_alloc(s->n_types, 8, err);
     if (!h) return NULL;
     for (uint32_t t = 0; t < s->n_types; t++)
-        h[t] = wa_ana_hash_str(0x77, wa_snapshot_type_name(s, t));
+        h[t] = wa_fnv_str(0x77, wa_snapshot_type_name(s, t));
     return h;
 }
 
@@ -102,7 +101,7 @@ static wa_status survivors(wa_diff *d, const wa_snapshot *a, const wa_snapshot *
     wa_path_tree *tree = NULL;
     if (!ha || !hb || !hc) goto out;
     if (build_ident_map(a, ha, &ma) != 0 || build_ident_map(c, hc, &mc) != 0) goto out;
-    d->survivors = wa_ana_calloc(1, sizeof *d->survivors, err);
+    d->survivors = wa_calloc(1, sizeof *d->survivors, err);
     if (!d->survivors) goto out;
     size_t cap = 0;
     for (uint32_t v = 0; v < b->n_objects; v++) {
@@ -138,7 +137,7 @@ static wa_status survivors(wa_diff *d, const wa_snapshot *a, const wa_snapshot *
     }
     st = WA_OK;
 out:
-    if (st == WA_ERR_NOMEM && err && err->code == WA_OK) wa_ana_nomem(err);
+    if (st == WA_ERR_NOMEM && err && err->code == WA_OK) wa_nomem(err);
     wa_u64map_free(&ma);
     wa_u64map_free(&mc);
     free(ha);
@@ -150,20 +149,16 @@ out:
 }
 
 wa_diff *wa_diff_compute(const wa_snapshot *a, const wa_snapshot *b, const wa_snapshot *c,
-                         const struct wa_selector *sel, wa_error *err) {
+                         const wa_diff_options *opts, wa_error *err) {
     if (!a || !b) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "a diff needs two snapshots");
         return NULL;
     }
-    if (sel && wa_select_needs_dom(sel)) {
-        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
-                     "a diff selector cannot test retained sizes or reachability");
-        return NULL;
-    }
+    wa_diff_keep_fn keep_fn = opts ? opts->keep : NULL;
     wa_bits *keep[3] = {NULL, NULL, NULL};
     const wa_snapshot *snaps[3] = {a, b, c};
     uint32_t ns = c ? 3 : 2;
-    wa_diff *d = wa_ana_calloc(1, sizeof *d, err);
+    wa_diff *d = wa_calloc(1, sizeof *d, err);
     rowtab t = {{0}, NULL, 0, 0};
     uint32_t *row_of_type = NULL;
     int nomem = 0;
@@ -172,19 +167,17 @@ wa_diff *wa_diff_compute(const wa_snapshot *a, const wa_snapshot *b, const wa_sn
     for (uint32_t k = 0; k < ns; k++) {
         const wa_snapshot *s = snaps[k];
         free(row_of_type);
-        row_of_type = wa_ana_alloc(s->n_types, 4, err);
+        row_of_type = wa_alloc(s->n_types, 4, err);
         if (!row_of_type) goto fail;
         for (uint32_t ty = 0; ty < s->n_types; ty++) {
             row_of_type[ty] = row_for(&t, wa_snapshot_type_name(s, ty), &nomem);
             if (nomem) goto fail;
         }
-        if (sel) {
-            wa_objlist *l = wa_select_run(sel, s, NULL, 0, err);
-            keep[k] = l ? wa_bits_new(s->n_objects, err) : NULL;
-            if (keep[k])
-                for (uint32_t i = 0; i < l->n; i++) wa_bit_set(keep[k], l->objs[i]);
-            wa_objlist_free(l);
+        if (keep_fn) {
+            keep[k] = wa_bits_new(s->n_objects, err);
             if (!keep[k]) goto fail;
+            for (uint32_t v = 0; v < s->n_objects; v++)
+                if (keep_fn(s, v, opts->keep_ctx)) wa_bit_set(keep[k], v);
         }
         for (uint32_t v = 0; v < s->n_objects; v++) {
             if (keep[k] && !wa_bit(keep[k], v)) continue;
@@ -216,7 +209,7 @@ wa_diff *wa_diff_compute(const wa_snapshot *a, const wa_snapshot *b, const wa_sn
     return d;
 fail:
     for (int k = 0; k < 3; k++) free(keep[k]);
-    if (err && err->code == WA_OK) wa_ana_nomem(err);
+    if (err && err->code == WA_OK) wa_nomem(err);
     free(t.rows);
     wa_u64map_free(&t.map);
     free(row_of_type);

@@ -83,15 +83,26 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no snapshot");
         return NULL;
     }
+    /* Weak in-edges first: its temporary cursor array is gone before the
+     * DFS arrays exist. */
+    int noweak = 1;
+    wa_bits *weak = wa_ana_weak_in(s, &noweak, err);
+    if (!noweak && !weak) return NULL;
+    wa_dom *d = wa_dom_compute_weak(s, weak, err);
+    free(weak);
+    return d;
+}
+
+wa_dom *wa_dom_compute_weak(const wa_snapshot *s, const wa_bits *weak, wa_error *err) {
     const uint32_t n = s->n_objects;
     const size_t n1 = (size_t)n + 1;
-    wa_dom *d = wa_ana_calloc(1, sizeof *d, err);
+    wa_dom *d = wa_calloc(1, sizeof *d, err);
     if (!d) return NULL;
     d->n_objects = n;
 
     uint32_t *pre = NULL, *vert = NULL, *order = NULL;
     al *f = NULL;
-    wa_bits *weak = NULL, *isroot = NULL, *semi_is_parent = NULL;
+    wa_bits *isroot = NULL, *semi_is_parent = NULL;
     uint64_t temp = 0, peak = 0;
 #define TRACK(bytes)                                                                               \
     do {                                                                                           \
@@ -99,18 +110,13 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         if (temp > peak) peak = temp;                                                              \
     } while (0)
 
-    /* Weak in-edges first: its temporary cursor array is gone before the
-     * DFS arrays exist. */
-    int noweak = 1;
-    weak = wa_ana_weak_in(s, &noweak, err);
-    if (!noweak && !weak) goto fail;
     if (weak) {
         for (uint32_t e = 0; e < s->n_edges; e++) d->weak_edges += wa_is_weak(s->edges[e].label);
         TRACK((uint64_t)s->n_edges / 8);
     }
-    pre = wa_ana_big(n1, 4, err);
-    vert = wa_ana_big(n1, 4, err);
-    f = wa_ana_big(n1, sizeof *f, err);
+    pre = wa_big_alloc(n1, 4, err);
+    vert = wa_big_alloc(n1, 4, err);
+    f = wa_big_alloc(n1, sizeof *f, err);
     isroot = wa_ana_root_bits(s, err);
     semi_is_parent = wa_bits_new(n1, err);
     if (!pre || !vert || !f || !isroot || !semi_is_parent) goto fail;
@@ -195,12 +201,12 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
          * parent, and the NCA pass need not find the parent again. */
         if (sd == f[i].anc) wa_bit_set(semi_is_parent, i);
     }
-    wa_ana_big_free(f);
+    wa_big_free(f);
     f = NULL;
     temp -= 8 * n1;
 
     /* ---- NCA pass, in preorder: idom[i] over semi[i] in vert[] ---- */
-    order = wa_ana_big(n1, 4, err); /* number -> object again */
+    order = wa_big_alloc(n1, 4, err); /* number -> object again */
     if (!order) goto fail;
     TRACK(4 * n1);
     order[0] = WA_NONE;
@@ -216,8 +222,7 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
     }
     free(semi_is_parent);
     semi_is_parent = NULL;
-    free(weak);
-    weak = NULL;
+    weak = NULL; /* the caller's; not needed past this point */
     temp -= d->weak_edges ? (uint64_t)s->n_edges / 8 : 0;
 
     /* ---- back to object space, in place over pre[] ---- */
@@ -239,9 +244,9 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         uint32_t v = order[i], p = idom[v];
         if (p != WA_DOM_SUPER) next[p] += next[v];
     }
-    uint32_t *dpre = wa_ana_big(R, 4, err);
+    uint32_t *dpre = wa_big_alloc(R, 4, err);
     if (!dpre) {
-        wa_ana_big_free(idom);
+        wa_big_free(idom);
         goto fail;
     }
     TRACK(4 * (uint64_t)R);
@@ -254,17 +259,17 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
         dpre[at] = v;
         next[v] = at + 1;
     }
-    wa_ana_big_free(vert);
+    wa_big_free(vert);
     vert = NULL;
-    wa_ana_big_free(order);
+    wa_big_free(order);
     order = NULL;
     temp -= 8 * n1;
 
     /* ---- retained sizes: children before parents (reverse preorder) ---- */
-    uint64_t *ret = wa_ana_big(n ? n : 1, 8, err);
+    uint64_t *ret = wa_big_alloc(n ? n : 1, 8, err);
     if (!ret) {
-        wa_ana_big_free(idom);
-        wa_ana_big_free(dpre);
+        wa_big_free(idom);
+        wa_big_free(dpre);
         goto fail;
     }
     TRACK(8 * (uint64_t)n);
@@ -292,11 +297,10 @@ wa_dom *wa_dom_compute(const wa_snapshot *s, wa_error *err) {
 #undef TRACK
 
 fail:
-    wa_ana_big_free(pre);
-    wa_ana_big_free(vert);
-    wa_ana_big_free(f);
-    wa_ana_big_free(order);
-    free(weak);
+    wa_big_free(pre);
+    wa_big_free(vert);
+    wa_big_free(f);
+    wa_big_free(order);
     free(isroot);
     free(semi_is_parent);
     free(d);
@@ -305,9 +309,9 @@ fail:
 
 void wa_dom_free(wa_dom *dom) {
     if (!dom) return;
-    wa_ana_big_free(dom->idom);
-    wa_ana_big_free(dom->retained);
-    wa_ana_big_free(dom->preorder);
+    wa_big_free(dom->idom);
+    wa_big_free(dom->retained);
+    wa_big_free(dom->preorder);
     free(dom);
 }
 
@@ -328,9 +332,9 @@ wa_objlist *wa_dom_children(const wa_dom *dom, uint32_t parent, uint32_t limit, 
     }
     uint32_t count = 0;
     for (uint32_t v = 0; v < dom->n_objects; v++) count += dom->idom[v] == parent;
-    wa_objlist *l = wa_ana_calloc(1, sizeof *l, err);
+    wa_objlist *l = wa_calloc(1, sizeof *l, err);
     if (!l) return NULL;
-    l->objs = wa_ana_alloc(count, 4, err);
+    l->objs = wa_alloc(count, 4, err);
     if (!l->objs) {
         free(l);
         return NULL;
@@ -386,7 +390,7 @@ fail:
     free(covered);
     free(top);
     wa_u32vec_free(&path);
-    wa_ana_nomem(err);
+    wa_nomem(err);
     return NULL;
 }
 
@@ -415,11 +419,11 @@ wa_status wa_dom_retained_group(const wa_snapshot *s, const wa_dom *dom, const u
      * reaches is what the group retains. Explicit queue: any heap shape. */
     wa_bits *gone = wa_bits_new(s->n_objects, err);
     wa_bits *seen = wa_bits_new(s->n_objects, err);
-    uint32_t *queue = wa_ana_big(s->n_objects, 4, err);
+    uint32_t *queue = wa_big_alloc(s->n_objects, 4, err);
     if (!gone || !seen || !queue) {
         free(gone);
         free(seen);
-        wa_ana_big_free(queue);
+        wa_big_free(queue);
         return WA_ERR_NOMEM;
     }
     for (uint32_t i = 0; i < n; i++)
@@ -445,6 +449,6 @@ wa_status wa_dom_retained_group(const wa_snapshot *s, const wa_dom *dom, const u
     *bytes = dom->reachable_bytes > still ? dom->reachable_bytes - still : 0;
     free(gone);
     free(seen);
-    wa_ana_big_free(queue);
+    wa_big_free(queue);
     return WA_OK;
 }

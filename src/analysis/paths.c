@@ -13,14 +13,14 @@
 
 wa_path_tree *wa_path_tree_build(const wa_snapshot *s, wa_error *err) {
     const uint32_t n = s->n_objects;
-    wa_path_tree *t = wa_ana_calloc(1, sizeof *t, err);
+    wa_path_tree *t = wa_calloc(1, sizeof *t, err);
     if (!t) return NULL;
     t->n_objects = n;
-    t->parent = wa_ana_big(n, 4, err);
-    t->via = wa_ana_big(n, 4, err);
-    uint32_t *queue = wa_ana_big(n, 4, err);
+    t->parent = wa_big_alloc(n, 4, err);
+    t->via = wa_big_alloc(n, 4, err);
+    uint32_t *queue = wa_big_alloc(n, 4, err);
     if (!t->parent || !t->via || !queue) {
-        wa_ana_big_free(queue);
+        wa_big_free(queue);
         wa_path_tree_free(t);
         return NULL;
     }
@@ -44,14 +44,14 @@ wa_path_tree *wa_path_tree_build(const wa_snapshot *s, wa_error *err) {
         }
     }
     t->n_reachable = tail;
-    wa_ana_big_free(queue);
+    wa_big_free(queue);
     return t;
 }
 
 void wa_path_tree_free(wa_path_tree *tree) {
     if (!tree) return;
-    wa_ana_big_free(tree->parent);
-    wa_ana_big_free(tree->via);
+    wa_big_free(tree->parent);
+    wa_big_free(tree->via);
     free(tree);
 }
 
@@ -78,8 +78,8 @@ static wa_status path_from_tree(const wa_snapshot *s, const wa_path_tree *t, uin
         x = t->parent[x];
         len++;
     }
-    p->objs = wa_ana_alloc(len, 4, err);
-    p->labels = wa_ana_alloc(len, 4, err);
+    p->objs = wa_alloc(len, 4, err);
+    p->labels = wa_alloc(len, 4, err);
     if (!p->objs || !p->labels) return WA_ERR_NOMEM;
     p->len = len;
     x = obj;
@@ -96,9 +96,9 @@ static wa_status path_from_tree(const wa_snapshot *s, const wa_path_tree *t, uin
 
 wa_path_list *wa_path_shortest(const wa_snapshot *s, const wa_path_tree *t, const uint32_t *objs,
                                uint32_t n, wa_error *err) {
-    wa_path_list *l = wa_ana_calloc(1, sizeof *l, err);
+    wa_path_list *l = wa_calloc(1, sizeof *l, err);
     if (!l) return NULL;
-    l->paths = wa_ana_calloc(n, sizeof *l->paths, err);
+    l->paths = wa_calloc(n, sizeof *l->paths, err);
     if (!l->paths) {
         free(l);
         return NULL;
@@ -122,7 +122,7 @@ wa_bits *wa_ana_weak_in(const wa_snapshot *s, int *none, wa_error *err) {
         }
     if (*none) return NULL;
     wa_bits *weak = wa_bits_new(s->n_edges, err);
-    uint32_t *cursor = wa_ana_alloc((size_t)s->n_objects + 1, 4, err);
+    uint32_t *cursor = wa_alloc((size_t)s->n_objects + 1, 4, err);
     if (!weak || !cursor) {
         free(weak);
         free(cursor);
@@ -171,22 +171,28 @@ static uint32_t strong_label(const wa_snapshot *s, uint32_t src, uint32_t dst) {
 }
 
 wa_path_list *wa_path_k(const wa_snapshot *s, uint32_t obj, uint32_t k, wa_error *err) {
+    int noweak = 1;
+    wa_bits *weak = wa_ana_weak_in(s, &noweak, err);
+    if (!noweak && !weak) return NULL;
+    wa_path_list *l = wa_path_k_weak(s, obj, k, weak, err);
+    free(weak);
+    return l;
+}
+
+wa_path_list *wa_path_k_weak(const wa_snapshot *s, uint32_t obj, uint32_t k,
+                             const wa_bits *weak, wa_error *err) {
     const uint32_t n = s->n_objects;
     if (obj >= n) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
         return NULL;
     }
     if (k == 0) k = 1;
-    wa_path_list *l = wa_ana_calloc(1, sizeof *l, err);
-    uint32_t *next = wa_ana_alloc(n, 4, err), *queue = wa_ana_alloc(n, 4, err);
-    uint32_t *dist = wa_ana_alloc(n, 4, err);
+    wa_path_list *l = wa_calloc(1, sizeof *l, err);
+    uint32_t *next = wa_alloc(n, 4, err), *queue = wa_alloc(n, 4, err);
+    uint32_t *dist = wa_alloc(n, 4, err);
     wa_bits *isroot = wa_ana_root_bits(s, err);
-    int noweak = 1;
-    wa_bits *weak = NULL;
-    if (l) l->paths = wa_ana_calloc(k, sizeof *l->paths, err);
+    if (l) l->paths = wa_calloc(k, sizeof *l->paths, err);
     if (!l || !l->paths || !next || !queue || !dist || !isroot) goto fail;
-    weak = wa_ana_weak_in(s, &noweak, err);
-    if (!noweak && !weak) goto fail;
     for (uint32_t v = 0; v < n; v++) next[v] = WA_NONE;
     /* next[x]: the neighbour one step closer to obj; obj points at itself. */
     next[obj] = obj;
@@ -199,8 +205,8 @@ wa_path_list *wa_path_k(const wa_snapshot *s, uint32_t obj, uint32_t k, wa_error
             wa_path *p = &l->paths[l->n++];
             p->target = obj;
             p->len = dist[x] + 1;
-            p->objs = wa_ana_alloc(p->len, 4, err);
-            p->labels = wa_ana_alloc(p->len, 4, err);
+            p->objs = wa_alloc(p->len, 4, err);
+            p->labels = wa_alloc(p->len, 4, err);
             if (!p->objs || !p->labels) goto fail;
             uint32_t y = x;
             for (uint32_t i = 0; i < p->len; i++) {
@@ -228,16 +234,14 @@ wa_path_list *wa_path_k(const wa_snapshot *s, uint32_t obj, uint32_t k, wa_error
     free(queue);
     free(dist);
     free(isroot);
-    free(weak);
     return l;
 fail:
-    if (err && err->code == WA_OK) wa_ana_nomem(err);
+    if (err && err->code == WA_OK) wa_nomem(err);
     wa_path_list_free(l);
     free(next);
     free(queue);
     free(dist);
     free(isroot);
-    free(weak);
     return NULL;
 }
 

@@ -64,7 +64,7 @@ wa_retainer_tree *wa_retainers_tree(const wa_snapshot *snap, uint32_t target, ui
     }
     if (max_referrers == 0) max_referrers = 1;
     const uint32_t *in_off = wa_snapshot_in_offsets(snap), *src = wa_snapshot_in_sources(snap);
-    wa_retainer_tree *t = wa_ana_calloc(1, sizeof *t, err);
+    wa_retainer_tree *t = wa_calloc(1, sizeof *t, err);
     if (!t) return NULL;
     size_t cap = 0;
     pending_vec st = {0};
@@ -72,7 +72,7 @@ wa_retainer_tree *wa_retainers_tree(const wa_snapshot *snap, uint32_t target, ui
     uint32_t branch[WA_RETAINERS_MAX_DEPTH + 1];
     if (wa_u64map_init(&listed, 64) != 0) {
         free(t);
-        wa_ana_nomem(err);
+        wa_nomem(err);
         return NULL;
     }
     if (pending_push(&st, (pending){target, 0, WA_NONE, WA_NONE}) != 0) goto nomem;
@@ -109,7 +109,7 @@ nomem:
     free(st.v);
     wa_u64map_free(&listed);
     wa_retainers_free(t);
-    wa_ana_nomem(err);
+    wa_nomem(err);
     return NULL;
 }
 

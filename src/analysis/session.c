@@ -6,9 +6,9 @@
  * the pointer set takes no lock (acquire load, published by a release store
  * after the part is complete); a reader that finds it unset takes the
  * part's mutex, checks again, and computes. Parts that need another part
- * (the dominators need the weak mask) ask for it through the same path, and
- * no part's mutex is held while another part's is taken the other way
- * round, so there is no lock order to get wrong.
+ * (the dominators and the k shortest paths need the weak mask) ask for it
+ * through the same path; the weak part needs no other, so the only order in
+ * which two locks are held is dominators -> weak.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,11 +23,17 @@ typedef struct part {
     _Atomic(void *) value;
 } part;
 
+/* The weak in-edge mask; bits NULL when the snapshot has no weak edge (the
+ * struct itself is what marks the part as computed). */
+typedef struct weak_mask {
+    wa_bits *bits;
+} weak_mask;
+
 struct wa_session {
     const wa_snapshot *snap;
     wa_session_hook hook;
     void *hook_ctx;
-    part dom, tree;
+    part dom, tree, weak;
 };
 
 static double now_s(void) {
@@ -41,13 +47,15 @@ wa_session *wa_session_new(const wa_snapshot *snap, wa_error *err) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no snapshot");
         return NULL;
     }
-    wa_session *s = wa_ana_calloc(1, sizeof *s, err);
+    wa_session *s = wa_calloc(1, sizeof *s, err);
     if (!s) return NULL;
     s->snap = snap;
     pthread_mutex_init(&s->dom.lock, NULL);
     pthread_mutex_init(&s->tree.lock, NULL);
+    pthread_mutex_init(&s->weak.lock, NULL);
     atomic_init(&s->dom.value, NULL);
     atomic_init(&s->tree.value, NULL);
+    atomic_init(&s->weak.value, NULL);
     return s;
 }
 
@@ -55,8 +63,12 @@ void wa_session_free(wa_session *s) {
     if (!s) return;
     wa_dom_free(atomic_load(&s->dom.value));
     wa_path_tree_free(atomic_load(&s->tree.value));
+    weak_mask *w = atomic_load(&s->weak.value);
+    if (w) free(w->bits);
+    free(w);
     pthread_mutex_destroy(&s->dom.lock);
     pthread_mutex_destroy(&s->tree.lock);
+    pthread_mutex_destroy(&s->weak.lock);
     free(s);
 }
 
@@ -76,17 +88,40 @@ const char *wa_session_part_name(wa_session_part p) {
     return "?";
 }
 
-typedef void *(*compute_fn)(const wa_snapshot *snap, wa_error *err);
+typedef void *(*compute_fn)(wa_session *s, wa_error *err);
 
-static void *dom_compute(const wa_snapshot *snap, wa_error *err) {
-    return wa_dom_compute(snap, err);
+static void *weak_compute(wa_session *s, wa_error *err) {
+    weak_mask *w = wa_calloc(1, sizeof *w, err);
+    if (!w) return NULL;
+    int none = 1;
+    w->bits = wa_ana_weak_in(s->snap, &none, err);
+    if (!none && !w->bits) {
+        free(w);
+        return NULL;
+    }
+    return w;
 }
 
-static void *tree_compute(const wa_snapshot *snap, wa_error *err) {
-    return wa_path_tree_build(snap, err);
+static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute,
+                 wa_error *err);
+
+/* The weak mask (NULL bits: none), or NULL with err filled. */
+static const weak_mask *weak_of(wa_session *s, wa_error *err) {
+    return get(s, &s->weak, WA_SESSION_WEAK, weak_compute, err);
 }
 
-/* The part's value, computed once under its lock. */
+static void *dom_compute(wa_session *s, wa_error *err) {
+    const weak_mask *w = weak_of(s, err);
+    return w ? wa_dom_compute_weak(s->snap, w->bits, err) : NULL;
+}
+
+static void *tree_compute(wa_session *s, wa_error *err) {
+    return wa_path_tree_build(s->snap, err);
+}
+
+/* The part's value, computed once under its lock. The weak part is taken
+ * from inside the dominators' computation (its lock held): the weak part
+ * itself takes no other lock, so the order is always dom -> weak. */
 static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute,
                  wa_error *err) {
     void *v = atomic_load_explicit(&p->value, memory_order_acquire);
@@ -96,7 +131,7 @@ static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compu
     if (!v) {
         double t0 = now_s();
         if (s->hook) s->hook(s->hook_ctx, which, 0, 0.0);
-        v = compute(s->snap, err);
+        v = compute(s, err);
         if (s->hook) s->hook(s->hook_ctx, which, 1, now_s() - t0);
         if (v) atomic_store_explicit(&p->value, v, memory_order_release);
     }
@@ -110,6 +145,11 @@ const wa_dom *wa_session_dom(wa_session *s, wa_error *err) {
 
 const wa_path_tree *wa_session_tree(wa_session *s, wa_error *err) {
     return get(s, &s->tree, WA_SESSION_TREE, tree_compute, err);
+}
+
+wa_path_list *wa_session_path_k(wa_session *s, uint32_t obj, uint32_t k, wa_error *err) {
+    const weak_mask *w = weak_of(s, err);
+    return w ? wa_path_k_weak(s->snap, obj, k, w->bits, err) : NULL;
 }
 
 const wa_dom *wa_session_dom_if_built(wa_session *s) {

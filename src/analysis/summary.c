@@ -71,8 +71,8 @@ static int cmp_u32(const void *a, const void *b) {
 wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summary_by by,
                                const wa_objlist *subset, wa_sort_key sort, wa_error *err) {
     const uint32_t n = s->n_objects, nt = s->n_types;
-    wa_summary *sum = wa_ana_calloc(1, sizeof *sum, err);
-    uint32_t *key_of_type = wa_ana_alloc(nt, 4, err);
+    wa_summary *sum = wa_calloc(1, sizeof *sum, err);
+    uint32_t *key_of_type = wa_alloc(nt, 4, err);
     uint32_t *key_id = NULL, *active = NULL;
     wa_summary_row *rows = NULL;
     wa_bits *counted = NULL;
@@ -85,11 +85,11 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
     if (by == WA_SUMMARY_BY_TYPE) {
         for (uint32_t t = 0; t < nt; t++) key_of_type[t] = t;
         nkeys = nt;
-        key_id = wa_ana_alloc(nt, 4, err);
+        key_id = wa_alloc(nt, 4, err);
         if (!key_id) goto fail;
         for (uint32_t t = 0; t < nt; t++) key_id[t] = t;
     } else {
-        key_id = wa_ana_alloc(nt, 4, err);
+        key_id = wa_alloc(nt, 4, err);
         if (!key_id) goto fail;
         for (uint32_t t = 0; t < nt; t++) key_id[t] = s->types[t].module;
         qsort(key_id, nt, 4, cmp_u32);
@@ -105,7 +105,7 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
             key_of_type[t] = lo;
         }
     }
-    rows = wa_ana_calloc(nkeys, sizeof *rows, err);
+    rows = wa_calloc(nkeys, sizeof *rows, err);
     if (!rows) goto fail;
     for (uint32_t k = 0; k < nkeys; k++) rows[k].key = key_id[k];
 
@@ -132,7 +132,7 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
 
     if (dom) {
         sum->reachable_bytes = dom->reachable_bytes;
-        active = wa_ana_calloc(nkeys, 4, err);
+        active = wa_calloc(nkeys, 4, err);
         if (!active) goto fail;
         /* Walk the kept preorder; leaving a subtree is climbing idom links
          * from the previous object up to the new object's parent, so every
@@ -156,7 +156,7 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
 #undef COUNTED
 
     /* Keep keys with instances; sort. */
-    tmp = wa_ana_alloc(nkeys, sizeof *tmp, err);
+    tmp = wa_alloc(nkeys, sizeof *tmp, err);
     if (!tmp) goto fail;
     uint32_t m = 0;
     for (uint32_t k = 0; k < nkeys; k++) {
@@ -182,7 +182,7 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
     free(counted);
     return sum;
 fail:
-    if (err && err->code == WA_OK) wa_ana_nomem(err);
+    if (err && err->code == WA_OK) wa_nomem(err);
     free(tmp);
     free(rows);
     free(key_of_type);

@@ -195,7 +195,7 @@ static wa_status accumulation(const wa_snapshot *s, const wa_dom *dom, const wa_
     }
     st = WA_OK;
 out:
-    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
     wa_domkids_free(&kids);
     wa_u32vec_free(&work);
     wa_u64map_free(&bytype);
@@ -212,7 +212,7 @@ static wa_status instances(const wa_snapshot *s, uint32_t t, wa_objlist *out, wa
     out->objs = NULL;
     uint32_t cnt = 0;
     for (uint32_t v = 0; v < s->n_objects; v++) cnt += s->objects[v].type == t;
-    out->objs = wa_ana_alloc(cnt, 4, err);
+    out->objs = wa_alloc(cnt, 4, err);
     if (!out->objs) return WA_ERR_NOMEM;
     for (uint32_t v = 0; v < s->n_objects; v++)
         if (s->objects[v].type == t) out->objs[out->n++] = v;
@@ -254,7 +254,7 @@ static wa_status type_suspects(const wa_snapshot *s, const wa_dom *dom, const wa
         free(inst.objs);
     }
     wa_summary_free(sum);
-    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
     return st;
 }
 
@@ -310,7 +310,7 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         uint32_t ht = e == WA_NONE ? WA_NONE : s->objects[s->edges[e].to].type;
         /* The key is a hash of (type, hop label, hop type); the fields are
          * compared too, and a colliding group is found by a scan. */
-        uint64_t key = wa_ana_hash_u64(wa_ana_hash_u64(wa_ana_hash_u64(0x51ed, t), hl), ht);
+        uint64_t key = wa_fnv_u64(wa_fnv_u64(wa_fnv_u64(0x51ed, t), hl), ht);
         int ins = 0;
         uint32_t *gi = wa_u64map_put(&groups, key, ng, &ins);
         if (!gi) goto out;
@@ -371,7 +371,7 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
     }
     st = WA_OK;
 out:
-    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
     for (uint32_t i = 0; i < ng; i++) wa_u32vec_free(&g[i].objs);
     free(g);
     wa_u64map_free(&seen);
@@ -460,7 +460,7 @@ static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const 
     }
     st = WA_OK;
 out:
-    if (st != WA_OK && err && err->code == WA_OK) wa_ana_nomem(err);
+    if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
     wa_diff_free(d);
     wa_path_tree_free(btree);
     return st;
@@ -488,7 +488,7 @@ wa_suspect_list *wa_suspect_find(const wa_snapshot *s, const wa_dom *dom,
         if (!own) return NULL;
         tree = own;
     }
-    builder b = {wa_ana_calloc(1, sizeof(wa_suspect_list), err), 0};
+    builder b = {wa_calloc(1, sizeof(wa_suspect_list), err), 0};
     if (!b.l) goto fail;
     b.l->reachable_bytes = dom->reachable_bytes;
     if (accumulation(s, dom, tree, &o, &b, err) != WA_OK) goto fail;
@@ -499,7 +499,7 @@ wa_suspect_list *wa_suspect_find(const wa_snapshot *s, const wa_dom *dom,
     wa_path_tree_free(own);
     return b.l;
 fail:
-    if (err && err->code == WA_OK) wa_ana_nomem(err);
+    if (err && err->code == WA_OK) wa_nomem(err);
     wa_suspect_list_free(b.l);
     wa_path_tree_free(own);
     return NULL;

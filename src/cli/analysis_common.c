@@ -158,9 +158,9 @@ void wa_ana_print_cluster(const cJSON *c) {
     if (!wa_j_bool(c, "reachable")) {
         printf("%s %s (%s shallow) unreachable: no root reaches them (garbage awaiting "
                "collection, or referrers the dump could not see)\n",
-               wa_cli_count(count, a), type, wa_cli_size(wa_j_u64(c, "shallow"), b));
+               wa_cli_count(count, a), type, wa_size_text(wa_j_u64(c, "shallow"), 2, b));
         return;
     }
     printf("%s %s (%s retained) via %s\n", wa_cli_count(count, a), type,
-           wa_cli_size(wa_j_u64(c, "retained"), b), wa_j_str(c, "path"));
+           wa_size_text(wa_j_u64(c, "retained"), 2, b), wa_j_str(c, "path"));
 }

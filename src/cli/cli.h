@@ -111,8 +111,8 @@ int wa_cli_exit_for(wa_status st, int writing);
  */
 wa_snapshot *wa_cli_load(const char *path, const wa_cli_common *common, int *exit_code);
 
-/* Human sizes: "0 B", "812 B", "12.3 KiB", "4.0 MiB", "1.2 GiB". */
-const char *wa_cli_size(uint64_t bytes, char buf[32]);
+/* Human sizes come from the core's one formatter, with up to two decimals
+ * in text output: wa_size_text(bytes, 2, buf) ("812 B", "2.90 KiB"). */
 /* 1234567 -> "1,234,567". */
 const char *wa_cli_count(uint64_t n, char buf[32]);
 /* Parse "10MB", "4KiB", "123" (B, KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary). */

@@ -77,22 +77,6 @@ int wa_cli_parse_size(const char *s, uint64_t *out) {
     return wa_select_parse_size(s, strlen(s), out);
 }
 
-const char *wa_cli_size(uint64_t bytes, char buf[32]) {
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    if (bytes < 1024) {
-        snprintf(buf, 32, "%" PRIu64 " B", bytes);
-        return buf;
-    }
-    double v = (double)bytes;
-    int u = 0;
-    while (v >= 1024.0 && u < 5) {
-        v /= 1024.0;
-        u++;
-    }
-    snprintf(buf, 32, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
-    return buf;
-}
-
 const char *wa_cli_count(uint64_t n, char buf[32]) {
     char tmp[32];
     int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
@@ -283,8 +267,8 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total) {
     if (t < 1.0) return 0;
     char a[32], b[32];
     fprintf(stderr, "\rwhyalive: loading %s: %3.0f%% (%s of %s, %.1f s)", p->path,
-            total ? 100.0 * (double)done / (double)total : 0.0, wa_cli_size(done, a),
-            wa_cli_size(total, b), t);
+            total ? 100.0 * (double)done / (double)total : 0.0, wa_size_text(done, 2, a),
+            wa_size_text(total, 2, b), t);
     fflush(stderr);
     p->shown = 1;
     return 0;

@@ -33,7 +33,7 @@ static const char *signed_count(int64_t v, char buf[40]) {
 
 static const char *signed_size(int64_t v, char buf[40]) {
     char t[32];
-    wa_cli_size(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t);
+    wa_size_text(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, 2, t);
     snprintf(buf, 40, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", t);
     return buf;
 }
@@ -48,7 +48,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
     for (uint32_t i = 0; i < ns; i++) {
         const cJSON *t = cJSON_GetArrayItem(tot, (int)i);
         printf("%s = %s: %s objects, %s\n", names[i], cJSON_GetArrayItem(files, (int)i)->valuestring,
-               wa_cli_count(wa_j_u64(t, "count"), a), wa_cli_size(wa_j_u64(t, "bytes"), b));
+               wa_cli_count(wa_j_u64(t, "count"), a), wa_size_text(wa_j_u64(t, "bytes"), 2, b));
     }
     printf("note: %s\n\n", wa_j_str(doc, "identity_note"));
     int ncol = 1 + 2 * (int)ns + 2;
@@ -72,7 +72,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         for (uint32_t j = 0; j < ns; j++) {
             cp[1 + j] = wa_cli_count((uint64_t)cJSON_GetArrayItem(cn, (int)j)->valuedouble, cells[1 + j]);
             cp[1 + ns + 1 + j] =
-                wa_cli_size((uint64_t)cJSON_GetArrayItem(by, (int)j)->valuedouble, cells[5 + j]);
+                wa_size_text((uint64_t)cJSON_GetArrayItem(by, (int)j)->valuedouble, 2, cells[5 + j]);
         }
         cp[1 + ns] = signed_count((int64_t)wa_j_num(r, "dcount"), cells[4]);
         cp[ncol - 1] = signed_size((int64_t)wa_j_num(r, "dbytes"), cells[9]);
@@ -89,7 +89,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         const cJSON *cl = wa_j_get(sv, "clusters"), *e;
         printf("\nsurvivors: %s objects new in B and still alive in C (%s shallow), by "
                "retention path in C:\n",
-               wa_cli_count(wa_j_u64(sv, "count"), a), wa_cli_size(wa_j_u64(sv, "shallow"), b));
+               wa_cli_count(wa_j_u64(sv, "count"), a), wa_size_text(wa_j_u64(sv, "shallow"), 2, b));
         cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(e);
         uint64_t m = (uint64_t)cJSON_GetArraySize(cl), n = wa_j_u64(sv, "clusters_total");
         if (m < n) printf("... %s more clusters (--clusters 0 shows all)\n", wa_cli_count(n - m, c));

@@ -29,8 +29,8 @@ static double pct(uint64_t part, uint64_t whole) {
 static void print_obj_line(const cJSON *o, uint64_t reachable, const char *indent) {
     char a[512], b[32], c[32];
     uint64_t ret = wa_j_u64(o, "retained");
-    printf("%s%10s %5.1f%% %10s  %s\n", indent, wa_cli_size(ret, b), pct(ret, reachable),
-           wa_cli_size(wa_j_u64(o, "size"), c), wa_ana_obj_text(o, a, sizeof a));
+    printf("%s%10s %5.1f%% %10s  %s\n", indent, wa_size_text(ret, 2, b), pct(ret, reachable),
+           wa_size_text(wa_j_u64(o, "size"), 2, c), wa_ana_obj_text(o, a, sizeof a));
 }
 
 /* `--tree` as text: "ADDR IDOM RETAINED", "root" for the super-root, "-"
@@ -50,7 +50,7 @@ static void print_top(const cJSON *doc) {
     uint64_t reach = wa_j_u64(doc, "reachable_bytes");
     const cJSON *top = wa_j_get(doc, "top"), *o, *un = wa_j_get(doc, "unreachable");
     printf("%s reachable from the roots; top-level dominators (held by the roots alone):\n\n",
-           wa_cli_size(reach, b));
+           wa_size_text(reach, 2, b));
     printf("%10s %6s %10s  %s\n", "retained", "share", "shallow", "object");
     cJSON_ArrayForEach(o, top) print_obj_line(o, reach, "");
     uint64_t shown = (uint64_t)cJSON_GetArraySize(top), total = wa_j_u64(doc, "top_total");
@@ -58,7 +58,7 @@ static void print_top(const cJSON *doc) {
     if (wa_j_u64(un, "count"))
         printf("\nunreachable: %s objects, %s (not in the dominator tree: no root reaches "
                "them)\n",
-               wa_cli_count(wa_j_u64(un, "count"), b), wa_cli_size(wa_j_u64(un, "bytes"), c));
+               wa_cli_count(wa_j_u64(un, "count"), b), wa_size_text(wa_j_u64(un, "bytes"), 2, c));
 }
 
 static void print_selection(const cJSON *doc) {
@@ -70,7 +70,7 @@ static void print_selection(const cJSON *doc) {
         const cJSON *kids = wa_j_get(e, "children");
         uint64_t ret = wa_j_u64(obj, "retained");
         printf("%s: retained %s (%.1f%% of reachable)\n", wa_ana_obj_text(obj, a, sizeof a),
-               wa_cli_size(ret, b), pct(ret, reach));
+               wa_size_text(ret, 2, b), pct(ret, reach));
         if (!wa_j_bool(obj, "reachable"))
             printf("  unreachable: no root reaches it, so nothing dominates it\n");
         else if (!cJSON_GetArraySize(chain))

@@ -39,20 +39,20 @@ static void print_doc(const cJSON *doc) {
     double load_s = wa_j_num(doc, "load_seconds");
     printf("snapshot     %s (%s, format %u, %s on disk)\n", wa_j_str(doc, "file"),
            wa_j_str(doc, "format"), (unsigned)wa_j_num(doc, "format_version"),
-           wa_cli_size(wa_j_u64(doc, "file_bytes"), a));
+           wa_size_text(wa_j_u64(doc, "file_bytes"), 2, a));
     if (tool[0]) printf("written by   whyalive %s%s%s\n", tool, time_s[0] ? " at " : "", time_s);
     if (seconds > 0) printf("dump took    %.2f s\n", seconds);
     if (impl[0] || py[0])
         printf("process      %s %s, pid %" PRId64 "%s%s, RSS %s\n", impl, py,
                (int64_t)wa_j_num(m, "pid"), host[0] ? " on " : "", host,
-               rss ? wa_cli_size(rss, a) : "unknown");
+               rss ? wa_size_text(rss, 2, a) : "unknown");
     if (cJSON_GetArraySize(wa_j_get(m, "argv"))) {
         printf("argv        ");
         cJSON_ArrayForEach(v, wa_j_get(m, "argv")) printf(" %s", v->valuestring);
         printf("\n");
     }
     printf("objects      %s (%s shallow)\n", wa_cli_count(n, a),
-           wa_cli_size(wa_j_u64(doc, "shallow_bytes"), b));
+           wa_size_text(wa_j_u64(doc, "shallow_bytes"), 2, b));
     printf("edges        %s\n", wa_cli_count(wa_j_u64(doc, "edges"), a));
     printf("types        %s\n", wa_cli_count(wa_j_u64(doc, "types"), a));
     printf("roots        %s:", wa_cli_count(wa_j_u64(r, "total"), a));
@@ -70,9 +70,9 @@ static void print_doc(const cJSON *doc) {
      * amortized. */
     if (n >= 10000)
         printf("loaded       in %.2f s, %s in memory (%.1f B/object incl. edges)\n", load_s,
-               wa_cli_size(mem, c), (double)mem / (double)n);
+               wa_size_text(mem, 2, c), (double)mem / (double)n);
     else
-        printf("loaded       in %.2f s, %s in memory\n", load_s, wa_cli_size(mem, c));
+        printf("loaded       in %.2f s, %s in memory\n", load_s, wa_size_text(mem, 2, c));
 }
 
 static int run(int argc, char **argv) {

@@ -31,7 +31,7 @@ static void print_path(const wa_snapshot *snap, const cJSON *p) {
     char a[512], b[32];
     const cJSON *target = wa_j_get(p, "target"), *hops = wa_j_get(p, "hops"), *h;
     printf("%s", wa_ana_obj_text(target, a, sizeof a));
-    if (wa_j_get(target, "retained")) printf(" (%s retained)", wa_cli_size(wa_j_u64(target, "retained"), b));
+    if (wa_j_get(target, "retained")) printf(" (%s retained)", wa_size_text(wa_j_u64(target, "retained"), 2, b));
     printf("\n");
     if (!wa_j_bool(p, "reachable")) {
         printf("  unreachable: no root reaches it (garbage awaiting collection, or held by "

@@ -84,8 +84,8 @@ static int print_tree(const cJSON *top) {
         int cycle = wa_j_bool(n, "cycle"), seen = wa_j_bool(n, "shown_above");
         root_note(n, roots, sizeof roots);
         if (e.depth == 0) {
-            printf("%s (%s", wa_ana_obj_text(n, a, sizeof a), wa_cli_size(wa_j_u64(n, "size"), b));
-            if (wa_j_get(n, "retained")) printf(", retained %s", wa_cli_size(wa_j_u64(n, "retained"), c));
+            printf("%s (%s", wa_ana_obj_text(n, a, sizeof a), wa_size_text(wa_j_u64(n, "size"), 2, b));
+            if (wa_j_get(n, "retained")) printf(", retained %s", wa_size_text(wa_j_u64(n, "retained"), 2, c));
             printf(")%s\n", roots);
         } else {
             prefix_for(last_at, e.depth, prefix);

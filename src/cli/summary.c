@@ -27,8 +27,8 @@ static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ct
     const cJSON *tot = wa_j_get(doc, "totals"), *rows = wa_j_get(doc, "rows");
     const cJSON *un = wa_j_get(doc, "unreachable");
     printf("%s: %s objects, %s shallow", path, wa_cli_count(wa_j_u64(tot, "count"), a),
-           wa_cli_size(wa_j_u64(tot, "shallow"), b));
-    if (has_ret) printf(", %s reachable from roots", wa_cli_size(wa_j_u64(tot, "reachable_bytes"), c));
+           wa_size_text(wa_j_u64(tot, "shallow"), 2, b));
+    if (has_ret) printf(", %s reachable from roots", wa_size_text(wa_j_u64(tot, "reachable_bytes"), 2, c));
     printf("\n\n");
     wa_table *t = wa_table_new(has_ret ? 4 : 3);
     wa_table_col(t, 0, by_type ? "type" : "module", WA_LEFT, 60);
@@ -39,8 +39,8 @@ static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ct
     cJSON_ArrayForEach(r, rows) {
         const char *name = by_type ? wa_type_display(wa_j_str(r, "type")) : wa_j_str(r, "module");
         const char *cells[4] = {name, wa_cli_count(wa_j_u64(r, "count"), a),
-                                wa_cli_size(wa_j_u64(r, "shallow"), b),
-                                has_ret ? wa_cli_size(wa_j_u64(r, "retained"), c) : ""};
+                                wa_size_text(wa_j_u64(r, "shallow"), 2, b),
+                                has_ret ? wa_size_text(wa_j_u64(r, "retained"), 2, c) : ""};
         wa_table_row(t, cells);
     }
     wa_table_print(t, stdout);
@@ -52,7 +52,7 @@ static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ct
     if (has_ret && wa_j_u64(un, "count"))
         printf("\nunreachable: %s objects, %s (no root reaches them: garbage awaiting "
                "collection, or held by referrers the dump could not see)\n",
-               wa_cli_count(wa_j_u64(un, "count"), a), wa_cli_size(wa_j_u64(un, "bytes"), b));
+               wa_cli_count(wa_j_u64(un, "count"), a), wa_size_text(wa_j_u64(un, "bytes"), 2, b));
     return wa_cli_finish_output(WA_EXIT_OK);
 }
 

@@ -36,10 +36,10 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
      * bytes); the snapshot has it without an analysis. */
     n_reach = wa_snapshot_n_objects(snap) - (uint32_t)n_unreach;
     printf("%s: %s reachable in %s objects", wa_j_str(doc, "snapshot"),
-           wa_cli_size(wa_j_u64(doc, "reachable_bytes"), b), wa_cli_count(n_reach, c));
+           wa_size_text(wa_j_u64(doc, "reachable_bytes"), 2, b), wa_cli_count(n_reach, c));
     if (n_unreach)
         printf("; unreachable: %s objects, %s", wa_cli_count(n_unreach, d),
-               wa_cli_size(wa_j_u64(un, "bytes"), a));
+               wa_size_text(wa_j_u64(un, "bytes"), 2, a));
     printf("\n\n");
     const cJSON *arr = wa_j_get(doc, "suspects"), *x;
     if (!wa_j_u64(doc, "suspects_total")) {
@@ -54,7 +54,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         const char *tname = type[0] ? wa_j_str(x, "qualname") : "?";
         const cJSON *obj = wa_j_get(x, "object"), *acc = wa_j_get(x, "accumulation");
         uint64_t count = wa_j_u64(x, "count");
-        printf("%u. %-12s %s (%.1f%%)  ", ++i, kind, wa_cli_size(wa_j_u64(x, "retained"), b),
+        printf("%u. %-12s %s (%.1f%%)  ", ++i, kind, wa_size_text(wa_j_u64(x, "retained"), 2, b),
                wa_j_num(x, "share") * 100);
         if (!strcmp(kind, "accumulation")) {
             printf("%s", wa_ana_obj_text(acc, a, sizeof a));
@@ -69,7 +69,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
             const char *via = wa_j_str(x, "via");
             printf("%s %s held by native references retain %s together%s%s (excess refcount "
                    "%s)\n",
-                   wa_cli_count(count, c), tname, wa_cli_size(wa_j_u64(x, "retained"), b),
+                   wa_cli_count(count, c), tname, wa_size_text(wa_j_u64(x, "retained"), 2, b),
                    via[0] ? ", via " : "", via, wa_cli_count(wa_j_u64(x, "excess"), d));
         } else {
             uint64_t base = wa_j_u64(x, "baseline_count");

@@ -546,17 +546,17 @@ static inline uint32_t map_label(const edge_seg *g, uint32_t label) {
     return WA_LABEL(WA_LABEL_KIND(label), g->smap[WA_LABEL_PAYLOAD(label)]);
 }
 
-wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
-    struct wa_snapshot *s = b->s;
-    wa_arena *a = &s->arena;
-    uint32_t n = (uint32_t)b->n_objs;
+#define OOM_FINISH "building the snapshot"
 
-    /* objects */
+/* The objects into the arena (they are there already when reserved). */
+static wa_status place_objects(wa_builder *b, wa_error *err) {
+    struct wa_snapshot *s = b->s;
+    uint32_t n = (uint32_t)b->n_objs;
     if (b->objs_in_arena) {
         s->objects = b->objs;
     } else {
-        wa_object *o = wa_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *o);
-        if (!o) goto oom;
+        wa_object *o = wa_arena_alloc(&s->arena, (size_t)(n ? n : 1) * sizeof *o);
+        if (!o) return nomem(err, OOM_FINISH);
         if (n) memcpy(o, b->objs, (size_t)n * sizeof *o);
         free(b->objs);
         s->objects = o;
@@ -564,35 +564,39 @@ wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
     b->objs = NULL;
     b->objs_in_arena = 0;
     s->n_objects = n;
+    return WA_OK;
+}
 
-    /* address index; duplicates are an error */
+/* The address index, kept by the snapshot; duplicates are an error. */
+static wa_status index_addresses(wa_builder *b, const char *path, wa_error *err) {
+    struct wa_snapshot *s = b->s;
     uint32_t dup_a = WA_NONE, dup_b = WA_NONE;
     uint64_t mask = 0;
-    uint32_t *slots = wa_addr_index_build(s->objects, n, &mask, &dup_a, &dup_b);
+    uint32_t *slots = wa_addr_index_build(s->objects, s->n_objects, &mask, &dup_a, &dup_b);
     if (!slots) {
-        if (dup_a != WA_NONE) {
-            located(b, err, path, dup_b, WA_ERR_FORMAT,
-                    "duplicate object address 0x%llx (objects #%u and #%u)",
-                    (unsigned long long)s->objects[dup_a].addr, dup_a, dup_b);
-            goto fail;
-        }
-        goto oom;
+        if (dup_a != WA_NONE)
+            return located(b, err, path, dup_b, WA_ERR_FORMAT,
+                           "duplicate object address 0x%llx (objects #%u and #%u)",
+                           (unsigned long long)s->objects[dup_a].addr, dup_a, dup_b);
+        return nomem(err, OOM_FINISH);
     }
     s->addr_slots = slots;
     s->addr_mask = mask;
+    return WA_OK;
+}
 
-    /* roots */
-    wa_root *roots = wa_arena_alloc(a, (size_t)(b->n_roots ? b->n_roots : 1) * sizeof *roots);
-    if (!roots) goto oom;
+/* Roots by address become roots by index; an unknown address is an error. */
+static wa_status resolve_roots(wa_builder *b, const char *path, wa_error *err) {
+    struct wa_snapshot *s = b->s;
+    wa_root *roots = wa_arena_alloc(&s->arena, (size_t)(b->n_roots ? b->n_roots : 1) * sizeof *roots);
+    if (!roots) return nomem(err, OOM_FINISH);
     for (uint64_t i = 0; i < b->n_roots; i++) {
         const pending_root *r = &b->roots[i];
         uint32_t idx = wa_snapshot_find(s, r->addr);
-        if (idx == WA_NONE) {
-            wa_error_set(err, WA_ERR_FORMAT, path, r->line, WA_POS_NONE,
-                         "root refers to address 0x%llx, which is not an object of the dump",
-                         (unsigned long long)r->addr);
-            goto fail;
-        }
+        if (idx == WA_NONE)
+            return wa_error_set(err, WA_ERR_FORMAT, path, r->line, WA_POS_NONE,
+                                "root refers to address 0x%llx, which is not an object of the dump",
+                                (unsigned long long)r->addr);
         roots[i].obj = idx;
         roots[i].kind = r->kind;
         roots[i].label = r->label;
@@ -600,117 +604,139 @@ wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
     }
     s->roots = roots;
     s->n_roots = (uint32_t)b->n_roots;
+    return WA_OK;
+}
 
-    /* edges: resolve, count per source and per target, place stably */
-    uint32_t *out_off = wa_arena_calloc(a, (size_t)n + 1, 4);
-    uint32_t *in_off = wa_arena_calloc(a, (size_t)n + 1, 4);
-    if (!out_off || !in_off || close_open(b) != 0) goto oom;
+/* Edges that came sorted by source: one pass resolves, places and counts
+ * them, since each edge's final place is the next one. Room for all of
+ * them: dropped ones cost 8 bytes each. */
+static wa_edge *place_edges_sorted(wa_builder *b, uint32_t *out_off, uint32_t *in_off,
+                                   uint64_t *kept_out, uint64_t *dropped_out) {
+    struct wa_snapshot *s = b->s;
+    const uint32_t *slots = s->addr_slots;
+    const uint64_t mask = s->addr_mask;
     const wa_object *objs = s->objects;
     uint64_t kept = 0, dropped = 0;
-    wa_edge *edges = NULL;
-    if (b->edges_sorted) {
-        /* One pass: sources only grow, so each edge's final place is the next
-         * one. Room for all of them: dropped ones cost 8 bytes each. */
-        uint64_t cap = b->n_seg_edges;
-        edges = wa_arena_alloc(a, (size_t)(cap ? cap : 1) * sizeof *edges);
-        if (!edges) goto oom;
-        for (uint64_t k = 0; k < b->n_segs; k++) {
-            const edge_seg *g = &b->segs[k];
-            for (uint64_t i0 = 0; i0 < g->n; i0 += RESOLVE_BATCH) {
-                /* a batch at a time: the table slots, then the objects they
-                 * name, are fetched for the whole batch before any is used,
-                 * so the cache misses overlap instead of queueing */
-                uint32_t m = g->n - i0 < RESOLVE_BATCH ? (uint32_t)(g->n - i0) : RESOLVE_BATCH;
-                const pending_edge *e = &g->e[i0];
-                uint64_t h[RESOLVE_BATCH];
-                uint32_t first[RESOLVE_BATCH];
-                for (uint32_t j = 0; j < m; j++) {
-                    h[j] = wa_hash_u64(e[j].to) & mask;
-                    WA_PREFETCH(&slots[h[j]]);
-                }
-                for (uint32_t j = 0; j < m; j++) {
-                    first[j] = slots[h[j]];
-                    if (first[j] != WA_NONE) {
-                        WA_PREFETCH(&objs[first[j]]);
-                        WA_PREFETCH(&in_off[first[j]]);
-                    }
-                }
-                for (uint32_t j = 0; j < m; j++) {
-                    uint32_t idx = first[j];
-                    if (idx != WA_NONE && objs[idx].addr != e[j].to)
-                        idx = resolve(slots, mask, objs, e[j].to);
-                    if (idx == WA_NONE) {
-                        dropped++;
-                        continue;
-                    }
-                    edges[kept].to = idx;
-                    edges[kept].label = map_label(g, e[j].label);
-                    kept++;
-                    out_off[e[j].from + g->from_add]++;
-                    in_off[idx]++;
+    uint64_t cap = b->n_seg_edges;
+    wa_edge *edges = wa_arena_alloc(&s->arena, (size_t)(cap ? cap : 1) * sizeof *edges);
+    if (!edges) return NULL;
+    for (uint64_t k = 0; k < b->n_segs; k++) {
+        const edge_seg *g = &b->segs[k];
+        for (uint64_t i0 = 0; i0 < g->n; i0 += RESOLVE_BATCH) {
+            /* a batch at a time: the table slots, then the objects they
+             * name, are fetched for the whole batch before any is used,
+             * so the cache misses overlap instead of queueing */
+            uint32_t m = g->n - i0 < RESOLVE_BATCH ? (uint32_t)(g->n - i0) : RESOLVE_BATCH;
+            const pending_edge *e = &g->e[i0];
+            uint64_t h[RESOLVE_BATCH];
+            uint32_t first[RESOLVE_BATCH];
+            for (uint32_t j = 0; j < m; j++) {
+                h[j] = wa_hash_u64(e[j].to) & mask;
+                WA_PREFETCH(&slots[h[j]]);
+            }
+            for (uint32_t j = 0; j < m; j++) {
+                first[j] = slots[h[j]];
+                if (first[j] != WA_NONE) {
+                    WA_PREFETCH(&objs[first[j]]);
+                    WA_PREFETCH(&in_off[first[j]]);
                 }
             }
-        }
-        uint32_t sum = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t c = out_off[i];
-            out_off[i] = sum;
-            sum += c;
-        }
-        out_off[n] = sum;
-    } else {
-        /* resolve in place, then a stable counting sort by source */
-        for (uint64_t k = 0; k < b->n_segs; k++) {
-            const edge_seg *g = &b->segs[k];
-            for (uint64_t i = 0; i < g->n; i++) {
-                pending_edge *e = &g->e[i];
-                uint32_t idx = resolve(slots, mask, objs, e->to);
+            for (uint32_t j = 0; j < m; j++) {
+                uint32_t idx = first[j];
+                if (idx != WA_NONE && objs[idx].addr != e[j].to)
+                    idx = resolve(slots, mask, objs, e[j].to);
                 if (idx == WA_NONE) {
-                    e->to = UINT64_MAX;
                     dropped++;
                     continue;
                 }
-                e->to = idx;
-                e->from += g->from_add;
-                e->label = map_label(g, e->label);
-                out_off[e->from]++;
-                in_off[idx]++;
+                edges[kept].to = idx;
+                edges[kept].label = map_label(g, e[j].label);
                 kept++;
+                out_off[e[j].from + g->from_add]++;
+                in_off[idx]++;
             }
         }
-        edges = wa_arena_alloc(a, (size_t)(kept ? kept : 1) * sizeof *edges);
-        if (!edges) goto oom;
-        uint32_t sum = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t c = out_off[i];
-            out_off[i] = sum;
-            sum += c;
-        }
-        out_off[n] = sum;
-        for (uint64_t k = 0; k < b->n_segs; k++) {
-            const edge_seg *g = &b->segs[k];
-            for (uint64_t i = 0; i < g->n; i++) {
-                const pending_edge *e = &g->e[i];
-                if (e->to == UINT64_MAX) continue;
-                wa_edge *d = &edges[out_off[e->from]++];
-                d->to = (uint32_t)e->to;
-                d->label = e->label;
-            }
-        }
-        if (n) memmove(out_off + 1, out_off, (size_t)n * 4);
-        out_off[0] = 0;
     }
+    wa_offsets_from_counts(out_off, s->n_objects);
+    *kept_out = kept;
+    *dropped_out = dropped;
+    return edges;
+}
+
+/* Edges in any order: resolve in place, then a stable counting sort by
+ * source. */
+static wa_edge *place_edges_unsorted(wa_builder *b, uint32_t *out_off, uint32_t *in_off,
+                                     uint64_t *kept_out, uint64_t *dropped_out) {
+    struct wa_snapshot *s = b->s;
+    const uint32_t *slots = s->addr_slots;
+    const uint64_t mask = s->addr_mask;
+    const wa_object *objs = s->objects;
+    const uint32_t n = s->n_objects;
+    uint64_t kept = 0, dropped = 0;
+    for (uint64_t k = 0; k < b->n_segs; k++) {
+        const edge_seg *g = &b->segs[k];
+        for (uint64_t i = 0; i < g->n; i++) {
+            pending_edge *e = &g->e[i];
+            uint32_t idx = resolve(slots, mask, objs, e->to);
+            if (idx == WA_NONE) {
+                e->to = UINT64_MAX;
+                dropped++;
+                continue;
+            }
+            e->to = idx;
+            e->from += g->from_add;
+            e->label = map_label(g, e->label);
+            out_off[e->from]++;
+            in_off[idx]++;
+            kept++;
+        }
+    }
+    wa_edge *edges = wa_arena_alloc(&s->arena, (size_t)(kept ? kept : 1) * sizeof *edges);
+    if (!edges) return NULL;
+    wa_offsets_from_counts(out_off, n);
+    for (uint64_t k = 0; k < b->n_segs; k++) {
+        const edge_seg *g = &b->segs[k];
+        for (uint64_t i = 0; i < g->n; i++) {
+            const pending_edge *e = &g->e[i];
+            if (e->to == UINT64_MAX) continue;
+            wa_edge *d = &edges[out_off[e->from]++];
+            d->to = (uint32_t)e->to;
+            d->label = e->label;
+        }
+    }
+    if (n) memmove(out_off + 1, out_off, (size_t)n * 4);
+    out_off[0] = 0;
+    *kept_out = kept;
+    *dropped_out = dropped;
+    return edges;
+}
+
+/* Edges: resolve, count per source and per target, place stably; then the
+ * reverse CSR. *dropped: edges whose target is not in the dump. */
+static wa_status place_edges(wa_builder *b, uint64_t *dropped, wa_error *err) {
+    struct wa_snapshot *s = b->s;
+    uint32_t *out_off = wa_arena_calloc(&s->arena, (size_t)s->n_objects + 1, 4);
+    uint32_t *in_off = wa_arena_calloc(&s->arena, (size_t)s->n_objects + 1, 4);
+    if (!out_off || !in_off || close_open(b) != 0) return nomem(err, OOM_FINISH);
+    uint64_t kept = 0;
+    wa_edge *edges = b->edges_sorted ? place_edges_sorted(b, out_off, in_off, &kept, dropped)
+                                     : place_edges_unsorted(b, out_off, in_off, &kept, dropped);
+    if (!edges) return nomem(err, OOM_FINISH);
     free_segs(b);
     s->out_off = out_off;
     s->edges = edges;
     s->n_edges = (uint32_t)kept;
-    if (wa_snapshot_reverse_from_counts(s, in_off, err) != WA_OK) goto fail;
+    return wa_snapshot_reverse_from_counts(s, in_off, err);
+}
 
-    /* strings and types */
+/* The string and type tables into the arena. */
+static wa_status place_strings_types(wa_builder *b, wa_error *err) {
+    struct wa_snapshot *s = b->s;
+    wa_arena *a = &s->arena;
     char *blob = wa_arena_alloc(a, (size_t)b->str.len);
     uint64_t *soff = wa_arena_alloc(a, ((size_t)b->str.n + 1) * 8);
     wa_type *types = wa_arena_alloc(a, (size_t)(b->types.n ? b->types.n : 1) * sizeof *types);
-    if (!blob || !soff || !types) goto oom;
+    if (!blob || !soff || !types) return nomem(err, OOM_FINISH);
     memcpy(blob, b->str.blob, (size_t)b->str.len);
     memcpy(soff, b->str.off, ((size_t)b->str.n + 1) * 8);
     if (b->types.n) memcpy(types, b->types.types, (size_t)b->types.n * sizeof *types);
@@ -719,32 +745,38 @@ wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
     s->n_strings = b->str.n;
     s->types = types;
     s->n_types = b->types.n;
+    return WA_OK;
+}
 
+/* Sites given by address join those given by index, then all are sorted. */
+static wa_status place_sites(wa_builder *b, const char *path, wa_error *err) {
     for (uint64_t i = 0; i < b->n_addr_sites; i++) {
         const pending_root *r = &b->addr_sites[i];
-        uint32_t idx = wa_snapshot_find(s, r->addr);
-        if (idx == WA_NONE) {
-            wa_error_set(err, WA_ERR_FORMAT, path, r->line, WA_POS_NONE,
-                         "site refers to address 0x%llx, which is not an object of the dump",
-                         (unsigned long long)r->addr);
-            goto fail;
-        }
-        if (wa_builder_site(b, idx, r->label, err) != WA_OK) goto fail;
+        uint32_t idx = wa_snapshot_find(b->s, r->addr);
+        if (idx == WA_NONE)
+            return wa_error_set(err, WA_ERR_FORMAT, path, r->line, WA_POS_NONE,
+                                "site refers to address 0x%llx, which is not an object of the dump",
+                                (unsigned long long)r->addr);
+        wa_status st = wa_builder_site(b, idx, r->label, err);
+        if (st != WA_OK) return st;
     }
-    if (finish_sites(b, err) != WA_OK) goto fail;
+    return finish_sites(b, err);
+}
 
+wa_snapshot *wa_builder_finish(wa_builder *b, const char *path, wa_error *err) {
+    struct wa_snapshot *s = b->s;
+    uint64_t dropped = 0;
+    if (place_objects(b, err) != WA_OK || index_addresses(b, path, err) != WA_OK ||
+        resolve_roots(b, path, err) != WA_OK || place_edges(b, &dropped, err) != WA_OK ||
+        place_strings_types(b, err) != WA_OK || place_sites(b, path, err) != WA_OK) {
+        wa_builder_free(b);
+        return NULL;
+    }
     uint64_t total = 0;
-    for (uint32_t i = 0; i < n; i++) total += s->objects[i].size;
+    for (uint32_t i = 0; i < s->n_objects; i++) total += s->objects[i].size;
     s->total_size = total;
     s->dangling = s->meta.dangling_edges + dropped + b->dangling_extra;
-
     b->s = NULL;
     wa_builder_free(b);
     return s;
-
-oom:
-    nomem(err, "building the snapshot");
-fail:
-    wa_builder_free(b);
-    return NULL;
 }

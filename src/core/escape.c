@@ -1,4 +1,4 @@
-/* text.c: escaping a dump's strings for a terminal (whyalive/text.h). */
+/* escape.c: escaping a dump's strings for a terminal (whyalive/text.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -206,14 +206,7 @@ wa_status wa_snapshot_reverse_from_counts(struct wa_snapshot *s, uint32_t *in_of
     if (!in_src)
         return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
                             "out of memory building the reverse edges");
-    /* counts -> start offsets */
-    uint32_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t c = in_off[i];
-        in_off[i] = sum;
-        sum += c;
-    }
-    in_off[n] = sum;
+    wa_offsets_from_counts(in_off, n);
     /* place, advancing each start to its end */
     const uint32_t *out_off = s->out_off;
     const wa_edge *edges = s->edges;

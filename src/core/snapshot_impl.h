@@ -54,6 +54,18 @@ struct wa_snapshot *wa_snapshot_alloc(wa_error *err);
 
 /* ---- internal helpers (not public API) ---- */
 
+/* Per-object counts off[0..n) into exclusive start offsets; off[n] = the
+ * total (the CSR offset arrays are built this way). */
+static inline void wa_offsets_from_counts(uint32_t *off, uint32_t n) {
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = off[i];
+        off[i] = sum;
+        sum += c;
+    }
+    off[n] = sum;
+}
+
 /* Reverse CSR from per-target in-edge counts already in in_off[0..n) (an
  * arena array of n + 1): turns it into offsets and fills in_src. Lets a
  * reader count while it validates the edges. */

@@ -38,6 +38,24 @@ size_t wa_utf8_check(const char *str, size_t n) {
     return n;
 }
 
+uint64_t wa_fnv_str(uint64_t h, const char *s) {
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001B3ull;
+    }
+    h ^= 0xFF; /* terminator, so "ab"+"c" and "a"+"bc" differ */
+    h *= 0x100000001B3ull;
+    return h;
+}
+
+uint64_t wa_fnv_u64(uint64_t h, uint64_t x) {
+    for (int i = 0; i < 8; i++) {
+        h ^= (x >> (8 * i)) & 0xFF;
+        h *= 0x100000001B3ull;
+    }
+    return h;
+}
+
 int wa_grow(void **arr, uint64_t *cap, uint64_t need, size_t elem, uint64_t max_elems) {
     if (need <= *cap) return 0;
     if (need > max_elems) return -1;

@@ -1,7 +1,8 @@
 /*
- * util.h: small helpers shared by the core and the formats: a word-at-a-time
- * string hash, UTF-8 validation, and the string table used by the builder and
- * the writer.
+ * util.h: small helpers shared by the core and the layers above: a
+ * word-at-a-time hash for hash tables, FNV-style hashes for keys that must
+ * agree across snapshots, UTF-8 validation, and the string table used by the
+ * builder and the writer.
  *
  * Invariant: a wa_strtab holds each distinct string once; id 0 is "" and ids
  * are dense in insertion order; every stored string is NUL-terminated, holds
@@ -39,7 +40,8 @@ static inline uint64_t wa_mix64(uint64_t h) {
     return h;
 }
 
-/* Hash for hash tables (not the file checksum; see format/checksum.h). */
+/* Hash for hash tables (not the file checksum: that is the format layer's
+ * wa_checksum). */
 static inline uint64_t wa_hash_bytes(const void *data, size_t n) {
     const unsigned char *p = data;
     uint64_t h = WA_K1 ^ (n * WA_K3);
@@ -60,6 +62,12 @@ static inline uint64_t wa_hash_u64(uint64_t x) {
     x *= WA_K1;
     return x ^ (x >> 32);
 }
+
+/* FNV-1a style hashes that continue from h, for keys that must agree across
+ * snapshots and runs (type names, path shapes): a string with its
+ * terminator, and the 8 bytes of x. */
+uint64_t wa_fnv_str(uint64_t h, const char *s);
+uint64_t wa_fnv_u64(uint64_t h, uint64_t x);
 
 /* Index of the first byte that breaks UTF-8 (overlongs, surrogates and code
  * points above U+10FFFF are invalid), or n when all of s is valid. */

@@ -242,23 +242,9 @@ void wa_stream_free(wa_stream *s) {
 
 /* ---------------- JSON text ---------------- */
 
-int wa_buf_grow(wa_buf *b, size_t extra) {
-    if (b->cap - b->n >= extra) return 0;
-    size_t nc = b->cap ? b->cap : 256;
-    while (nc - b->n < extra) {
-        if (nc > SIZE_MAX / 2) return -1;
-        nc *= 2;
-    }
-    char *p = realloc(b->p, nc);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = nc;
-    return 0;
-}
-
-int wa_buf_json_string(wa_buf *b, const char *s, size_t n) {
+int wa_json_string(wa_buf *b, const char *s, size_t n) {
     if (n > (SIZE_MAX - 2) / 6 || wa_buf_reserve(b, n * 6 + 2)) return -1;
-    char *o = b->p + b->n;
+    char *start = b->data + b->len, *o = start;
     *o++ = '"';
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -283,50 +269,35 @@ int wa_buf_json_string(wa_buf *b, const char *s, size_t n) {
         }
     }
     *o++ = '"';
-    b->n = (size_t)(o - b->p);
+    wa_buf_commit(b, (size_t)(o - start));
     return 0;
-}
-
-static int buf_printf(wa_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static int buf_printf(wa_buf *b, const char *fmt, ...) {
-    char tmp[128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) return -1;
-    return wa_buf_append(b, tmp, (size_t)n);
 }
 
 static int field_str(wa_buf *b, const char *key, const char *v) {
     if (!v || !*v) return 0;
-    return buf_printf(b, ",\"%s\":", key) || wa_buf_json_string(b, v, strlen(v));
+    return wa_buf_printf(b, ",\"%s\":", key) || wa_json_string(b, v, strlen(v));
 }
 
 int wa_meta_to_json(wa_buf *b, const wa_meta *m, uint64_t n_objects, uint64_t dangling) {
-    int r = buf_printf(b, "{\"whyalive\":%u", (unsigned)WA_BIN_VERSION);
+    int r = wa_buf_printf(b, "{\"whyalive\":%u", (unsigned)WA_BIN_VERSION);
     r |= field_str(b, "tool_version", m->tool_version);
     r |= field_str(b, "python", m->python_version);
     r |= field_str(b, "implementation", m->implementation);
-    if (m->pid >= 0) r |= buf_printf(b, ",\"pid\":%lld", (long long)m->pid);
+    if (m->pid >= 0) r |= wa_buf_printf(b, ",\"pid\":%lld", (long long)m->pid);
     r |= field_str(b, "host", m->host);
     r |= field_str(b, "time", m->time);
     if (m->argc && m->argv) {
-        r |= wa_buf_append(b, ",\"argv\":[", 9);
+        r |= wa_buf_put(b, ",\"argv\":[", 9);
         for (uint32_t i = 0; i < m->argc; i++) {
-            if (i) r |= wa_buf_append(b, ",", 1);
+            if (i) r |= wa_buf_put(b, ",", 1);
             const char *a = m->argv[i] ? m->argv[i] : "";
-            r |= wa_buf_json_string(b, a, strlen(a));
+            r |= wa_json_string(b, a, strlen(a));
         }
-        r |= wa_buf_append(b, "]", 1);
+        r |= wa_buf_put(b, "]", 1);
     }
-    if (m->rss) r |= buf_printf(b, ",\"rss\":%llu", (unsigned long long)m->rss);
-    if (m->seconds != 0 && isfinite(m->seconds)) r |= buf_printf(b, ",\"seconds\":%.17g", m->seconds);
-    r |= buf_printf(b, ",\"objects\":%llu,\"dangling_edges\":%llu}", (unsigned long long)n_objects,
+    if (m->rss) r |= wa_buf_printf(b, ",\"rss\":%llu", (unsigned long long)m->rss);
+    if (m->seconds != 0 && isfinite(m->seconds)) r |= wa_buf_printf(b, ",\"seconds\":%.17g", m->seconds);
+    r |= wa_buf_printf(b, ",\"objects\":%llu,\"dangling_edges\":%llu}", (unsigned long long)n_objects,
                     (unsigned long long)dangling);
     return r ? -1 : 0;
 }

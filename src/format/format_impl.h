@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "whyalive/snapshot.h"
 #include "whyalive/writer.h"
 
@@ -108,22 +109,9 @@ typedef struct wa_input {
 wa_snapshot *wa_jsonl_read(const wa_input *in, wa_error *err);
 wa_snapshot *wa_binary_read(const wa_input *in, wa_error *err);
 
-/* JSON string escaping into a growable buffer: appends "..." with quotes. */
-typedef struct wa_buf {
-    char *p;
-    size_t n, cap;
-} wa_buf;
-int wa_buf_grow(wa_buf *b, size_t extra); /* slow path of wa_buf_reserve */
-static inline int wa_buf_reserve(wa_buf *b, size_t extra) {
-    return b->cap - b->n >= extra ? 0 : wa_buf_grow(b, extra);
-}
-static inline int wa_buf_append(wa_buf *b, const void *s, size_t n) {
-    if (wa_buf_reserve(b, n)) return -1;
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    return 0;
-}
-int wa_buf_json_string(wa_buf *b, const char *s, size_t n);
+/* JSON string escaping into a growable buffer: appends "..." with quotes;
+ * 0, or -1 out of memory (the buffer's failure, core/text.h). */
+int wa_json_string(wa_buf *b, const char *s, size_t n);
 /* The header-line / META JSON text of a snapshot's metadata (no newline). */
 int wa_meta_to_json(wa_buf *b, const wa_meta *m, uint64_t n_objects, uint64_t dangling);
 

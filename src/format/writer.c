@@ -1,6 +1,6 @@
 /*
- * writer.c: the streaming wa_writer (both formats), wa_snapshot_save() on top
- * of it, and wa_snapshot_load() / wa_snapshot_load_memory() dispatch.
+ * writer.c: the streaming wa_writer (both formats) and wa_snapshot_save() on
+ * top of it.
  *
  * Binary streaming: begin(n) fixes the OBJECTS and OUT_OFFSETS regions
  * right after the file header (both sizes follow from n), so object records
@@ -14,14 +14,10 @@
  * line is held open so that the site given right after its object lands in
  * the same line), root lines at the end.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/snapshot_impl.h"
 #include "core/util.h"
@@ -114,8 +110,8 @@ static void writer_free(wa_writer *w) {
     free(w->ebuf);
     free(w->roots);
     free(w->sites);
-    free(w->line.p);
-    for (uint64_t i = 0; i < w->type_json_n; i++) free(w->type_json[i].p);
+    free(w->line.data);
+    for (uint64_t i = 0; i < w->type_json_n; i++) free(w->type_json[i].data);
     free(w->type_json);
     free(w);
 }
@@ -192,13 +188,13 @@ uint32_t wa_writer_type(wa_writer *w, const char *name, const char *module, wa_e
 static wa_status write_u64_hex(wa_buf *b, uint64_t v) {
     if (wa_buf_reserve(b, 22)) return WA_ERR_NOMEM;
     int nib = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
-    char *o = b->p + b->n;
+    char *o = b->data + b->len;
     o[0] = '"';
     o[1] = '0';
     o[2] = 'x';
     for (int i = nib - 1; i >= 0; i--, v >>= 4) o[3 + i] = "0123456789abcdef"[v & 15];
     o[3 + nib] = '"';
-    b->n += (size_t)nib + 4;
+    wa_buf_commit(b, (size_t)nib + 4);
     return WA_OK;
 }
 
@@ -209,7 +205,7 @@ static int write_u64(wa_buf *b, uint64_t v) {
         t[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    return wa_buf_append(b, t + i, (size_t)(24 - i));
+    return wa_buf_put(b, t + i, (size_t)(24 - i));
 }
 
 wa_status wa_writer_begin(wa_writer *w, uint32_t n, wa_error *err) {
@@ -257,16 +253,16 @@ wa_status wa_writer_begin(wa_writer *w, uint32_t n, wa_error *err) {
     char sf[SECONDS_WIDTH];
     seconds_field(sf, w->meta.seconds);
     int r = wa_meta_to_json(&h, &m, n, w->meta.dangling_edges);
-    if (!r && h.n && h.p[h.n - 1] == '}') {
-        h.n--;
-        r |= wa_buf_append(&h, ",\"seconds\":", 11);
-        w->seconds_off = h.n;
-        r |= wa_buf_append(&h, sf, sizeof sf) | wa_buf_append(&h, "}\n", 2);
+    if (!r && h.len && h.data[h.len - 1] == '}') {
+        wa_buf_truncate(&h, h.len - 1);
+        r |= wa_buf_put(&h, ",\"seconds\":", 11);
+        w->seconds_off = h.len;
+        r |= wa_buf_put(&h, sf, sizeof sf) | wa_buf_put(&h, "}\n", 2);
     } else {
         r = -1;
     }
-    wa_status st = r ? WA_ERR_NOMEM : wa_stream_write(&w->out, h.p, h.n, err);
-    free(h.p);
+    wa_status st = r ? WA_ERR_NOMEM : wa_stream_write(&w->out, h.data, h.len, err);
+    free(h.data);
     if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
     if (st != WA_OK) w->broken = 1;
     return st;
@@ -288,7 +284,7 @@ static wa_buf *type_json(wa_writer *w, uint32_t t) {
         w->type_json_n = cap;
     }
     wa_buf *b = &w->type_json[t];
-    if (b->n) return b;
+    if (b->len) return b;
     const char *name = wa_strtab_get(&w->str, w->types.types[t].name);
     const char *mod = wa_strtab_get(&w->str, w->types.types[t].module);
     size_t ml = strlen(mod), nl = strlen(name);
@@ -297,20 +293,20 @@ static wa_buf *type_json(wa_writer *w, uint32_t t) {
         const char *qual = name + ml + 1;
         if (strchr(qual, '.') || strchr(name, ':')) {
             wa_buf tmp = {0};
-            r = wa_buf_append(&tmp, mod, ml) | wa_buf_append(&tmp, ":", 1) |
-                wa_buf_append(&tmp, qual, strlen(qual));
-            r |= r ? 0 : wa_buf_json_string(b, tmp.p, tmp.n);
-            free(tmp.p);
+            r = wa_buf_put(&tmp, mod, ml) | wa_buf_put(&tmp, ":", 1) |
+                wa_buf_put(&tmp, qual, strlen(qual));
+            r |= r ? 0 : wa_json_string(b, tmp.data, tmp.len);
+            free(tmp.data);
         } else {
-            r = wa_buf_json_string(b, name, nl);
+            r = wa_json_string(b, name, nl);
         }
     } else {
         /* Not "module.qual": closest readable form. */
         wa_buf tmp = {0};
-        r = wa_buf_append(&tmp, ml ? mod : "builtins", ml ? ml : 8) | wa_buf_append(&tmp, ":", 1) |
-            wa_buf_append(&tmp, nl ? name : "?", nl ? nl : 1);
-        r |= r ? 0 : wa_buf_json_string(b, tmp.p, tmp.n);
-        free(tmp.p);
+        r = wa_buf_put(&tmp, ml ? mod : "builtins", ml ? ml : 8) | wa_buf_put(&tmp, ":", 1) |
+            wa_buf_put(&tmp, nl ? name : "?", nl ? nl : 1);
+        r |= r ? 0 : wa_json_string(b, tmp.data, tmp.len);
+        free(tmp.data);
     }
     return r ? NULL : b;
 }
@@ -318,16 +314,16 @@ static wa_buf *type_json(wa_writer *w, uint32_t t) {
 static wa_status jsonl_close_pending(wa_writer *w, wa_error *err) {
     if (!w->pending) return WA_OK;
     w->pending = 0;
-    if (wa_buf_append(&w->line, "}\n", 2)) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
-    wa_status st = wa_stream_write(&w->out, w->line.p, w->line.n, err);
-    w->line.n = 0;
+    if (wa_buf_put(&w->line, "}\n", 2)) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
+    wa_status st = wa_stream_write(&w->out, w->line.data, w->line.len, err);
+    wa_buf_truncate(&w->line, 0);
     if (st != WA_OK) w->broken = 1;
     return st;
 }
 
 static int json_str_id(wa_buf *b, const wa_writer *w, uint32_t id) {
     const char *s = wa_strtab_get(&w->str, id);
-    return wa_buf_json_string(b, s, (size_t)(w->str.off[id + 1] - w->str.off[id] - 1));
+    return wa_json_string(b, s, (size_t)(w->str.off[id + 1] - w->str.off[id] - 1));
 }
 
 /* The line of an object up to its refs; the line stays open (pending). */
@@ -336,29 +332,29 @@ static wa_status jsonl_object_head(wa_writer *w, const wa_object *o, uint64_t ne
     wa_buf *b = &w->line;
     wa_buf *tj = type_json(w, o->type);
     int r = !tj;
-    r |= wa_buf_append(b, "{\"addr\":", 8);
+    r |= wa_buf_put(b, "{\"addr\":", 8);
     r |= write_u64_hex(b, o->addr) != WA_OK;
-    r |= wa_buf_append(b, ",\"type\":", 8);
-    if (tj) r |= wa_buf_append(b, tj->p, tj->n);
-    r |= wa_buf_append(b, ",\"size\":", 8) | write_u64(b, o->size);
-    r |= wa_buf_append(b, ",\"rc\":", 6) | write_u64(b, o->refcount);
+    r |= wa_buf_put(b, ",\"type\":", 8);
+    if (tj) r |= wa_buf_put(b, tj->data, tj->len);
+    r |= wa_buf_put(b, ",\"size\":", 8) | write_u64(b, o->size);
+    r |= wa_buf_put(b, ",\"rc\":", 6) | write_u64(b, o->refcount);
     uint32_t fl = o->flags & (WA_OBJ_GC_TRACKED | WA_OBJ_IMMORTAL | WA_OBJ_IS_TYPE | WA_OBJ_IS_MODULE | WA_OBJ_TRUNCATED);
     if (fl) {
         static const char *const names[] = {"\"gc\"", "\"immortal\"", NULL, "\"type\"", "\"module\"", "\"truncated\""};
-        r |= wa_buf_append(b, ",\"flags\":[", 10);
+        r |= wa_buf_put(b, ",\"flags\":[", 10);
         int first = 1;
         for (int i = 0; i < 6; i++) {
             if (!names[i] || !(fl & (1u << i))) continue;
-            if (!first) r |= wa_buf_append(b, ",", 1);
-            r |= wa_buf_append(b, names[i], strlen(names[i]));
+            if (!first) r |= wa_buf_put(b, ",", 1);
+            r |= wa_buf_put(b, names[i], strlen(names[i]));
             first = 0;
         }
-        r |= wa_buf_append(b, "]", 1);
+        r |= wa_buf_put(b, "]", 1);
     }
-    if (o->flags & WA_OBJ_HAS_LEN) r |= wa_buf_append(b, ",\"len\":", 7) | write_u64(b, o->length);
-    if (o->name) r |= wa_buf_append(b, ",\"name\":", 8) | json_str_id(b, w, o->name);
-    if (o->value) r |= wa_buf_append(b, ",\"value\":", 9) | json_str_id(b, w, o->value);
-    if (ne) r |= wa_buf_append(b, ",\"refs\":[", 9);
+    if (o->flags & WA_OBJ_HAS_LEN) r |= wa_buf_put(b, ",\"len\":", 7) | write_u64(b, o->length);
+    if (o->name) r |= wa_buf_put(b, ",\"name\":", 8) | json_str_id(b, w, o->name);
+    if (o->value) r |= wa_buf_put(b, ",\"value\":", 9) | json_str_id(b, w, o->value);
+    if (ne) r |= wa_buf_put(b, ",\"refs\":[", 9);
     if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
     w->pending = 1;
     w->site_at = 0;
@@ -375,25 +371,25 @@ static wa_status jsonl_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne,
         wa_edge_kind k = WA_LABEL_KIND(e[i].label);
         uint32_t p = WA_LABEL_PAYLOAD(e[i].label);
         int first = w->obj_edge_i++ == 0;
-        r |= wa_buf_append(b, first ? "[" : ",[", first ? 1 : 2);
+        r |= wa_buf_put(b, first ? "[" : ",[", first ? 1 : 2);
         r |= write_u64_hex(b, e[i].to_addr) != WA_OK;
         if (k != WA_EDGE_OTHER || p) {
             const char *kn = wa_edge_kind_name(k);
-            r |= wa_buf_append(b, ",\"", 2) | wa_buf_append(b, kn, strlen(kn)) | wa_buf_append(b, "\"", 1);
-            if (k == WA_EDGE_INDEX) r |= wa_buf_append(b, ",", 1) | write_u64(b, p);
-            else if (p) r |= wa_buf_append(b, ",", 1) | json_str_id(b, w, p);
+            r |= wa_buf_put(b, ",\"", 2) | wa_buf_put(b, kn, strlen(kn)) | wa_buf_put(b, "\"", 1);
+            if (k == WA_EDGE_INDEX) r |= wa_buf_put(b, ",", 1) | write_u64(b, p);
+            else if (p) r |= wa_buf_put(b, ",", 1) | json_str_id(b, w, p);
         }
-        r |= wa_buf_append(b, "]", 1);
-        if (!r && b->n >= STREAM_BUF) {
-            wa_status st = wa_stream_write(&w->out, b->p, b->n, err);
-            b->n = 0;
+        r |= wa_buf_put(b, "]", 1);
+        if (!r && b->len >= STREAM_BUF) {
+            wa_status st = wa_stream_write(&w->out, b->data, b->len, err);
+            wa_buf_truncate(b, 0);
             if (st != WA_OK) {
                 w->broken = 1;
                 return st;
             }
         }
     }
-    if (last) r |= wa_buf_append(b, "]", 1);
+    if (last) r |= wa_buf_put(b, "]", 1);
     if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
     return WA_OK;
 }
@@ -491,9 +487,9 @@ wa_status wa_writer_site(wa_writer *w, uint32_t index, uint32_t site, wa_error *
     if (w->fmt == WA_FORMAT_JSONL) {
         /* the object's line is still open: add the field, or replace the
          * site given before for the same object (the last one wins) */
-        if (w->site_at) w->line.n = w->site_at;
-        else w->site_at = w->line.n;
-        int r = wa_buf_append(&w->line, ",\"site\":", 8) | json_str_id(&w->line, w, site);
+        if (w->site_at) wa_buf_truncate(&w->line, w->site_at);
+        else w->site_at = w->line.len;
+        int r = wa_buf_put(&w->line, ",\"site\":", 8) | json_str_id(&w->line, w, site);
         return r ? fail(w, err, WA_ERR_NOMEM, "%s", "out of memory") : WA_OK;
     }
     /* sites arrive in object order; the last one given for an object wins */
@@ -522,10 +518,10 @@ wa_status wa_writer_root(wa_writer *w, uint32_t index, uint64_t addr, wa_root_ki
         if (jsonl_close_pending(w, err) != WA_OK) return err ? err->code : WA_ERR_IO;
         wa_buf *b = &w->line;
         const char *kn = wa_root_kind_name(kind);
-        int r = wa_buf_append(b, "{\"root\":\"", 9) | wa_buf_append(b, kn, strlen(kn)) |
-                wa_buf_append(b, "\",\"obj\":", 8) | (write_u64_hex(b, addr) != WA_OK);
-        if (label) r |= wa_buf_append(b, ",\"label\":", 9) | json_str_id(b, w, label);
-        if (excess) r |= wa_buf_append(b, ",\"excess\":", 10) | write_u64(b, excess);
+        int r = wa_buf_put(b, "{\"root\":\"", 9) | wa_buf_put(b, kn, strlen(kn)) |
+                wa_buf_put(b, "\",\"obj\":", 8) | (write_u64_hex(b, addr) != WA_OK);
+        if (label) r |= wa_buf_put(b, ",\"label\":", 9) | json_str_id(b, w, label);
+        if (excess) r |= wa_buf_put(b, ",\"excess\":", 10) | write_u64(b, excess);
         w->pending = 1;
         return r ? fail(w, err, WA_ERR_NOMEM, "%s", "out of memory") : WA_OK;
     }
@@ -631,7 +627,7 @@ static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
 
     wa_stream s;
     if (wa_stream_init(&s, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER + elen, STREAM_BUF, err) != WA_OK) {
-        free(meta.p);
+        free(meta.data);
         return err ? err->code : WA_ERR_IO;
     }
     wa_status st = sec_whole(&s, &toc[nt++], WA_SEC_ROOTS, w->roots, w->n_roots * sizeof(wa_root), err);
@@ -647,8 +643,8 @@ static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
         if (st == WA_OK) st = sec_part(&s, &x, w->str.blob, w->str.len, err);
         if (st == WA_OK) st = sec_end(&s, &x, err);
     }
-    if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_META, meta.p, meta.n, err);
-    free(meta.p);
+    if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_META, meta.data, meta.len, err);
+    free(meta.data);
     if (st == WA_OK) {
         uint64_t toc_off = s.pos + s.n;
         unsigned char tb[WA_SEC_MAX * WA_BIN_TOC_ENTRY];
@@ -710,7 +706,7 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
     return st;
 }
 
-/* ---------------- save / load ---------------- */
+/* ---------------- save ---------------- */
 
 wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format format, wa_error *err) {
     wa_writer *w = wa_writer_open(path, format, err);
@@ -787,74 +783,4 @@ out:
     free(eb);
     wa_writer_abort(w);
     return st;
-}
-
-static wa_snapshot *load_input(wa_input *in, const unsigned char *head, size_t nhead, wa_error *err) {
-    wa_format f = in->opts ? in->opts->format : WA_FORMAT_AUTO;
-    if (f == WA_FORMAT_AUTO) {
-        size_t i = 0;
-        if (nhead >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) i = 3;
-        while (i < nhead && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) i++;
-        if (nhead >= 8 && memcmp(head, WA_BIN_MAGIC, 8) == 0)
-            f = WA_FORMAT_BINARY;
-        else if (i < nhead && head[i] == '{')
-            f = WA_FORMAT_JSONL;
-        else if (nhead == 0) {
-            wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0, "empty file: not a snapshot");
-            return NULL;
-        } else {
-            wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0,
-                         "not a whyalive snapshot: expected the magic \"WHYALIVE\" (binary) or "
-                         "'{' (JSON Lines)");
-            return NULL;
-        }
-    }
-    wa_snapshot *s = f == WA_FORMAT_BINARY ? wa_binary_read(in, err) : wa_jsonl_read(in, err);
-    if (s) s->meta.source_format = f;
-    return s;
-}
-
-wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_error *err) {
-    wa_error_clear(err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    wa_input in = {fd, NULL, UINT64_MAX, path, opts};
-    int have_st = fstat(fd, &st) == 0;
-    if (have_st && S_ISREG(st.st_mode)) in.size = (uint64_t)st.st_size;
-    if (have_st && S_ISDIR(st.st_mode)) {
-        close(fd);
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "is a directory");
-        return NULL;
-    }
-    unsigned char head[64];
-    ssize_t n = in.size == UINT64_MAX ? 0 : pread(fd, head, sizeof head, 0);
-    if (n < 0) {
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "read failed: %s", strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    if (in.size == UINT64_MAX && !(opts && opts->format == WA_FORMAT_BINARY)) {
-        /* a pipe: only JSON Lines can stream */
-        wa_load_options o = opts ? *opts : (wa_load_options){0};
-        o.format = WA_FORMAT_JSONL;
-        in.opts = &o;
-        wa_snapshot *s = wa_jsonl_read(&in, err);
-        if (s) s->meta.source_format = WA_FORMAT_JSONL;
-        close(fd);
-        return s;
-    }
-    wa_snapshot *s = load_input(&in, head, (size_t)n, err);
-    close(fd);
-    return s;
-}
-
-wa_snapshot *wa_snapshot_load_memory(const void *data, size_t len, const char *name,
-                                     const wa_load_options *opts, wa_error *err) {
-    wa_error_clear(err);
-    wa_input in = {-1, data ? data : (const void *)"", len, name ? name : "<memory>", opts};
-    return load_input(&in, in.mem, len < 64 ? len : 64, err);
 }

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/internal.h"
+#include "core/containers.h"
 #include "whyalive/select.h"
 
 typedef enum field {
@@ -87,7 +87,7 @@ static uint32_t new_node(parser *p, nkind kind) {
         node *nn = realloc(sel->nodes, (size_t)cap * sizeof *nn);
         if (!nn) {
             p->failed = 1;
-            wa_ana_nomem(p->err);
+            wa_nomem(p->err);
             return 0;
         }
         sel->nodes = nn;
@@ -128,7 +128,7 @@ static char *read_quoted(parser *p) {
     char *out = malloc(p->len - start + 1);
     if (!out) {
         p->failed = 1;
-        wa_ana_nomem(p->err);
+        wa_nomem(p->err);
         return NULL;
     }
     size_t k = 0;
@@ -150,7 +150,7 @@ static char *dup_range(parser *p, size_t a, size_t b) {
     char *out = malloc(b - a + 1);
     if (!out) {
         p->failed = 1;
-        wa_ana_nomem(p->err);
+        wa_nomem(p->err);
         return NULL;
     }
     memcpy(out, p->s + a, b - a);
@@ -228,41 +228,24 @@ static int parse_uint(const char *s, uint64_t *out) {
     return 0;
 }
 
-static uint32_t parse_pred(parser *p) {
-    size_t start = p->pos;
-    uint32_t id = new_node(p, N_PRED);
-    if (!id) return 0;
-    if (p->s[p->pos] == '\'' || p->s[p->pos] == '"') {
-        char *t = read_quoted(p);
-        if (!t) return 0;
-        NODE(p, id)->f = F_TYPE;
-        NODE(p, id)->o = OP_EQ;
-        NODE(p, id)->text = t;
-        NODE(p, id)->glob = strpbrk(t, "*?") != NULL;
-        return id;
-    }
-    size_t a = p->pos;
-    while (p->pos < p->len && !is_stop(p->s[p->pos]) && !is_opchar(p->s[p->pos])) p->pos++;
-    size_t b = p->pos;
-    if (a == b) {
-        if (p->pos < p->len && is_opchar(p->s[p->pos]))
-            return (uint32_t)fail_at(p, a, "expected a field name before the operator", NULL) + 1;
-        return (uint32_t)fail_at(p, a, "expected a field=value test or a type name", NULL) + 1;
-    }
-    size_t save = p->pos;
-    skip_ws(p);
-    if (p->pos >= p->len || !is_opchar(p->s[p->pos])) {
-        /* A bare pattern: type shorthand. */
-        p->pos = save;
-        char *t = dup_range(p, a, b);
-        if (!t) return 0;
-        NODE(p, id)->f = F_TYPE;
-        NODE(p, id)->o = OP_EQ;
-        NODE(p, id)->text = t;
-        NODE(p, id)->glob = strpbrk(t, "*?") != NULL;
-        return id;
-    }
-    /* field */
+/* fail_at for the parse functions that return a node: 0, "no node". */
+static uint32_t fail_node(parser *p, size_t pos, const char *fmt, const char *arg) {
+    fail_at(p, pos, fmt, arg);
+    return 0;
+}
+
+/* Node id becomes the test type=t (t owned by the node). */
+static uint32_t type_test(parser *p, uint32_t id, char *t) {
+    node *x = NODE(p, id);
+    x->f = F_TYPE;
+    x->o = OP_EQ;
+    x->text = t;
+    x->glob = strpbrk(t, "*?") != NULL;
+    return id;
+}
+
+/* The field named by s[a..b), or F_COUNT with the error reported. */
+static field parse_field(parser *p, size_t a, size_t b) {
     char fname[32];
     size_t fl = b - a;
     field f = F_COUNT;
@@ -274,15 +257,18 @@ static uint32_t parse_pred(parser *p) {
     }
     if (f == F_COUNT) {
         char *bad = dup_range(p, a, fl < 40 ? b : a + 40);
-        if (!bad) return 0;
+        if (!bad) return F_COUNT;
         fail_at(p, a,
                 "unknown field '%s' (fields: type, module, addr, size, retained, refcount, len, "
                 "root, excess, name, reachable)",
                 bad);
         free(bad);
-        return 0;
     }
-    /* operator */
+    return f;
+}
+
+/* The operator at p->pos, one that applies to field f; 0, or -1 failed. */
+static int parse_op(parser *p, field f, op *out) {
     size_t opos = p->pos;
     op o;
     const char *s = p->s + p->pos;
@@ -294,75 +280,113 @@ static uint32_t parse_pred(parser *p) {
     else if (s[0] == '=') o = OP_EQ, p->pos += 1;
     else if (s[0] == '<') o = OP_LT, p->pos += 1;
     else if (s[0] == '>') o = OP_GT, p->pos += 1;
-    else return (uint32_t)fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL) + 1;
+    else return fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL);
     int stringy = f == F_TYPE || f == F_MODULE || f == F_NAME || f == F_ROOT || f == F_REACHABLE;
     if (stringy && o != OP_EQ && o != OP_NE)
-        return (uint32_t)fail_at(p, opos, "this operator does not apply to %s (use = or !=)",
-                                 canonical[f]) + 1;
-    NODE(p, id)->f = f;
-    NODE(p, id)->o = o;
+        return fail_at(p, opos, "this operator does not apply to %s (use = or !=)", canonical[f]);
+    *out = o;
+    return 0;
+}
+
+/* The value after operator o: quoted, or up to whitespace or a parenthesis.
+ * *vpos: where it starts. NULL on failure. */
+static char *parse_value(parser *p, op o, size_t *vpos) {
     skip_ws(p);
-    size_t vpos = p->pos;
-    char *val;
-    if (p->pos < p->len && (p->s[p->pos] == '\'' || p->s[p->pos] == '"')) {
-        val = read_quoted(p);
-    } else {
-        while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != '(' &&
-               p->s[p->pos] != ')')
-            p->pos++;
-        if (p->pos == vpos)
-            return (uint32_t)fail_at(p, vpos, "expected a value after '%s'", op_text[o]) + 1;
-        val = dup_range(p, vpos, p->pos);
+    *vpos = p->pos;
+    if (p->pos < p->len && (p->s[p->pos] == '\'' || p->s[p->pos] == '"')) return read_quoted(p);
+    while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]) && p->s[p->pos] != '(' &&
+           p->s[p->pos] != ')')
+        p->pos++;
+    if (p->pos == *vpos) {
+        fail_at(p, *vpos, "expected a value after '%s'", op_text[o]);
+        return NULL;
     }
-    if (!val) return 0;
-    node *x = NODE(p, id);
-    x->text = val;
-    switch (f) {
+    return dup_range(p, *vpos, p->pos);
+}
+
+/* x->text read as the value of x->f (a size, a number, a root kind, yes or
+ * no); 0, or -1 failed. */
+static int read_value(parser *p, node *x, size_t vpos) {
+    const char *val = x->text;
+    switch (x->f) {
     case F_TYPE:
     case F_MODULE:
     case F_NAME:
         x->glob = strpbrk(val, "*?") != NULL;
-        break;
+        return 0;
     case F_SIZE:
     case F_RETAINED:
         if (wa_select_parse_size(val, strlen(val), &x->num) != 0)
-            return (uint32_t)fail_at(p, vpos,
-                                     "bad size '%s': expected a number with an optional unit "
-                                     "(B, KB, MB, GB, KiB, MiB, GiB)",
-                                     val) + 1;
-        break;
+            return fail_at(p, vpos,
+                           "bad size '%s': expected a number with an optional unit "
+                           "(B, KB, MB, GB, KiB, MiB, GiB)",
+                           val);
+        return 0;
     case F_ADDR:
     case F_REFCOUNT:
     case F_LEN:
     case F_EXCESS:
-        if (parse_uint(val, &x->num) != 0)
-            return (uint32_t)fail_at(p, vpos, "bad number '%s'", val) + 1;
-        break;
+        if (parse_uint(val, &x->num) != 0) return fail_at(p, vpos, "bad number '%s'", val);
+        return 0;
     case F_ROOT: {
         if (!strcmp(val, "any") || !strcmp(val, "*")) {
             x->num = WA_ROOT_KIND_COUNT;
-        } else {
-            int k = wa_root_kind_parse(val, strlen(val));
-            if (k < 0)
-                return (uint32_t)fail_at(p, vpos,
-                                         "unknown root kind '%s' (module, thread, external, "
-                                         "interpreter, other, any)",
-                                         val) + 1;
-            x->num = (uint64_t)k;
+            return 0;
         }
-        break;
+        int k = wa_root_kind_parse(val, strlen(val));
+        if (k < 0)
+            return fail_at(p, vpos,
+                           "unknown root kind '%s' (module, thread, external, interpreter, "
+                           "other, any)",
+                           val);
+        x->num = (uint64_t)k;
+        return 0;
     }
     case F_REACHABLE:
         if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1")) x->num = 1;
         else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0")) x->num = 0;
-        else return (uint32_t)fail_at(p, vpos, "expected yes or no, got '%s'", val) + 1;
-        break;
+        else return fail_at(p, vpos, "expected yes or no, got '%s'", val);
+        return 0;
     default:
-        break;
+        return 0;
     }
+}
+
+/* pred := FIELD OP VALUE | PATTERN (a bare or quoted pattern is a type test) */
+static uint32_t parse_pred(parser *p) {
+    uint32_t id = new_node(p, N_PRED);
+    if (!id) return 0;
+    if (p->s[p->pos] == '\'' || p->s[p->pos] == '"') {
+        char *t = read_quoted(p);
+        return t ? type_test(p, id, t) : 0;
+    }
+    size_t a = p->pos;
+    while (p->pos < p->len && !is_stop(p->s[p->pos]) && !is_opchar(p->s[p->pos])) p->pos++;
+    size_t b = p->pos;
+    if (a == b) {
+        if (p->pos < p->len && is_opchar(p->s[p->pos]))
+            return fail_node(p, a, "expected a field name before the operator", NULL);
+        return fail_node(p, a, "expected a field=value test or a type name", NULL);
+    }
+    size_t save = p->pos;
+    skip_ws(p);
+    if (p->pos >= p->len || !is_opchar(p->s[p->pos])) {
+        p->pos = save;
+        char *t = dup_range(p, a, b);
+        return t ? type_test(p, id, t) : 0;
+    }
+    field f = parse_field(p, a, b);
+    op o;
+    if (f == F_COUNT || parse_op(p, f, &o) != 0) return 0;
+    NODE(p, id)->f = f;
+    NODE(p, id)->o = o;
+    size_t vpos;
+    char *val = parse_value(p, o, &vpos);
+    if (!val) return 0;
+    NODE(p, id)->text = val;
+    if (read_value(p, NODE(p, id), vpos) != 0) return 0;
     if (f == F_RETAINED || f == F_REACHABLE) p->sel->needs_dom = 1;
     if (f == F_ROOT || f == F_EXCESS) p->sel->needs_roots = 1;
-    (void)start;
     return id;
 }
 
@@ -445,7 +469,7 @@ wa_selector *wa_select_parse(const char *text, wa_error *err) {
                      "selector longer than %d bytes", WA_SELECT_MAX_LENGTH);
         return NULL;
     }
-    wa_selector *sel = wa_ana_calloc(1, sizeof *sel, err);
+    wa_selector *sel = wa_calloc(1, sizeof *sel, err);
     if (!sel) return NULL;
     parser p = {text, 0, len, sel, err, 0, 0};
     uint32_t r = parse_or(&p);
@@ -578,13 +602,16 @@ static int cmp_num(op o, uint64_t a, uint64_t b) {
     }
 }
 
+/* A selector ready to run on one snapshot. Prepared (ctx_prepare), it
+ * decides type and module tests once per type and knows each object's roots
+ * from a mask; bare (ctx_bare), it looks both up per object. */
 typedef struct ctx {
     const wa_selector *sel;
     const wa_snapshot *snap;
     const wa_dom *dom;
-    wa_bits **type_bits;    /* per node: types that match (type/module tests), or NULL */
-    const uint8_t *rootmask; /* per object: bit k set if it is a root of kind k; or NULL */
-    const wa_u64map *excess; /* object -> excess sum (external roots), or NULL */
+    wa_bits **type_bits; /* per node: types that match (type/module tests), or NULL */
+    uint8_t *rootmask;   /* per object: bit k set if it is a root of kind k; or NULL */
+    wa_u64map excess;    /* object -> excess sum (external roots), with rootmask */
 } ctx;
 
 static void object_roots(const ctx *c, uint32_t obj, uint32_t *mask, uint64_t *excess) {
@@ -592,10 +619,7 @@ static void object_roots(const ctx *c, uint32_t obj, uint32_t *mask, uint64_t *e
     *excess = 0;
     if (c->rootmask) {
         *mask = c->rootmask[obj];
-        if (c->excess && *mask & (1u << WA_ROOT_EXTERNAL)) {
-            const uint32_t *v = wa_u64map_get(c->excess, obj);
-            *excess = v ? *v : 0;
-        }
+        if (*mask & (1u << WA_ROOT_EXTERNAL)) *excess = wa_u64map_value(&c->excess, obj, 0);
         return;
     }
     const wa_root *roots = wa_snapshot_roots(c->snap);
@@ -661,11 +685,82 @@ static int eval_node(const ctx *c, uint32_t id, uint32_t obj) {
     }
 }
 
+static ctx ctx_bare(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom) {
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.sel = sel;
+    c.snap = snap;
+    c.dom = dom;
+    return c;
+}
+
+static void ctx_release(ctx *c) {
+    if (c->type_bits)
+        for (uint32_t i = 0; i < c->sel->n; i++) free(c->type_bits[i]);
+    free(c->type_bits);
+    free(c->rootmask);
+    wa_u64map_free(&c->excess);
+    *c = ctx_bare(c->sel, c->snap, c->dom);
+}
+
+/* Type and module tests: decide once per type, not once per object. */
+static wa_status prepare_type_bits(ctx *c, wa_error *err) {
+    const wa_selector *sel = c->sel;
+    const wa_snapshot *snap = c->snap;
+    c->type_bits = wa_calloc(sel->n, sizeof *c->type_bits, err);
+    if (!c->type_bits) return WA_ERR_NOMEM;
+    for (uint32_t i = 0; i < sel->n; i++) {
+        const node *x = &sel->nodes[i];
+        if (x->kind != N_PRED || (x->f != F_TYPE && x->f != F_MODULE)) continue;
+        wa_bits *b = wa_bits_new(wa_snapshot_n_types(snap), err);
+        if (!b) return WA_ERR_NOMEM;
+        for (uint32_t t = 0; t < wa_snapshot_n_types(snap); t++) {
+            const char *module = wa_snapshot_type_module(snap, t);
+            int m = x->f == F_TYPE ? match_type_name(x, wa_snapshot_type_name(snap, t), module)
+                                   : match_module(x, module);
+            if (m) wa_bit_set(b, t);
+        }
+        c->type_bits[i] = b;
+    }
+    return WA_OK;
+}
+
+/* Root kinds of every object as a mask, excess per external root. */
+static wa_status prepare_roots(ctx *c, wa_error *err) {
+    const wa_snapshot *snap = c->snap;
+    c->rootmask = wa_calloc(wa_snapshot_n_objects(snap), 1, err);
+    if (!c->rootmask || wa_u64map_init(&c->excess, 16) != 0) return WA_ERR_NOMEM;
+    const wa_root *roots = wa_snapshot_roots(snap);
+    for (uint32_t r = 0; r < wa_snapshot_n_roots(snap); r++) {
+        c->rootmask[roots[r].obj] |= (uint8_t)(1u << roots[r].kind);
+        if (roots[r].kind == WA_ROOT_EXTERNAL) {
+            uint32_t *v = wa_u64map_put(&c->excess, roots[r].obj, 0, NULL);
+            if (!v) return WA_ERR_NOMEM;
+            *v += roots[r].excess;
+        }
+    }
+    return WA_OK;
+}
+
+/* The prepared ctx of sel on snap (sel not NULL). On failure c is bare
+ * again, err is filled and nothing is left allocated. */
+static wa_status ctx_prepare(ctx *c, const wa_selector *sel, const wa_snapshot *snap,
+                             const wa_dom *dom, wa_error *err) {
+    *c = ctx_bare(sel, snap, dom);
+    wa_status st = prepare_type_bits(c, err);
+    if (st == WA_OK && sel->needs_roots) st = prepare_roots(c, err);
+    if (st != WA_OK) {
+        if (err && err->code == WA_OK) wa_nomem(err);
+        ctx_release(c);
+    }
+    return st;
+}
+
 int wa_select_match(const wa_selector *sel, const wa_snapshot *snap, const wa_dom *dom,
                     uint32_t obj) {
     if (!sel) return 1;
     if (obj >= wa_snapshot_n_objects(snap)) return 0;
-    ctx c = {sel, snap, dom, NULL, NULL, NULL};
+    ctx c = ctx_bare(sel, snap, dom);
     return eval_node(&c, sel->root, obj);
 }
 
@@ -677,50 +772,16 @@ wa_objlist *wa_select_run(const wa_selector *sel, const wa_snapshot *snap, const
                      "this selector needs retained sizes (compute dominators first)");
         return NULL;
     }
-    wa_objlist *l = wa_ana_calloc(1, sizeof *l, err);
+    wa_objlist *l = wa_calloc(1, sizeof *l, err);
     if (!l) return NULL;
-    ctx c = {sel, snap, dom, NULL, NULL, NULL};
-    uint8_t *rootmask = NULL;
-    wa_u64map excess = {0};
-    int ok = 1;
-    if (sel) {
-        /* Type and module tests: decide once per type, not once per object. */
-        c.type_bits = wa_ana_calloc(sel->n, sizeof *c.type_bits, err);
-        ok = c.type_bits != NULL;
-        for (uint32_t i = 0; ok && i < sel->n; i++) {
-            const node *x = &sel->nodes[i];
-            if (x->kind != N_PRED || (x->f != F_TYPE && x->f != F_MODULE)) continue;
-            wa_bits *b = wa_bits_new(wa_snapshot_n_types(snap), err);
-            if (!b) {
-                ok = 0;
-                break;
-            }
-            for (uint32_t t = 0; t < wa_snapshot_n_types(snap); t++) {
-                const char *module = wa_snapshot_type_module(snap, t);
-                int m = x->f == F_TYPE ? match_type_name(x, wa_snapshot_type_name(snap, t), module)
-                                       : match_module(x, module);
-                if (m) wa_bit_set(b, t);
-            }
-            c.type_bits[i] = b;
-        }
-        if (ok && sel->needs_roots) {
-            rootmask = wa_ana_calloc(n, 1, err);
-            ok = rootmask && wa_u64map_init(&excess, 16) == 0;
-            const wa_root *roots = wa_snapshot_roots(snap);
-            for (uint32_t r = 0; ok && r < wa_snapshot_n_roots(snap); r++) {
-                rootmask[roots[r].obj] |= (uint8_t)(1u << roots[r].kind);
-                if (roots[r].kind == WA_ROOT_EXTERNAL) {
-                    uint32_t *v = wa_u64map_put(&excess, roots[r].obj, 0, NULL);
-                    if (!v) ok = 0;
-                    else *v += roots[r].excess;
-                }
-            }
-            c.rootmask = rootmask;
-            c.excess = &excess;
-        }
+    ctx c = ctx_bare(sel, snap, dom);
+    if (sel && ctx_prepare(&c, sel, snap, dom, err) != WA_OK) {
+        wa_objlist_free(l);
+        return NULL;
     }
+    int ok = 1;
     size_t cap = 0;
-    for (uint32_t v = 0; ok && v < n; v++) {
+    for (uint32_t v = 0; v < n; v++) {
         if (sel && !eval_node(&c, sel->root, v)) continue;
         l->total++;
         if (limit && l->n >= limit) continue;
@@ -736,15 +797,42 @@ wa_objlist *wa_select_run(const wa_selector *sel, const wa_snapshot *snap, const
         }
         l->objs[l->n++] = v;
     }
-    if (c.type_bits)
-        for (uint32_t i = 0; i < sel->n; i++) free(c.type_bits[i]);
-    free(c.type_bits);
-    free(rootmask);
-    wa_u64map_free(&excess);
+    ctx_release(&c);
     if (!ok) {
-        if (err && err->code == WA_OK) wa_ana_nomem(err);
+        if (err && err->code == WA_OK) wa_nomem(err);
         wa_objlist_free(l);
         return NULL;
     }
     return l;
+}
+
+/* ---------------- diffs ---------------- */
+
+/* The diff's keep predicate: the diff asks snapshot by snapshot, so the
+ * ctx is prepared once per snapshot, as wa_select_run would. Out of memory
+ * while preparing, it answers from a bare ctx: the same answers, slower. */
+static int diff_keep(const wa_snapshot *snap, uint32_t obj, void *arg) {
+    ctx *c = arg;
+    if (c->snap != snap) {
+        wa_error scratch;
+        wa_error_clear(&scratch);
+        ctx_release(c);
+        ctx_prepare(c, c->sel, snap, NULL, &scratch); /* failed: bare on snap */
+    }
+    return eval_node(c, c->sel->root, obj);
+}
+
+wa_diff *wa_select_diff(const wa_snapshot *a, const wa_snapshot *b, const wa_snapshot *c,
+                        const wa_selector *sel, wa_error *err) {
+    if (!sel) return wa_diff_compute(a, b, c, NULL, err);
+    if (a && b && sel->needs_dom) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "a diff selector cannot test retained sizes or reachability");
+        return NULL;
+    }
+    ctx k = ctx_bare(sel, NULL, NULL);
+    wa_diff_options o = {diff_keep, &k};
+    wa_diff *d = wa_diff_compute(a, b, c, &o, err);
+    ctx_release(&k);
+    return d;
 }

@@ -50,7 +50,7 @@ typedef struct walk {
     uint32_t q_head, q_tail, q_cap;
     uint8_t *queued; /* per node id, grown with the scene */
     uint32_t queued_cap;
-    wa_map cut;      /* objects counted as cut by the node cap */
+    wa_u64map cut;   /* objects counted as cut by the node cap */
     uint32_t *scratch;
     size_t scratch_cap;
     ref_cand *cands;
@@ -92,11 +92,12 @@ static void enqueue(walk *w, uint32_t node) {
 }
 
 static void count_cut(walk *w, uint32_t obj) {
-    if (wa_map_get(&w->cut, obj) != WA_MAP_ABSENT) return;
-    if (!wa_map_put(&w->cut, obj, 1)) {
+    int inserted = 0;
+    if (!wa_u64map_put(&w->cut, obj, 1, &inserted)) {
         w->failed = 1;
         return;
     }
+    if (!inserted) return;
     w->sc->stats->cut_max_nodes++;
 }
 
@@ -136,7 +137,7 @@ static void add_more(walk *w, uint32_t node, const ref_cand *hidden, size_t n) {
     wa_scene *sc = w->sc;
     uint32_t more = wa_scene_special(sc, WA_RN_MORE, sc->nodes[node].obj,
                                      sc->nodes[node].depth + 1, n);
-    if (more == WA_MAP_ABSENT) {
+    if (more == WA_SCENE_NONE) {
         for (size_t i = 0; i < n; i++) count_cut(w, hidden[i].obj);
         return;
     }
@@ -180,7 +181,7 @@ static void add_more(walk *w, uint32_t node, const ref_cand *hidden, size_t n) {
     if (shown < n) wa_buf_printf(&note, ", %u other", (unsigned)(n - shown));
     if (note.failed) w->failed = 1;
     else sc->nodes[more].note = wa_scene_text(sc, note.data ? note.data : "");
-    free(note.data);
+    wa_buf_free(&note);
     wa_scene_edge(sc, more, node, WA_RE_MORE, WA_LABEL(WA_EDGE_OTHER, 0));
 }
 
@@ -199,8 +200,8 @@ static void expand(walk *w, uint32_t node) {
             uint32_t j = i;
             while (j < n && s[j] == s[i]) j++;
             uint32_t id = wa_scene_find(sc, s[i]);
-            if (id == WA_MAP_ABSENT ||
-                wa_map_get(&sc->edge_of, (uint64_t)id << 32 | node) == WA_MAP_ABSENT) {
+            if (id == WA_SCENE_NONE ||
+                !wa_u64map_get(&sc->edge_of, (uint64_t)id << 32 | node)) {
                 sc->nodes[node].hidden++;
                 sc->stats->cut_depth++;
             }
@@ -217,7 +218,7 @@ static void expand(walk *w, uint32_t node) {
         uint32_t j = i;
         while (j < n && s[j] == s[i]) j++;
         uint32_t id = wa_scene_find(sc, s[i]);
-        if (id != WA_MAP_ABSENT) {
+        if (id != WA_SCENE_NONE) {
             /* already drawn: an edge costs no node */
             add_refs(w, s[i], obj, j - i);
             if (sc->nodes[id].depth > depth + 1) sc->nodes[id].depth = depth + 1;
@@ -240,7 +241,7 @@ static void expand(walk *w, uint32_t node) {
         int need_more = draw < nc;
         if (!wa_scene_room(sc, need_more ? 2 : 1)) break;
         uint32_t id = wa_scene_object(sc, w->cands[i].obj, depth + 1);
-        if (id == WA_MAP_ABSENT) break;
+        if (id == WA_SCENE_NONE) break;
         /* multiplicity: count the source in the sorted referrer list */
         uint32_t mult = 0;
         for (uint32_t k = 0; k < n; k++) mult += s[k] == w->cands[i].obj;
@@ -268,7 +269,7 @@ static void draw_chain(walk *w, uint32_t node) {
         steps++;
         uint32_t had = wa_scene_find(sc, p);
         uint32_t id = wa_scene_object(sc, p, steps);
-        if (id == WA_MAP_ABSENT) {
+        if (id == WA_SCENE_NONE) {
             count_cut(w, p);
             break;
         }
@@ -277,7 +278,7 @@ static void draw_chain(walk *w, uint32_t node) {
         uint32_t n = wa_snapshot_in(w->snap, v, &src), mult = 0;
         for (uint32_t k = 0; k < n; k++) mult += src[k] == p;
         add_refs(w, p, v, mult);
-        if (had != WA_MAP_ABSENT) break; /* joined a chain already drawn */
+        if (had != WA_SCENE_NONE) break; /* joined a chain already drawn */
         v = p;
     }
 }
@@ -318,9 +319,9 @@ wa_status wa_render_backrefs(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa
     sc->stats->selected = distinct;
     uint32_t sel_cap = sc->opts.max_nodes / 2 ? sc->opts.max_nodes / 2 : 1;
     for (size_t i = 0; i < n_sel && sc->stats->selected_drawn < sel_cap; i++) {
-        if (wa_scene_find(sc, sel[i]) != WA_MAP_ABSENT) continue;
+        if (wa_scene_find(sc, sel[i]) != WA_SCENE_NONE) continue;
         uint32_t id = wa_scene_object(sc, sel[i], 0);
-        if (id == WA_MAP_ABSENT) break;
+        if (id == WA_SCENE_NONE) break;
         sc->nodes[id].selected = 1;
         sc->stats->selected_drawn++;
     }
@@ -346,8 +347,8 @@ wa_status wa_render_backrefs(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa
         uint32_t k = wa_snapshot_in(snap, obj, &src);
         for (uint32_t j = 0; j < k; j++) {
             uint32_t id = wa_scene_find(sc, src[j]);
-            if (id == WA_MAP_ABSENT ||
-                wa_map_get(&sc->edge_of, (uint64_t)id << 32 | i) == WA_MAP_ABSENT) {
+            if (id == WA_SCENE_NONE ||
+                !wa_u64map_get(&sc->edge_of, (uint64_t)id << 32 | i)) {
                 sc->nodes[i].hidden++;
                 sc->stats->cut_depth++;
             }
@@ -376,6 +377,6 @@ done:
     free(w.queued);
     free(w.scratch);
     free(w.cands);
-    wa_map_free(&w.cut);
+    wa_u64map_free(&w.cut);
     return st;
 }

@@ -41,14 +41,14 @@ static void dom_edge(wa_scene *sc, uint32_t dom_obj, uint32_t obj) {
     }
     if (!found) {
         uint32_t id = wa_scene_edge(sc, from, to, WA_RE_DOMINATES, WA_LABEL(WA_EDGE_OTHER, 0));
-        if (id != WA_MAP_ABSENT && !sc->edges[id].note)
+        if (id != WA_SCENE_NONE && !sc->edges[id].note)
             sc->edges[id].note = wa_scene_text(sc, "dominates");
     }
 }
 
 static uint32_t object(wa_scene *sc, uint32_t obj, uint32_t depth) {
     uint32_t id = wa_scene_object(sc, obj, depth);
-    if (id == WA_MAP_ABSENT) {
+    if (id == WA_SCENE_NONE) {
         sc->stats->cut_max_nodes++;
         return id;
     }
@@ -60,7 +60,7 @@ static uint32_t object(wa_scene *sc, uint32_t obj, uint32_t depth) {
 static wa_status draw_one(wa_scene *sc, uint32_t obj, wa_error *err) {
     const wa_dom *dom = sc->dom;
     uint32_t node = object(sc, obj, 0);
-    if (node == WA_MAP_ABSENT) return WA_OK;
+    if (node == WA_SCENE_NONE) return WA_OK;
     sc->nodes[node].selected = 1;
     sc->stats->selected_drawn++;
     if (dom->idom[obj] == WA_NONE) {
@@ -79,9 +79,9 @@ static wa_status draw_one(wa_scene *sc, uint32_t obj, wa_error *err) {
     uint32_t below = obj;
     for (uint32_t i = 0; i < total; i++) {
         uint32_t had = wa_scene_find(sc, chain[i]);
-        if (object(sc, chain[i], i + 1) == WA_MAP_ABSENT) break;
+        if (object(sc, chain[i], i + 1) == WA_SCENE_NONE) break;
         dom_edge(sc, chain[i], below);
-        if (had != WA_MAP_ABSENT) break; /* joined a chain already drawn */
+        if (had != WA_SCENE_NONE) break; /* joined a chain already drawn */
         below = chain[i];
     }
     uint32_t top = total ? chain[total - 1] : obj;
@@ -89,7 +89,7 @@ static wa_status draw_one(wa_scene *sc, uint32_t obj, wa_error *err) {
     /* An object only the super-root dominates, that is no root itself, is held
      * by two roots through disjoint paths: worth saying, it has no one owner. */
     uint32_t top_id = wa_scene_find(sc, top);
-    if (top_id != WA_MAP_ABSENT && dom->idom[top] == WA_DOM_SUPER && !sc->nodes[top_id].note) {
+    if (top_id != WA_SCENE_NONE && dom->idom[top] == WA_DOM_SUPER && !sc->nodes[top_id].note) {
         int is_root = 0;
         uint32_t nr = wa_snapshot_n_roots(sc->snap);
         const wa_root *roots = wa_snapshot_roots(sc->snap);
@@ -107,7 +107,7 @@ static wa_status draw_one(wa_scene *sc, uint32_t obj, wa_error *err) {
     for (; i < kids->n; i++) {
         if (!wa_scene_room(sc, more ? 2 : 1)) break;
         uint32_t id = object(sc, kids->objs[i], 1);
-        if (id == WA_MAP_ABSENT) break;
+        if (id == WA_SCENE_NONE) break;
         dom_edge(sc, obj, kids->objs[i]);
         shown += dom->retained[kids->objs[i]];
     }
@@ -116,7 +116,7 @@ static wa_status draw_one(wa_scene *sc, uint32_t obj, wa_error *err) {
         sc->stats->cut_max_nodes += hidden;
     } else if (hidden) {
         uint32_t m = wa_scene_special(sc, WA_RN_MORE, obj, 1, hidden);
-        if (m == WA_MAP_ABSENT) {
+        if (m == WA_SCENE_NONE) {
             sc->stats->cut_max_nodes += hidden;
         } else {
             uint64_t own = wa_snapshot_objects(sc->snap)[obj].size;

@@ -59,6 +59,35 @@ static const char *type_display(const wa_snapshot *snap, uint32_t type) {
     return strncmp(tn, "builtins.", 9) == 0 ? tn + 9 : tn;
 }
 
+/* Text inside a DOT double-quoted string: quotes and backslashes escaped,
+ * control characters dropped, at most max_bytes of s (cut at a UTF-8 boundary,
+ * "..." appended). max_bytes 0: no limit. */
+static void dot_text(wa_buf *b, const char *s, size_t max_bytes) {
+    size_t n = strlen(s);
+    int cut = 0;
+    if (max_bytes && n > max_bytes) {
+        n = max_bytes;
+        /* back up to the start of a UTF-8 sequence so no code point is split */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+        cut = 1;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* Backslash would start a DOT escape (\n, \N, \G...), a quote would end
+         * the string; control characters have no business in a label. */
+        if (c == '"' || c == '\\' || c < 0x20 || c == 0x7F) {
+            wa_buf_put(b, s + start, i - start);
+            if (c == '"') wa_buf_put(b, "\\\"", 2);
+            else if (c == '\\') wa_buf_put(b, "\\\\", 2);
+            else wa_buf_put(b, " ", 1);
+            start = i + 1;
+        }
+    }
+    wa_buf_put(b, s + start, n - start);
+    if (cut) wa_buf_put(b, "...", 3);
+}
+
 static void node_id(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
     uint64_t addr = wa_snapshot_objects(sc->snap)[n->obj].addr;
     switch (n->kind) {
@@ -84,12 +113,12 @@ static void root_lines(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
             wa_buf_printf(out, ", excess %u", r->excess);
             if (label[0]) {
                 wa_buf_puts(out, " (");
-                wa_buf_dot_text(out, label, 48);
+                dot_text(out, label, 48);
                 wa_buf_puts(out, ")");
             }
         } else if (label[0]) {
             wa_buf_puts(out, " ");
-            wa_buf_dot_text(out, label, 48);
+            dot_text(out, label, 48);
         }
     }
 }
@@ -99,7 +128,7 @@ static void object_label(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
     const wa_object *o = &wa_snapshot_objects(snap)[n->obj];
     char a[32], b[32];
     if (n->kind == WA_RN_GROUP) wa_buf_printf(out, "%" PRIu64 " x ", n->count);
-    wa_buf_dot_text(out, type_display(snap, o->type), 80);
+    dot_text(out, type_display(snap, o->type), 80);
     /* The short name line only for a real object: in a group it would be one
      * arbitrary member's. */
     if (n->kind == WA_RN_OBJECT) {
@@ -108,7 +137,7 @@ static void object_label(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
         int any = 0;
         if (name[0]) {
             wa_buf_puts(out, "\\n");
-            wa_buf_dot_text(out, name, 48);
+            dot_text(out, name, 48);
             any = 1;
         }
         if (o->flags & WA_OBJ_HAS_LEN) {
@@ -117,13 +146,13 @@ static void object_label(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
         }
         if (value[0]) {
             wa_buf_puts(out, any ? "  " : "\\n");
-            wa_buf_dot_text(out, value, 32);
+            dot_text(out, value, 32);
         }
-        wa_buf_printf(out, "\\n%s", wa_render_size(o->size, a));
+        wa_buf_printf(out, "\\n%s", wa_size_text(o->size, 1, a));
         if (n->retained != WA_RETAINED_UNKNOWN)
-            wa_buf_printf(out, " / %s retained", wa_render_size(n->retained, b));
+            wa_buf_printf(out, " / %s retained", wa_size_text(n->retained, 1, b));
     } else if (n->retained != WA_RETAINED_UNKNOWN) {
-        wa_buf_printf(out, "\\n%s retained", wa_render_size(n->retained, b));
+        wa_buf_printf(out, "\\n%s retained", wa_size_text(n->retained, 1, b));
     }
     root_lines(sc, n, out);
     if (n->unreachable) wa_buf_puts(out, "\\nunreachable from every root");
@@ -132,7 +161,7 @@ static void object_label(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
                       n->hidden == 1 ? "" : "s");
     if (n->note) {
         wa_buf_puts(out, "\\n");
-        wa_buf_dot_text(out, wa_scene_note(sc, n->note), 160);
+        dot_text(out, wa_scene_note(sc, n->note), 160);
     }
 }
 
@@ -146,11 +175,11 @@ static void write_node(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
                       sc->stats->mode == WA_RENDER_DOMINATORS ? "dominated" : "referrers");
         if (n->retained != WA_RETAINED_UNKNOWN) {
             char a[32];
-            wa_buf_printf(out, " (%s retained)", wa_render_size(n->retained, a));
+            wa_buf_printf(out, " (%s retained)", wa_size_text(n->retained, 1, a));
         }
         if (n->note) {
             wa_buf_puts(out, "\\n");
-            wa_buf_dot_text(out, wa_scene_note(sc, n->note), 160);
+            dot_text(out, wa_scene_note(sc, n->note), 160);
         }
         wa_buf_puts(out, "\", shape=note, style=\"filled,dashed\", fillcolor=\"" COL_MORE_FILL
                          "\", color=\"" COL_MORE_LINE "\", fontcolor=\"#424242\"];\n");
@@ -190,7 +219,7 @@ static void write_node(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
                       n->unreachable ? ",dashed" : "");
     if (n->kind == WA_RN_GROUP) wa_buf_printf(out, ", tooltip=\"%" PRIu64 " objects like 0x%" PRIx64 " ", n->count, o->addr);
     else wa_buf_printf(out, ", tooltip=\"0x%" PRIx64 " ", o->addr);
-    wa_buf_dot_text(out, wa_snapshot_type_name(sc->snap, o->type), 200);
+    dot_text(out, wa_snapshot_type_name(sc->snap, o->type), 200);
     wa_buf_printf(out, " refcount=%u\"];\n", o->refcount);
 }
 
@@ -225,12 +254,12 @@ static void write_edge(const wa_scene *sc, const wa_redge *e, wa_buf *out) {
          * (gvFreeLayout aborts). An xlabel is placed after layout, with no
          * virtual node, so it is also cheaper. */
         wa_buf_puts(out, cross ? " [xlabel=\"" : " [label=\"");
-        wa_buf_dot_text(out, buf.data, 96);
+        dot_text(out, buf.data, 96);
         wa_buf_puts(out, "\"");
         sep = ", ";
     }
-    if (buf.failed) out->failed = 1;
-    free(buf.data);
+    if (buf.failed) wa_buf_fail(out);
+    wa_buf_free(&buf);
     switch (e->style) {
     case WA_RE_WEAK:
         wa_buf_printf(out, "%sstyle=dashed, color=\"" COL_WEAK "\"", sep);
@@ -290,7 +319,7 @@ void wa_render_write_dot(const wa_scene *sc, const char *engine, wa_buf *out) {
             if (len >= sizeof tmp) len = sizeof tmp - 1;
             memcpy(tmp, line, len);
             tmp[len] = '\0';
-            wa_buf_dot_text(out, tmp, 0);
+            dot_text(out, tmp, 0);
             wa_buf_puts(out, "\\l"); /* left-justified line break */
             line = nl ? nl + 1 : NULL;
         }

@@ -56,7 +56,7 @@ static wa_status draw_cluster(wa_scene *sc, const wa_cluster *c, int *drawn, wa_
         /* the unreachable group: no path, one node saying so */
         if (!wa_scene_room(sc, 1)) return WA_OK;
         uint32_t id = wa_scene_special(sc, WA_RN_GROUP, c->example, 0, c->count);
-        if (id == WA_MAP_ABSENT) return WA_OK;
+        if (id == WA_SCENE_NONE) return WA_OK;
         sc->nodes[id].selected = 1;
         sc->nodes[id].unreachable = 1;
         sc->nodes[id].retained = c->retained;
@@ -94,7 +94,7 @@ static wa_status draw_cluster(wa_scene *sc, const wa_cluster *c, int *drawn, wa_
         ex[pos] = column[m_ex];
         uint32_t d = distinct(column, c->count);
         groups[pos] = d > 1 ? d : 0;
-        if (groups[pos] || wa_scene_find(sc, ex[pos]) == WA_MAP_ABSENT) new_nodes++;
+        if (groups[pos] || wa_scene_find(sc, ex[pos]) == WA_SCENE_NONE) new_nodes++;
     }
     free(col);
     if (!wa_scene_room(sc, new_nodes)) {
@@ -103,12 +103,12 @@ static wa_status draw_cluster(wa_scene *sc, const wa_cluster *c, int *drawn, wa_
         sc->stats->cut_max_nodes += c->count;
         return WA_OK;
     }
-    uint32_t prev = WA_MAP_ABSENT;
+    uint32_t prev = WA_SCENE_NONE;
     for (uint32_t pos = 0; pos <= c->len; pos++) {
         uint32_t depth = c->len - pos, id;
         if (groups[pos]) {
             id = wa_scene_special(sc, WA_RN_GROUP, ex[pos], depth, groups[pos]);
-            if (id != WA_MAP_ABSENT && pos == 0) {
+            if (id != WA_SCENE_NONE && pos == 0) {
                 const wa_root *r = &wa_snapshot_roots(snap)[c->root];
                 sc->nodes[id].group_root = (uint8_t)(r->kind + 1);
                 char text[160];
@@ -117,23 +117,23 @@ static wa_status draw_cluster(wa_scene *sc, const wa_cluster *c, int *drawn, wa_
             }
         } else {
             id = wa_scene_object(sc, ex[pos], depth);
-            if (id != WA_MAP_ABSENT) {
+            if (id != WA_SCENE_NONE) {
                 if (sc->nodes[id].depth > depth) sc->nodes[id].depth = depth;
                 sc->nodes[id].retained = sc->dom->retained[ex[pos]];
             }
         }
-        if (id == WA_MAP_ABSENT) break; /* cannot happen: room was checked */
+        if (id == WA_SCENE_NONE) break; /* cannot happen: room was checked */
         if (pos == c->len) {
             sc->nodes[id].selected = 1;
             if (groups[pos]) sc->nodes[id].retained = c->retained;
         }
-        if (prev != WA_MAP_ABSENT) {
+        if (prev != WA_SCENE_NONE) {
             char hop[160];
             wa_path_hop_format(snap, c->labels[pos - 1], c->abstracted[pos - 1], hop, sizeof hop);
             int weak = WA_LABEL_KIND(c->labels[pos - 1]) == WA_EDGE_WEAK;
             uint32_t e = wa_scene_edge(sc, prev, id, weak ? WA_RE_WEAK : WA_RE_REF,
                                        c->labels[pos - 1]);
-            if (e != WA_MAP_ABSENT && !sc->edges[e].note) sc->edges[e].note = wa_scene_text(sc, hop);
+            if (e != WA_SCENE_NONE && !sc->edges[e].note) sc->edges[e].note = wa_scene_text(sc, hop);
         }
         prev = id;
     }

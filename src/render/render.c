@@ -182,7 +182,7 @@ static char *dot_text(job *j, size_t *len, wa_error *err) {
     wa_buf out = {0};
     wa_render_write_dot(&j->sc, j->engine, &out);
     if (out.failed || j->sc.failed) {
-        free(out.data);
+        wa_buf_free(&out);
         wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
                      "out of memory writing DOT");
         return NULL;

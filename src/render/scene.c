@@ -1,149 +1,10 @@
-/* scene.c: the picture model (see scene.h), its text buffer and its map. */
+/* scene.c: the picture model (see scene.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "render/scene.h"
-
-/* ---- wa_buf ---- */
-
-static int buf_reserve(wa_buf *b, size_t extra) {
-    if (b->failed) return 0;
-    if (b->len + extra + 1 <= b->cap) return 1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) {
-        b->failed = 1;
-        return 0;
-    }
-    b->data = d;
-    b->cap = cap;
-    return 1;
-}
-
-void wa_buf_put(wa_buf *b, const char *s, size_t n) {
-    if (!buf_reserve(b, n)) return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void wa_buf_puts(wa_buf *b, const char *s) { wa_buf_put(b, s, strlen(s)); }
-
-void wa_buf_printf(wa_buf *b, const char *fmt, ...) {
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        wa_buf_put(b, small, (size_t)n);
-        return;
-    }
-    if (!buf_reserve(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void wa_buf_dot_text(wa_buf *b, const char *s, size_t max_bytes) {
-    size_t n = strlen(s);
-    int cut = 0;
-    if (max_bytes && n > max_bytes) {
-        n = max_bytes;
-        /* back up to the start of a UTF-8 sequence so no code point is split */
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-        cut = 1;
-    }
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* Backslash would start a DOT escape (\n, \N, \G...), a quote would end
-         * the string; control characters have no business in a label. */
-        if (c == '"' || c == '\\' || c < 0x20 || c == 0x7F) {
-            wa_buf_put(b, s + start, i - start);
-            if (c == '"') wa_buf_put(b, "\\\"", 2);
-            else if (c == '\\') wa_buf_put(b, "\\\\", 2);
-            else wa_buf_put(b, " ", 1);
-            start = i + 1;
-        }
-    }
-    wa_buf_put(b, s + start, n - start);
-    if (cut) wa_buf_put(b, "...", 3);
-}
-
-/* ---- wa_map ---- */
-
-static uint32_t map_hash(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    k *= 0xC4CEB9FE1A85EC53ull;
-    k ^= k >> 33;
-    return (uint32_t)k;
-}
-
-uint32_t wa_map_get(const wa_map *m, uint64_t key) {
-    if (!m->keys) return WA_MAP_ABSENT;
-    for (uint32_t i = map_hash(key) & m->mask;; i = (i + 1) & m->mask) {
-        if (m->vals[i] == WA_MAP_ABSENT) return WA_MAP_ABSENT;
-        if (m->keys[i] == key) return m->vals[i];
-    }
-}
-
-static int map_grow(wa_map *m) {
-    uint32_t cap = m->keys ? (m->mask + 1) * 2 : 64;
-    uint64_t *keys = malloc((size_t)cap * sizeof *keys);
-    uint32_t *vals = malloc((size_t)cap * sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
-        return 0;
-    }
-    memset(vals, 0xFF, (size_t)cap * sizeof *vals);
-    uint32_t mask = cap - 1;
-    if (m->keys) {
-        for (uint32_t i = 0; i <= m->mask; i++) {
-            if (m->vals[i] == WA_MAP_ABSENT) continue;
-            uint32_t j = map_hash(m->keys[i]) & mask;
-            while (vals[j] != WA_MAP_ABSENT) j = (j + 1) & mask;
-            keys[j] = m->keys[i];
-            vals[j] = m->vals[i];
-        }
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
-    m->mask = mask;
-    return 1;
-}
-
-int wa_map_put(wa_map *m, uint64_t key, uint32_t val) {
-    /* load factor <= 1/2 keeps probe chains short */
-    if (!m->keys || (uint64_t)(m->count + 1) * 2 > (uint64_t)m->mask + 1) {
-        if (!map_grow(m)) return 0;
-    }
-    uint32_t i = map_hash(key) & m->mask;
-    while (m->vals[i] != WA_MAP_ABSENT && m->keys[i] != key) i = (i + 1) & m->mask;
-    if (m->vals[i] == WA_MAP_ABSENT) m->count++;
-    m->keys[i] = key;
-    m->vals[i] = val;
-    return 1;
-}
-
-void wa_map_free(wa_map *m) {
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
 
 /* ---- the scene ---- */
 
@@ -165,14 +26,16 @@ void wa_scene_free(wa_scene *sc) {
     free(sc->nodes);
     free(sc->edges);
     free(sc->node_roots);
-    free(sc->pool.data);
-    free(sc->caption.data);
-    wa_map_free(&sc->node_of);
-    wa_map_free(&sc->edge_of);
+    wa_buf_free(&sc->pool);
+    wa_buf_free(&sc->caption);
+    wa_u64map_free(&sc->node_of);
+    wa_u64map_free(&sc->edge_of);
     memset(sc, 0, sizeof *sc);
 }
 
-uint32_t wa_scene_find(const wa_scene *sc, uint32_t obj) { return wa_map_get(&sc->node_of, obj); }
+uint32_t wa_scene_find(const wa_scene *sc, uint32_t obj) {
+    return wa_u64map_value(&sc->node_of, obj, WA_SCENE_NONE);
+}
 
 int wa_scene_room(const wa_scene *sc, uint32_t extra) {
     return (uint64_t)sc->n_nodes + extra <= sc->opts.max_nodes;
@@ -180,22 +43,22 @@ int wa_scene_room(const wa_scene *sc, uint32_t extra) {
 
 static uint32_t add_node(wa_scene *sc, wa_rnode_kind kind, uint32_t obj, uint32_t depth,
                          uint64_t key) {
-    if (sc->failed) return WA_MAP_ABSENT;
-    if (!wa_scene_room(sc, 1)) return WA_MAP_ABSENT;
+    if (sc->failed) return WA_SCENE_NONE;
+    if (!wa_scene_room(sc, 1)) return WA_SCENE_NONE;
     if (sc->n_nodes == sc->cap_nodes) {
         uint32_t cap = sc->cap_nodes ? sc->cap_nodes * 2 : 64;
         wa_rnode *n = realloc(sc->nodes, (size_t)cap * sizeof *n);
         if (!n) {
             sc->failed = 1;
-            return WA_MAP_ABSENT;
+            return WA_SCENE_NONE;
         }
         sc->nodes = n;
         sc->cap_nodes = cap;
     }
     uint32_t id = sc->n_nodes;
-    if (!wa_map_put(&sc->node_of, key, id)) {
+    if (!wa_u64map_put(&sc->node_of, key, id, NULL)) {
         sc->failed = 1;
-        return WA_MAP_ABSENT;
+        return WA_SCENE_NONE;
     }
     wa_rnode *n = &sc->nodes[sc->n_nodes++];
     memset(n, 0, sizeof *n);
@@ -208,8 +71,8 @@ static uint32_t add_node(wa_scene *sc, wa_rnode_kind kind, uint32_t obj, uint32_
 }
 
 uint32_t wa_scene_object(wa_scene *sc, uint32_t obj, uint32_t depth) {
-    uint32_t id = wa_map_get(&sc->node_of, obj);
-    if (id != WA_MAP_ABSENT) return id;
+    uint32_t id = wa_u64map_value(&sc->node_of, obj, WA_SCENE_NONE);
+    if (id != WA_SCENE_NONE) return id;
     return add_node(sc, WA_RN_OBJECT, obj, depth, obj);
 }
 
@@ -223,7 +86,7 @@ uint32_t wa_scene_special(wa_scene *sc, wa_rnode_kind kind, uint32_t obj, uint32
             break;
         }
     uint32_t id = add_node(sc, kind, obj, depth, KEY_SPECIAL(kind, (uint64_t)sc->n_nodes));
-    if (id == WA_MAP_ABSENT) return id;
+    if (id == WA_SCENE_NONE) return id;
     sc->nodes[id].count = count;
     sc->nodes[id].seq = seq;
     return id;
@@ -231,10 +94,10 @@ uint32_t wa_scene_special(wa_scene *sc, wa_rnode_kind kind, uint32_t obj, uint32
 
 uint32_t wa_scene_edge(wa_scene *sc, uint32_t from, uint32_t to, wa_redge_style style,
                        uint32_t label) {
-    if (sc->failed) return WA_MAP_ABSENT;
+    if (sc->failed) return WA_SCENE_NONE;
     uint64_t key = (uint64_t)from << 32 | to;
-    uint32_t id = wa_map_get(&sc->edge_of, key);
-    if (id != WA_MAP_ABSENT) {
+    uint32_t id = wa_u64map_value(&sc->edge_of, key, WA_SCENE_NONE);
+    if (id != WA_SCENE_NONE) {
         wa_redge *e = &sc->edges[id];
         /* the same hop drawn twice (paths sharing a prefix) is one reference */
         for (uint32_t k = 0; k < e->n_labels; k++)
@@ -250,15 +113,15 @@ uint32_t wa_scene_edge(wa_scene *sc, uint32_t from, uint32_t to, wa_redge_style 
         wa_redge *e = realloc(sc->edges, (size_t)cap * sizeof *e);
         if (!e) {
             sc->failed = 1;
-            return WA_MAP_ABSENT;
+            return WA_SCENE_NONE;
         }
         sc->edges = e;
         sc->cap_edges = cap;
     }
     id = sc->n_edges;
-    if (!wa_map_put(&sc->edge_of, key, id)) {
+    if (!wa_u64map_put(&sc->edge_of, key, id, NULL)) {
         sc->failed = 1;
-        return WA_MAP_ABSENT;
+        return WA_SCENE_NONE;
     }
     wa_redge *e = &sc->edges[sc->n_edges++];
     memset(e, 0, sizeof *e);
@@ -304,8 +167,8 @@ int wa_scene_finish(wa_scene *sc) {
     const wa_root *roots = wa_snapshot_roots(sc->snap);
     uint32_t total = 0;
     for (uint32_t i = 0; i < nr; i++) {
-        uint32_t id = wa_map_get(&sc->node_of, roots[i].obj);
-        if (id == WA_MAP_ABSENT) continue;
+        uint32_t id = wa_u64map_value(&sc->node_of, roots[i].obj, WA_SCENE_NONE);
+        if (id == WA_SCENE_NONE) continue;
         sc->nodes[id].root_n++;
         total++;
     }
@@ -322,8 +185,8 @@ int wa_scene_finish(wa_scene *sc) {
             sc->nodes[i].root_n = 0;
         }
         for (uint32_t i = 0; i < nr; i++) {
-            uint32_t id = wa_map_get(&sc->node_of, roots[i].obj);
-            if (id == WA_MAP_ABSENT) continue;
+            uint32_t id = wa_u64map_value(&sc->node_of, roots[i].obj, WA_SCENE_NONE);
+            if (id == WA_SCENE_NONE) continue;
             wa_rnode *n = &sc->nodes[id];
             sc->node_roots[n->root_first + n->root_n++] = i;
         }
@@ -398,20 +261,4 @@ uint8_t *wa_render_root_kinds(const wa_snapshot *snap, wa_error *err) {
     for (uint32_t i = 0; i < nr; i++)
         if (roots[i].obj < n && roots[i].kind < 8) k[roots[i].obj] |= (uint8_t)(1u << roots[i].kind);
     return k;
-}
-
-const char *wa_render_size(uint64_t bytes, char buf[32]) {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    if (bytes < 1024) {
-        snprintf(buf, 32, "%u B", (unsigned)bytes);
-        return buf;
-    }
-    double v = (double)bytes;
-    int u = 0;
-    while (v >= 1024.0 && u < 5) {
-        v /= 1024.0;
-        u++;
-    }
-    snprintf(buf, 32, v < 100.0 ? "%.1f %s" : "%.0f %s", v, units[u]);
-    return buf;
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/containers.h"
+#include "core/text.h"
 #include "whyalive/analysis.h"
 #include "whyalive/render.h"
 #include "whyalive/snapshot.h"
@@ -27,37 +29,8 @@
 #define WA_RETAINED_UNKNOWN UINT64_MAX
 #define WA_SCENE_EDGE_LABELS 3 /* labels kept per merged edge */
 
-/* ---- growable text buffer ---- */
-typedef struct wa_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} wa_buf;
-
-void wa_buf_put(wa_buf *b, const char *s, size_t n);
-void wa_buf_puts(wa_buf *b, const char *s);
-void wa_buf_printf(wa_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-/* Text inside a DOT double-quoted string: quotes and backslashes escaped,
- * control characters dropped, at most max_bytes of s (cut at a UTF-8 boundary,
- * "..." appended). max_bytes 0: no limit. */
-void wa_buf_dot_text(wa_buf *b, const char *s, size_t max_bytes);
-
-/* ---- u64 -> u32 open-addressing map ---- */
-typedef struct wa_map {
-    uint64_t *keys;
-    uint32_t *vals;
-    uint32_t mask, count;
-} wa_map;
-
-#define WA_MAP_ABSENT 0xFFFFFFFFu
-uint32_t wa_map_get(const wa_map *m, uint64_t key);
-/* Insert or overwrite; returns 0 on allocation failure. */
-int wa_map_put(wa_map *m, uint64_t key, uint32_t val);
-void wa_map_free(wa_map *m);
+/* Node or edge index meaning "none" (not in the scene, cap reached, failed). */
+#define WA_SCENE_NONE 0xFFFFFFFFu
 
 /* ---- the scene ---- */
 typedef enum wa_rnode_kind {
@@ -110,8 +83,8 @@ typedef struct wa_scene {
     uint32_t n_nodes, cap_nodes;
     wa_redge *edges;
     uint32_t n_edges, cap_edges;
-    wa_map node_of; /* object index (kind OBJECT) -> node; other kinds keyed apart */
-    wa_map edge_of; /* from << 32 | to -> edge */
+    wa_u64map node_of; /* object index (kind OBJECT) -> node; other kinds keyed apart */
+    wa_u64map edge_of; /* from << 32 | to -> edge */
     uint32_t *node_roots; /* root indexes, sliced per node by root_first/root_n */
     uint32_t max_depth;
     wa_buf pool;     /* notes, NUL-separated */
@@ -123,9 +96,9 @@ void wa_scene_init(wa_scene *sc, const wa_snapshot *snap, const wa_render_option
                    wa_render_stats *stats);
 void wa_scene_free(wa_scene *sc);
 
-/* Node of an object, or WA_MAP_ABSENT. */
+/* Node of an object, or WA_SCENE_NONE. */
 uint32_t wa_scene_find(const wa_scene *sc, uint32_t obj);
-/* Add (or find) the node of an object. Returns the node, or WA_MAP_ABSENT
+/* Add (or find) the node of an object. Returns the node, or WA_SCENE_NONE
  * when the node cap is reached (nothing added) or on failure. */
 uint32_t wa_scene_object(wa_scene *sc, uint32_t obj, uint32_t depth);
 /* Add a MORE or GROUP node (checks the cap like wa_scene_object). */
@@ -170,8 +143,5 @@ void wa_render_write_dot(const wa_scene *sc, const char *engine, wa_buf *out);
  * is malloc'd. */
 wa_status wa_render_gv(const char *dot, const char *engine, const char *format, char **out,
                        size_t *out_len, wa_error *err);
-
-/* "812 B", "12.3 KiB", ... */
-const char *wa_render_size(uint64_t bytes, char buf[32]);
 
 #endif

@@ -3,6 +3,7 @@
  * and the change; with three dumps, the survivors clustered in the third.
  */
 #include "view/view_impl.h"
+#include "whyalive/select.h"
 
 #define IDENTITY_NOTE                                                                              \
     "objects are matched across dumps by (address, type) at best: CPython reuses addresses"
@@ -10,9 +11,8 @@
 wa_view *wa_view_diff(const wa_view_source *src, uint32_t ns, const wa_view_options *o,
                       wa_error *err) {
     if (ns < 2 || ns > 3) return wa_view_fail_arg(err, "diff: needs two or three snapshots");
-    wa_diff *d = wa_diff_compute(wa_vw_snap(&src[0]), wa_vw_snap(&src[1]),
-                                 ns == 3 ? wa_vw_snap(&src[2]) : NULL,
-                                 o->selector, err);
+    wa_diff *d = wa_select_diff(wa_vw_snap(&src[0]), wa_vw_snap(&src[1]),
+                                ns == 3 ? wa_vw_snap(&src[2]) : NULL, o->selector, err);
     if (!d) return NULL;
     uint32_t limit = wa_vw_limit(o, 25);
     /* Rows to show: changed ones unless `all`. */

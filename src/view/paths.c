@@ -41,7 +41,7 @@ wa_view *wa_view_paths(const wa_view_source *src, const wa_view_options *o, wa_e
     wa_vj_u64(doc, "selected", o->total);
     cJSON *arr = cJSON_AddArrayToObject(doc, "objects");
     for (uint32_t i = 0; i < n; i++) {
-        wa_path_list *pl = o->k ? wa_path_k(snap, o->objs[i], o->k, err)
+        wa_path_list *pl = o->k ? wa_session_path_k(src->session, o->objs[i], o->k, err)
                                 : wa_path_shortest(snap, tree, &o->objs[i], 1, err);
         if (!pl) {
             cJSON_Delete(doc);

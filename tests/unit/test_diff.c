@@ -56,13 +56,48 @@ static void test_two_and_three(void) {
     wa_diff_free(d);
     /* a selector restricts the counts */
     wa_selector *sel = wa_select_parse("module=app", &err);
-    d = wa_diff_compute(a, b, c, sel, &err);
+    d = wa_select_diff(a, b, c, sel, &err);
     CHECK(d && d->n_rows == 1 && d->survivors && d->survivors->n == 3);
     wa_diff_free(d);
     wa_select_free(sel);
     sel = wa_select_parse("retained>1", &err);
-    d = wa_diff_compute(a, b, NULL, sel, &err);
+    d = wa_select_diff(a, b, NULL, sel, &err);
     CHECK(d == NULL && err.code == WA_ERR_ARG);
+    wa_select_free(sel);
+    wa_snapshot_free(a);
+    wa_snapshot_free(b);
+    wa_snapshot_free(c);
+}
+
+/* A keep predicate: objects of one size, counting the questions. */
+typedef struct keep_size {
+    uint64_t size, asked;
+} keep_size;
+
+static int keep_by_size(const wa_snapshot *snap, uint32_t obj, void *ctx) {
+    keep_size *k = ctx;
+    k->asked++;
+    return wa_snapshot_objects(snap)[obj].size == k->size;
+}
+
+static void test_keep_predicate(void) {
+    wa_snapshot *a = gen(2, 0, 3), *b = gen(5, 0, 1), *c = gen(3, 2, 1);
+    wa_error err;
+    wa_error_clear(&err);
+    keep_size k = {64, 0};
+    wa_diff_options o = {keep_by_size, &k};
+    wa_diff *d = wa_diff_compute(a, b, c, &o, &err);
+    CHECK(d && d->n_rows == 1 && d->survivors && d->survivors->n == 3);
+    if (d && d->n_rows == 1) CHECK_STR(d->rows[0].type, "app.Session");
+    /* once per object of each snapshot, the survivors reuse the answers */
+    CHECK(k.asked == (uint64_t)wa_snapshot_n_objects(a) + wa_snapshot_n_objects(b) +
+                         wa_snapshot_n_objects(c));
+    wa_diff_free(d);
+    /* a selector testing roots runs through the same predicate */
+    wa_selector *sel = wa_select_parse("root=module or type=Session", &err);
+    d = wa_select_diff(a, b, c, sel, &err);
+    CHECK(d && d->n_rows == 2 && d->survivors && d->survivors->n == 3);
+    wa_diff_free(d);
     wa_select_free(sel);
     wa_snapshot_free(a);
     wa_snapshot_free(b);
@@ -71,5 +106,6 @@ static void test_two_and_three(void) {
 
 int main(void) {
     RUN(test_two_and_three);
+    RUN(test_keep_predicate);
     return wa_test_result();
 }

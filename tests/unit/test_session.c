@@ -58,6 +58,21 @@ static void test_once_and_lazy(void) {
     CHECK_EQ_U64(c.started[WA_SESSION_DOM], 1);
     CHECK_EQ_U64(c.done[WA_SESSION_DOM], 1);
     CHECK_EQ_U64(c.started[WA_SESSION_TREE], 1);
+    /* the weak mask: computed for the dominators, reused by k-shortest */
+    CHECK_EQ_U64(c.started[WA_SESSION_WEAK], 1);
+    wa_path_list *pk = wa_session_path_k(ss, 5, 2, &err);
+    wa_path_list *direct_k = wa_path_k(s, 5, 2, &err);
+    CHECK(pk && direct_k);
+    if (pk && direct_k) {
+        CHECK_EQ_U64(pk->n, direct_k->n);
+        for (uint32_t i = 0; i < pk->n && i < direct_k->n; i++) {
+            CHECK_EQ_U64(pk->paths[i].len, direct_k->paths[i].len);
+            CHECK_EQ_U64(pk->paths[i].root, direct_k->paths[i].root);
+        }
+    }
+    wa_path_list_free(pk);
+    wa_path_list_free(direct_k);
+    CHECK_EQ_U64(c.started[WA_SESSION_WEAK], 1);
 
     /* the same answers as the analysis called directly */
     wa_dom *direct = wa_dom_compute(s, &err);
