@@ -275,9 +275,7 @@ static char *hop_text(const wa_snapshot *s, uint32_t e) {
     char lab[256];
     wa_label_format(s, s->edges[e].label, lab, sizeof lab);
     uint32_t t = s->objects[s->edges[e].to].type;
-    const char *full = wa_snapshot_type_name(s, t), *mod = wa_snapshot_type_module(s, t);
-    size_t ml = strlen(mod);
-    if (ml && strncmp(full, mod, ml) == 0 && full[ml] == '.') full += ml + 1;
+    const char *full = wa_snapshot_type_qualname(s, t);
     size_t need = strlen(lab) + strlen(full) + 8;
     char *out = malloc(need);
     if (out) snprintf(out, need, "%s \xe2\x86\x92 %s", lab, full);

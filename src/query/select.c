@@ -577,10 +577,10 @@ static int glob_match(const char *pat, const char *txt) {
     return *pat == '\0';
 }
 
-static int match_type_name(const node *x, const char *full, const char *module) {
-    const char *qual = full;
-    size_t ml = strlen(module);
-    if (ml && strncmp(full, module, ml) == 0 && full[ml] == '.') qual = full + ml + 1;
+/* A type pattern matches the full name or the qualname (module dropped). */
+static int match_type_name(const node *x, const wa_snapshot *snap, uint32_t type) {
+    const char *full = wa_snapshot_type_name(snap, type);
+    const char *qual = wa_snapshot_type_qualname(snap, type);
     if (x->glob) return glob_match(x->text, full) || glob_match(x->text, qual);
     return strcmp(x->text, full) == 0 || strcmp(x->text, qual) == 0;
 }
@@ -639,8 +639,7 @@ static int pred_match(const ctx *c, uint32_t id, uint32_t obj) {
     case F_MODULE:
         if (c->type_bits && c->type_bits[id - 1]) r = wa_bit(c->type_bits[id - 1], o->type);
         else if (x->f == F_TYPE)
-            r = match_type_name(x, wa_snapshot_type_name(c->snap, o->type),
-                                wa_snapshot_type_module(c->snap, o->type));
+            r = match_type_name(x, c->snap, o->type);
         else r = match_module(x, wa_snapshot_type_module(c->snap, o->type));
         return x->o == OP_EQ ? r : !r;
     case F_NAME: {
@@ -715,9 +714,8 @@ static wa_status prepare_type_bits(ctx *c, wa_error *err) {
         wa_bits *b = wa_bits_new(wa_snapshot_n_types(snap), err);
         if (!b) return WA_ERR_NOMEM;
         for (uint32_t t = 0; t < wa_snapshot_n_types(snap); t++) {
-            const char *module = wa_snapshot_type_module(snap, t);
-            int m = x->f == F_TYPE ? match_type_name(x, wa_snapshot_type_name(snap, t), module)
-                                   : match_module(x, module);
+            int m = x->f == F_TYPE ? match_type_name(x, snap, t)
+                                   : match_module(x, wa_snapshot_type_module(snap, t));
             if (m) wa_bit_set(b, t);
         }
         c->type_bits[i] = b;

@@ -173,8 +173,7 @@ static void add_more(walk *w, uint32_t node, const ref_cand *hidden, size_t n) {
     wa_buf note = {0};
     uint32_t shown = 0;
     for (int k = 0; k < 3 && best_c[k]; k++) {
-        const char *tn = wa_snapshot_type_name(w->snap, best_t[k]);
-        if (strncmp(tn, "builtins.", 9) == 0) tn += 9;
+        const char *tn = wa_snapshot_type_display(w->snap, best_t[k]);
         wa_buf_printf(&note, "%s%u %s", k ? ", " : "", best_c[k], tn);
         shown += best_c[k];
     }

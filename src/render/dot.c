@@ -55,8 +55,7 @@ static void shade(uint32_t depth, uint32_t max_depth, char out[8]) {
 }
 
 static const char *type_display(const wa_snapshot *snap, uint32_t type) {
-    const char *tn = wa_snapshot_type_name(snap, type);
-    return strncmp(tn, "builtins.", 9) == 0 ? tn + 9 : tn;
+    return wa_snapshot_type_display(snap, type);
 }
 
 /* Text inside a DOT double-quoted string: quotes and backslashes escaped,
