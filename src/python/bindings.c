@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "python/inproc.h"
+#include "live/live.h"
 
 PyObject *wa_selector_error;
 

@@ -9,8 +9,8 @@
  * bindings.c): declare `int wa_bindings_init(PyObject *module);` here, add
  * it to wa_inits, and add its functions to wa_methods.
  */
-#include "python/dump.h"
-#include "python/inproc.h" /* issue 7: Snapshot bindings, in-process helpers */
+#include "dumper/dump.h"
+#include "live/live.h" /* issue 7: Snapshot bindings, in-process helpers */
 
 #include "whyalive/whyalive.h"
 

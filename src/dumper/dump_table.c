@@ -22,7 +22,7 @@
  *    a small overflow map (types, modules: the few objects with thousands
  *    of referrers).
  */
-#include "python/dump.h"
+#include "dumper/dump.h"
 
 #include "core/util.h"
 

@@ -18,7 +18,7 @@
  *    reached from a dumped referrer, and their counts are inflated by the
  *    interpreter's caches (interned strings, small ints, constants).
  */
-#include "python/dump.h"
+#include "dumper/dump.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -17,8 +17,8 @@
  * LABEL hint is dropped; a WEAK hint is written but never counted. A
  * reference no hint names is written unlabeled, never dropped.
  */
-#include "python/dump.h"
-#include "python/gc_walk.h"
+#include "dumper/dump.h"
+#include "dumper/gc_walk.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * src/python/dump.h: the in-process heap dumper (wa_dump_*), internal.
+ * src/dumper/dump.h: the in-process heap dumper (wa_dump_*), internal.
  *
  * Invariants:
  *  - while a walk runs, the GIL is held, the cyclic GC is disabled and no

@@ -8,7 +8,7 @@
  * tp_traverse does (see dump_walk.c), and a hint only names an edge, or adds
  * one that tp_traverse is known to skip (WA_HC_OWNED).
  */
-#include "python/dump.h"
+#include "dumper/dump.h"
 
 #include "structmember.h"
 

@@ -19,7 +19,7 @@
  * so a forked child copies no page of the heap by walking it.
  */
 #define Py_BUILD_CORE_MODULE 1
-#include "python/gc_walk.h"
+#include "dumper/gc_walk.h"
 
 #include "internal/pycore_gc.h"
 #if PY_VERSION_HEX < 0x030C0000

@@ -8,7 +8,7 @@
  * nothing is left at the target path, and surfaces as OSError, ValueError or
  * MemoryError.
  */
-#include "python/dump.h"
+#include "dumper/dump.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * inproc.c: questions about the live heap answered in C, for services and
+ * live.c: questions about the live heap answered in C, for services and
  * tests (the seed's objgraph, Prometheus and tracemalloc methods):
  * whyalive.type_counts(), the census behind whyalive.prometheus_text(), the
  * heap marks behind whyalive.track(), and the process RSS.
@@ -27,8 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "python/gc_walk.h"
-#include "python/inproc.h"
+#include "dumper/gc_walk.h"
+#include "live/live.h"
 
 /* ------------------------------------------------------------- the walk */
 

@@ -1,5 +1,5 @@
 /*
- * src/python/inproc.h: the in-process helpers (inproc.c) and the offline
+ * src/live/live.h: the in-process helpers (live.c) and the offline
  * Snapshot bindings (bindings*.c) of whyalive._core, as module.c sees them.
  *
  * Invariant: each part registers its types in its own init function
@@ -12,7 +12,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-/* inproc.c: live-heap counting, heap marks, RSS */
+/* live.c: live-heap counting, heap marks, RSS */
 int wa_inproc_init(PyObject *module);
 PyObject *wa_py_type_counts(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *wa_py_census(PyObject *self, PyObject *args, PyObject *kw);

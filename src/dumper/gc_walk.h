@@ -1,5 +1,5 @@
 /*
- * src/python/gc_walk.h: visit the cyclic GC's tracked set without building
+ * src/dumper/gc_walk.h: visit the cyclic GC's tracked set without building
  * a list (shared by the dumper and the in-process counters).
  *
  * Invariant: the walk allocates nothing, runs no Python code and (before
