@@ -40,7 +40,7 @@
 #define WA_SLOT_NAMESPACE (1ull << 61)   /* a dict serving as some object's __dict__ */
 #define WA_SLOT_DONE (1ull << 62)        /* references collected (or a leaf) */
 
-static inline PyObject *wa_slot_obj(uint64_t slot)
+static inline PyObject *wa_dump_slot_obj(uint64_t slot)
 {
     return (PyObject *)(uintptr_t)((slot & WA_SLOT_KEY_MASK) << 3);
 }
@@ -196,46 +196,46 @@ struct wa_dump {
 };
 
 /* dump_table.c */
-int wa_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes);
-void wa_tab_free(wa_dump *d);
-int wa_slot_encodable(PyObject *o);
+int wa_dump_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes);
+void wa_dump_tab_free(wa_dump *d);
+int wa_dump_slot_encodable(PyObject *o);
 /* The slot of o, or NULL. Valid until the next insertion. */
-uint64_t *wa_tab_lookup(const wa_dump *d, PyObject *o);
+uint64_t *wa_dump_tab_lookup(const wa_dump *d, PyObject *o);
 /* The slot of o, inserted if absent (*added = 1); NULL on failure with
  * d->oom or d->bad_addr set. Valid until the next insertion. */
-uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added);
-void wa_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k);
-uint64_t wa_tab_seen(const wa_dump *d, uint64_t slot);
+uint64_t *wa_dump_tab_insert(wa_dump *d, PyObject *o, int *added);
+void wa_dump_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k);
+uint64_t wa_dump_tab_seen(const wa_dump *d, uint64_t slot);
 /* Build the dense indexes; nothing is inserted afterwards. */
-int wa_tab_freeze(wa_dump *d);
-uint32_t wa_tab_index(const wa_dump *d, PyObject *o); /* frozen: index or WA_NONE */
-int wa_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name);
-PyObject *wa_cell_name_get(const wa_dump *d, PyObject *cell);
-int wa_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem);
+int wa_dump_tab_freeze(wa_dump *d);
+uint32_t wa_dump_tab_index(const wa_dump *d, PyObject *o); /* frozen: index or WA_NONE */
+int wa_dump_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name);
+PyObject *wa_dump_cell_name_get(const wa_dump *d, PyObject *cell);
+int wa_dump_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
 /* dump_labels.c: statements about an object's references */
-void wa_hints_for(wa_dump *d, PyObject *o);
-int wa_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8_t source, uint8_t cls,
+void wa_dump_hints_for(wa_dump *d, PyObject *o);
+int wa_dump_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8_t source, uint8_t cls,
                 const void *name, uint32_t num);
 
 /* dump_compat.c: version-specific reads of CPython internals */
-int wa_compat_instance_hints(wa_dump *d, PyObject *o);
-int wa_compat_frame_hints(wa_dump *d, PyObject *frame);
-int wa_compat_gen_hints(wa_dump *d, PyObject *gen, const char *frame_label);
-int wa_compat_code_hints(wa_dump *d, PyObject *code);
-int wa_compat_type_hints(wa_dump *d, PyTypeObject *t);
-int wa_compat_is_immortal(PyObject *o);
-int wa_compat_frame_executing(PyObject *frame);
-PyObject *wa_compat_frame_code(PyObject *frame);
-PyObject *wa_compat_freevar_name(PyObject *code, Py_ssize_t i);
-size_t wa_compat_preheader(PyObject *o);
-int wa_compat_dict_is_split(PyObject *dict);
+int wa_dump_compat_instance_hints(wa_dump *d, PyObject *o);
+int wa_dump_compat_frame_hints(wa_dump *d, PyObject *frame);
+int wa_dump_compat_gen_hints(wa_dump *d, PyObject *gen, const char *frame_label);
+int wa_dump_compat_code_hints(wa_dump *d, PyObject *code);
+int wa_dump_compat_type_hints(wa_dump *d, PyTypeObject *t);
+int wa_dump_compat_is_immortal(PyObject *o);
+int wa_dump_compat_frame_executing(PyObject *frame);
+PyObject *wa_dump_compat_frame_code(PyObject *frame);
+PyObject *wa_dump_compat_freevar_name(PyObject *code, Py_ssize_t i);
+size_t wa_dump_compat_preheader(PyObject *o);
+int wa_dump_compat_dict_is_split(PyObject *dict);
 /* The C-level __sizeof__ to use for a type (NULL: the default), looked up
- * once per type; wa_compat_sizeof() is sys.getsizeof without Python code. */
-PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp);
-PyObject *wa_compat_type_dict(PyTypeObject *t); /* borrowed, NULL if none */
-uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f);
-PyObject **wa_compat_dict_slot(PyObject *o); /* existing __dict__ slot, never materializes */
+ * once per type; wa_dump_compat_sizeof() is sys.getsizeof without Python code. */
+PyCFunction wa_dump_compat_sizeof_fn(PyTypeObject *tp);
+PyObject *wa_dump_compat_type_dict(PyTypeObject *t); /* borrowed, NULL if none */
+uint64_t wa_dump_compat_sizeof(PyObject *o, PyCFunction f);
+PyObject **wa_dump_compat_dict_slot(PyObject *o); /* existing __dict__ slot, never materializes */
 
 /* Hashing of the object set, inline for the walk's hot loops.
  * A segment is picked by the object's 256 KiB region, so a segment's
@@ -244,47 +244,49 @@ PyObject **wa_compat_dict_slot(PyObject *o); /* existing __dict__ slot, never ma
  * enough that segments fill evenly. Within a segment, the home slot is a
  * Fibonacci hash of the address scaled to the capacity. */
 #define WA_REGION_SHIFT (18 - 3) /* of the key, which is address >> 3 */
-static inline uint64_t wa_slot_hash(uint64_t key)
+static inline uint64_t wa_dump_slot_hash(uint64_t key)
 {
     return key * 0x9E3779B97F4A7C15ull;
 }
-static inline uint32_t wa_seg_of(const wa_dump *d, uint64_t key)
+static inline uint32_t wa_dump_seg_of(const wa_dump *d, uint64_t key)
 {
     uint64_t region = (key >> WA_REGION_SHIFT) * 0xD6E8FEB86659FD93ull;
     return d->seg_bits ? (uint32_t)(region >> (64 - d->seg_bits)) : 0;
 }
-static inline uint32_t wa_home_of(uint64_t h, uint32_t cap)
+static inline uint32_t wa_dump_home_of(uint64_t h, uint32_t cap)
 {
     return (uint32_t)(((h >> 32) * cap) >> 32);
 }
 /* o's home slot will be needed soon. */
-static inline void wa_tab_prefetch(const wa_dump *d, PyObject *o)
+static inline void wa_dump_tab_prefetch(const wa_dump *d, PyObject *o)
 {
     uint64_t key = (uint64_t)(uintptr_t)o >> 3;
-    const wa_seg *s = &d->segs[wa_seg_of(d, key)];
-    __builtin_prefetch(&s->slot[wa_home_of(wa_slot_hash(key), s->cap)]);
+    const wa_seg *s = &d->segs[wa_dump_seg_of(d, key)];
+    __builtin_prefetch(&s->slot[wa_dump_home_of(wa_dump_slot_hash(key), s->cap)]);
 }
 
 /* dump_walk.c */
-int wa_discover(wa_dump *d); /* GC walk, FIFO, sweeps; then freeze */
-int wa_emit(wa_dump *d);     /* write every object in index order */
+int wa_dump_discover(wa_dump *d); /* GC walk, FIFO, sweeps; then freeze */
+int wa_dump_emit(wa_dump *d);     /* write every object in index order */
 /* Discovery: o is in the set and its references will be collected. */
-int wa_discover_add(wa_dump *d, PyObject *o, uint64_t flags);
-uint32_t wa_intern(wa_dump *d, const char *s, size_t len);
-uint32_t wa_intern_cstr(wa_dump *d, const char *s);
-size_t wa_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated);
+int wa_dump_discover_add(wa_dump *d, PyObject *o, uint64_t flags);
+uint32_t wa_dump_intern(wa_dump *d, const char *s, size_t len);
+uint32_t wa_dump_intern_cstr(wa_dump *d, const char *s);
+size_t wa_dump_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated);
 
 /* dump_roots.c */
-int wa_roots_prepare(wa_dump *d);
-int wa_roots_seed(wa_dump *d);   /* before discovery: roots into the set */
-void wa_roots_adjust(wa_dump *d); /* after discovery: the holders' own references */
-int wa_roots_check(wa_dump *d, uint32_t idx, PyObject *o); /* while writing */
-int wa_roots_write(wa_dump *d);  /* after all objects */
-int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label);
+int wa_dump_roots_prepare(wa_dump *d);
+int wa_dump_roots_seed(wa_dump *d);   /* before discovery: roots into the set */
+void wa_dump_roots_adjust(wa_dump *d); /* after discovery: the holders' own references */
+int wa_dump_roots_check(wa_dump *d, uint32_t idx, PyObject *o); /* while writing */
+int wa_dump_roots_write(wa_dump *d);  /* after all objects */
+int wa_dump_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label);
 
-/* dump_api.c */
-PyObject *wa_py_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
-extern const char wa_py_dump_doc[];
-PyObject *wa_py_set_wrapper(PyObject *self, PyObject *fn);
+/* dump_api.c: whyalive._core.dump, _set_wrapper and, at import, the
+ * module's version constants (module.c registers them) */
+int wa_dump_init(PyObject *module);
+PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+extern const char wa_dump_py_doc[];
+PyObject *wa_dump_set_wrapper(PyObject *self, PyObject *fn);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct wa_gc_head {
     uintptr_t next, prev;
 } wa_gc_head;
 
-static inline int wa_gc_is_tracked(PyObject *o)
+static inline int wa_dump_gc_is_tracked(PyObject *o)
 {
     return PyObject_IS_GC(o) && ((const wa_gc_head *)o - 1)->next != 0;
 }
@@ -32,10 +32,10 @@ typedef int (*wa_gc_visit_fn)(PyObject *op, void *arg);
 /* Visit every object of the three GC generations, the set gc.get_objects()
  * returns, and with frozen_too the objects gc.freeze() moved to the
  * permanent generation. The visitor must not allocate Python objects. */
-int wa_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too);
+int wa_dump_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too);
 
 /* How the walk is done, for diagnostics ("gc generation lists" or
  * "PyUnstable_GC_VisitObjects"). */
-const char *wa_gc_walk_method(void);
+const char *wa_dump_gc_walk_method(void);
 
 #endif

@@ -1,31 +1,30 @@
 /*
- * src/live/live.h: the in-process helpers (live.c) and the offline
- * Snapshot bindings (bindings*.c) of whyalive._core, as module.c sees them.
+ * src/live/live.h: questions about the running interpreter's heap, answered
+ * in C (live.c): type counts, the census behind prometheus_text(), the heap
+ * marks behind track(), the process RSS. Functions of whyalive._core, as
+ * module.c registers them (wa_live_init in wa_inits, the rest in
+ * wa_methods).
  *
- * Invariant: each part registers its types in its own init function
- * (listed in module.c's wa_inits) and its functions in module.c's
- * wa_methods through the declarations below; nothing else is shared.
+ * Invariant: the set counted is the cyclic GC's tracked set, exactly what
+ * gc.get_objects() returns, walked in place by the dumper's gc_walk.c; a
+ * walk runs C only (no Python object allocated, no Python code run, nothing
+ * that could start a collection), so the generation lists cannot change
+ * under it. Nothing here reads a snapshot or writes a dump.
  */
-#ifndef WA_PY_INPROC_H
-#define WA_PY_INPROC_H
+#ifndef WA_LIVE_H
+#define WA_LIVE_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-/* live.c: live-heap counting, heap marks, RSS */
-int wa_inproc_init(PyObject *module);
-PyObject *wa_py_type_counts(PyObject *self, PyObject *args, PyObject *kw);
-PyObject *wa_py_census(PyObject *self, PyObject *args, PyObject *kw);
-PyObject *wa_py_rss(PyObject *self, PyObject *unused);
-extern const char wa_py_type_counts_doc[];
-extern const char wa_py_census_doc[];
-extern const char wa_py_rss_doc[];
-/* "module.qualname" as the dumper writes it (new reference). */
-PyObject *wa_inproc_type_name(PyTypeObject *tp);
+/* At import: the HeapMark type and the GC_WALK constant. */
+int wa_live_init(PyObject *module);
 
-/* bindings.c: whyalive._core.Snapshot and friends */
-int wa_bindings_init(PyObject *module);
-PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw);
-extern const char wa_py_load_doc[];
+PyObject *wa_live_type_counts(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *wa_live_census(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *wa_live_rss(PyObject *self, PyObject *unused);
+extern const char wa_live_type_counts_doc[];
+extern const char wa_live_census_doc[];
+extern const char wa_live_rss_doc[];
 
 #endif

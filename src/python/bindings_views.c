@@ -19,7 +19,6 @@
  * above 2^53 are already decimal strings in the document.
  */
 #include "python/bindings.h"
-#include "live/live.h"
 
 #include <math.h>
 #include <stdio.h>
