@@ -8,7 +8,13 @@
  * nothing is left at the target path, and surfaces as OSError, ValueError or
  * MemoryError.
  */
+#include "dumper/dump_api.h"
+
 #include "dumper/dump.h"
+#include "dumper/dump_roots.h"
+#include "dumper/dump_table.h"
+#include "dumper/dump_text.h"
+#include "dumper/dump_walk.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -229,8 +235,6 @@ static int run_dump(wa_dump *d)
     }
     if (tab_start(d) != 0)
         goto fail_gc;
-    if (wa_dump_roots_seed(d) != 0)
-        goto walk_failed;
     if (dump_func) {
         d->own_obj[d->n_own] = dump_func;
         d->own_cnt[d->n_own++] = 1;

@@ -8,7 +8,9 @@
  * Python object that survives the call, or materializes a __dict__.
  */
 #define Py_BUILD_CORE_MODULE 1
-#include "dumper/dump.h"
+#include "dumper/dump_compat.h"
+
+#include "dumper/dump_table.h"
 
 #if PY_VERSION_HEX >= 0x030B0000
 #include "internal/pycore_code.h"

@@ -8,40 +8,24 @@
  * tp_traverse does (see dump_walk.c), and a hint only names an edge, or adds
  * one that tp_traverse is known to skip (WA_HC_OWNED).
  */
-#include "dumper/dump.h"
+#include "dumper/dump_labels.h"
+
+#include "dumper/dump_compat.h"
+#include "dumper/dump_table.h"
 
 #include "structmember.h"
 
 #define H(to, kind, src, cls, name) wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
 
-int wa_dump_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8_t source, uint8_t cls,
-                const void *name, uint32_t num)
-{
-    if (!to)
-        return 0;
-    if (wa_dump_scratch_reserve((void **)&d->hints, &d->hints_cap, d->n_hints + 1, sizeof(wa_hint)) != 0) {
-        d->oom = 1;
-        return -1;
-    }
-    wa_hint *h = &d->hints[d->n_hints++];
-    h->to = to;
-    h->name = name;
-    h->num = num;
-    h->kind = kind;
-    h->source = source;
-    h->cls = cls;
-    h->used = 0;
-    return 0;
-}
-
 /* During discovery, a dict that is some object's __dict__ is marked so that
- * its str keys are written as attribute names. */
+ * its str keys are written as attribute names (the walk marks it in the
+ * set once the object's hints are stated). */
 static void mark_namespace(wa_dump *d, PyObject *dict)
 {
     if (d->phase != 0 || !dict || !PyDict_Check(dict))
         return;
-    if (wa_dump_discover_add(d, dict, WA_SLOT_NAMESPACE) != 0)
-        d->oom = 1;
+    if (d->n_ns < sizeof d->ns / sizeof d->ns[0])
+        d->ns[d->n_ns++] = dict;
 }
 
 static int dict_hints(wa_dump *d, PyObject *o)

@@ -18,7 +18,11 @@
  *    reached from a dumped referrer, and their counts are inflated by the
  *    interpreter's caches (interned strings, small ints, constants).
  */
-#include "dumper/dump.h"
+#include "dumper/dump_roots.h"
+
+#include "dumper/dump_compat.h"
+#include "dumper/dump_table.h"
+#include "dumper/dump_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -152,22 +156,6 @@ int wa_dump_roots_prepare(wa_dump *d)
             return -1;
     }
     PyErr_Clear();
-    return 0;
-}
-
-/* Roots are part of the dump even when untracked (3.11+ frame objects of
- * running frames are created untracked). */
-int wa_dump_roots_seed(wa_dump *d)
-{
-    for (uint32_t k = 0; k < d->n_pending; k++)
-        if (wa_dump_discover_add(d, d->pending[k].obj, 0) != 0)
-            return -1;
-    PyObject *modules = PyImport_GetModuleDict();
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    while (modules && PyDict_Next(modules, &pos, &k, &v))
-        if (wa_dump_discover_add(d, v, 0) != 0)
-            return -1;
     return 0;
 }
 

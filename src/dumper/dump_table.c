@@ -22,7 +22,7 @@
  *    a small overflow map (types, modules: the few objects with thousands
  *    of referrers).
  */
-#include "dumper/dump.h"
+#include "dumper/dump_table.h"
 
 #include "core/util.h"
 

@@ -1,8 +1,8 @@
 /*
  * dump_walk.c: the two passes over the heap.
  *
- * Pass 0 (discovery) starts from the gc-tracked set already in the table
- * and walks it as a FIFO: every reference tp_traverse reports, plus the
+ * Pass 0 (discovery) starts from the roots and the gc-tracked set and
+ * walks them with a FIFO: every reference tp_traverse reports, plus the
  * owned references the labelers know it skips, adds its target to the table
  * (untracked str/int/tuple/dict/code... are found this way, each once) and
  * counts one seen reference. Pass 1 (emission) announces n, then writes
@@ -17,7 +17,13 @@
  * LABEL hint is dropped; a WEAK hint is written but never counted. A
  * reference no hint names is written unlabeled, never dropped.
  */
-#include "dumper/dump.h"
+#include "dumper/dump_walk.h"
+
+#include "dumper/dump_compat.h"
+#include "dumper/dump_labels.h"
+#include "dumper/dump_roots.h"
+#include "dumper/dump_table.h"
+#include "dumper/dump_text.h"
 #include "dumper/gc_walk.h"
 
 #include <stdio.h>
@@ -26,11 +32,6 @@
 #if PY_VERSION_HEX >= 0x030D0000
 PyAPI_FUNC(PyObject *) _PyTraceMalloc_GetTraceback(unsigned int domain, uintptr_t ptr);
 #endif
-
-/* Key labels are capped: a dump must not turn a dict of long keys into a
- * copy of the data. */
-#define WA_KEY_CAP 64
-#define WA_NAME_CAP 200
 
 static int visit_collect(PyObject *o, void *arg)
 {
@@ -94,11 +95,17 @@ static int32_t mm_take(wa_dump *d, uint32_t mask, PyObject *to)
     return -1;
 }
 
+static int discover_add(wa_dump *d, PyObject *o, uint64_t flags);
+
 static int collect(wa_dump *d, PyObject *o)
 {
     d->n_refs = 0;
     d->n_hints = 0;
+    d->n_ns = 0;
     wa_dump_hints_for(d, o);
+    for (uint32_t k = 0; k < d->n_ns; k++)
+        if (discover_add(d, d->ns[k], WA_SLOT_NAMESPACE) != 0)
+            d->oom = 1;
     if (d->oom)
         return -1;
     PyTypeObject *tp = Py_TYPE(o);
@@ -210,7 +217,7 @@ static uint64_t *found(wa_dump *d, PyObject *o)
     return sl; /* the FIFO is not the set: the slot did not move */
 }
 
-int wa_dump_discover_add(wa_dump *d, PyObject *o, uint64_t flags)
+static int discover_add(wa_dump *d, PyObject *o, uint64_t flags)
 {
     if (!o)
         return 0;
@@ -415,10 +422,27 @@ static int walk_visit(PyObject *o, void *arg)
     return tracked_one(d, oldest);
 }
 
+/* The roots go first: they are part of the dump even when untracked (3.11+
+ * frame objects of running frames are created untracked), and so are the
+ * sys.modules values the module roots name. */
+static int seed(wa_dump *d)
+{
+    for (uint32_t k = 0; k < d->n_pending; k++)
+        if (discover_add(d, d->pending[k].obj, 0) != 0)
+            return -1;
+    PyObject *modules = PyImport_GetModuleDict();
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (modules && PyDict_Next(modules, &pos, &k, &v))
+        if (discover_add(d, v, 0) != 0)
+            return -1;
+    return 0;
+}
+
 int wa_dump_discover(wa_dump *d)
 {
     d->phase = 0;
-    if (drain(d) != 0) /* roots seeded before the walk */
+    if (seed(d) != 0 || drain(d) != 0)
         return -1;
     if (wa_dump_gc_walk(walk_visit, d, 1) != 0)
         return -1;
@@ -453,124 +477,10 @@ int wa_dump_discover(wa_dump *d)
     return 0;
 }
 
-/* ------------------------------------------------------------- strings */
+/* ----------------------------------------------------------------- labels */
 
-uint32_t wa_dump_intern(wa_dump *d, const char *s, size_t len)
-{
-    uint32_t id = wa_writer_intern(d->w, s, len, &d->err);
-    return id;
-}
-
-uint32_t wa_dump_intern_cstr(wa_dump *d, const char *s)
-{
-    return wa_dump_intern(d, s, strlen(s));
-}
-
-static int buf_reserve(wa_dump *d, size_t need)
-{
-    if (need <= d->buf_cap)
-        return 0;
-    size_t cap = d->buf_cap ? d->buf_cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *b = realloc(d->buf, cap);
-    if (!b)
-        return -1;
-    d->buf = b;
-    d->buf_cap = cap;
-    return 0;
-}
-
-/* UTF-8 of a str's first max_chars code points, straight from its canonical
- * representation (PyUnicode_AsUTF8 would attach a cached copy to the object:
- * the dumper must not grow the heap it dumps). Lone surrogates become U+FFFD.
- * Returns the bytes written (cap must allow 4 * max_chars + 1). */
-size_t wa_dump_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated)
-{
-    *truncated = 0;
-#if PY_VERSION_HEX < 0x030C0000
-    if (!PyUnicode_IS_READY(s))
-        return 0;
-#endif
-    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    size_t n = 0;
-    Py_ssize_t lim = len;
-    if ((size_t)lim > max_chars) {
-        lim = (Py_ssize_t)max_chars;
-        *truncated = 1;
-    }
-    for (Py_ssize_t i = 0; i < lim && n + 4 < cap; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch >= 0xD800 && ch <= 0xDFFF)
-            ch = 0xFFFD;
-        if (ch < 0x80) {
-            out[n++] = (char)ch;
-        } else if (ch < 0x800) {
-            out[n++] = (char)(0xC0 | (ch >> 6));
-            out[n++] = (char)(0x80 | (ch & 0x3F));
-        } else if (ch < 0x10000) {
-            out[n++] = (char)(0xE0 | (ch >> 12));
-            out[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
-            out[n++] = (char)(0x80 | (ch & 0x3F));
-        } else {
-            out[n++] = (char)(0xF0 | (ch >> 18));
-            out[n++] = (char)(0x80 | ((ch >> 12) & 0x3F));
-            out[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
-            out[n++] = (char)(0x80 | (ch & 0x3F));
-        }
-    }
-    out[n] = '\0';
-    return n;
-}
-
-static uint32_t intern_pystr(wa_dump *d, PyObject *s, size_t max_chars, const char *pre,
-                             const char *post)
-{
-    if (buf_reserve(d, max_chars * 4 + 32) != 0) {
-        d->oom = 1;
-        return WA_NONE;
-    }
-    size_t np = strlen(pre);
-    memcpy(d->buf, pre, np);
-    int trunc;
-    size_t n = np + wa_dump_str_utf8(s, d->buf + np, d->buf_cap - np - 8, max_chars, &trunc);
-    if (trunc) {
-        memcpy(d->buf + n, "...", 3);
-        n += 3;
-    }
-    size_t npost = strlen(post);
-    memcpy(d->buf + n, post, npost);
-    n += npost;
-    return wa_dump_intern(d, d->buf, n);
-}
-
-/* A short description of a dict key that runs no Python code: str and int
- * keys are shown, anything else by its type. */
-static uint32_t intern_key(wa_dump *d, PyObject *k, int bare_str)
-{
-    char tmp[96];
-    if (PyUnicode_Check(k))
-        return bare_str ? intern_pystr(d, k, WA_NAME_CAP, "", "")
-                        : intern_pystr(d, k, WA_KEY_CAP, "'", "'");
-    if (k == Py_None)
-        return wa_dump_intern_cstr(d, "None");
-    if (PyBool_Check(k))
-        return wa_dump_intern_cstr(d, k == Py_True ? "True" : "False");
-    if (PyLong_CheckExact(k)) {
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(k, &overflow);
-        if (!overflow && !(v == -1 && PyErr_Occurred())) {
-            snprintf(tmp, sizeof tmp, "%lld", v);
-            return wa_dump_intern_cstr(d, tmp);
-        }
-        PyErr_Clear();
-    }
-    snprintf(tmp, sizeof tmp, "<%.80s>", Py_TYPE(k)->tp_name);
-    return wa_dump_intern_cstr(d, tmp);
-}
-
+/* A hint's label: list and tuple positions are the label itself; a name
+ * is interned once per (source, object) through a small cache. */
 static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
 {
     if (h->source == WA_LS_INDEX)
@@ -581,23 +491,7 @@ static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
     uint32_t tag = (uint32_t)h->source << 28;
     if (d->lc_keys[slot] == h->name && (d->lc_vals[slot] & 0xF0000000u) == tag)
         return WA_LABEL(h->kind, d->lc_vals[slot] & 0x0FFFFFFFu);
-    uint32_t id;
-    switch (h->source) {
-    case WA_LS_CSTR:
-        id = wa_dump_intern_cstr(d, h->name);
-        break;
-    case WA_LS_PYSTR:
-        id = PyUnicode_Check((PyObject *)h->name)
-                 ? intern_pystr(d, (PyObject *)h->name, WA_NAME_CAP, "", "")
-                 : 0;
-        break;
-    case WA_LS_KEY:
-        id = intern_key(d, (PyObject *)h->name, 0);
-        break;
-    default: /* WA_LS_NSKEY */
-        id = intern_key(d, (PyObject *)h->name, 1);
-        break;
-    }
+    uint32_t id = wa_dump_hint_text(d, h);
     if (id == WA_NONE) {
         d->oom = 1;
         return WA_LABEL(h->kind, 0);
@@ -692,124 +586,6 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t, PyCFunction *szf)
     return idx;
 }
 
-/* "qualname (file:line)" for functions, code objects and frames. */
-static uint32_t code_name(wa_dump *d, PyObject *qual, PyObject *code, int line)
-{
-    char q[256] = "", f[512] = "";
-    int trunc;
-    if (qual && PyUnicode_Check(qual))
-        wa_dump_str_utf8(qual, q, sizeof q, 60, &trunc);
-    if (code && PyCode_Check(code)) {
-        PyCodeObject *co = (PyCodeObject *)code;
-        if (!q[0] && co->co_name && PyUnicode_Check(co->co_name))
-            wa_dump_str_utf8(co->co_name, q, sizeof q, 60, &trunc);
-        if (co->co_filename && PyUnicode_Check(co->co_filename))
-            wa_dump_str_utf8(co->co_filename, f, sizeof f, 120, &trunc);
-        if (line < 0)
-            line = co->co_firstlineno;
-    }
-    char out[900];
-    int n = f[0] ? snprintf(out, sizeof out, "%s (%s:%d)", q, f, line) : snprintf(out, sizeof out, "%s", q);
-    return wa_dump_intern(d, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1));
-}
-
-static uint32_t object_name(wa_dump *d, PyObject *o)
-{
-    int trunc;
-    if (PyModule_Check(o)) {
-        PyObject *md = PyModule_GetDict(o);
-        PyObject *n = md ? PyDict_GetItemString(md, "__name__") : NULL;
-        if (n && PyUnicode_Check(n))
-            return intern_pystr(d, n, WA_NAME_CAP, "", "");
-        return 0;
-    }
-    if (PyType_Check(o)) {
-        PyTypeObject *t = (PyTypeObject *)o;
-        if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && ((PyHeapTypeObject *)t)->ht_qualname)
-            return intern_pystr(d, ((PyHeapTypeObject *)t)->ht_qualname, WA_NAME_CAP, "", "");
-        return wa_dump_intern_cstr(d, t->tp_name);
-    }
-    if (PyFunction_Check(o)) {
-        PyFunctionObject *f = (PyFunctionObject *)o;
-        return code_name(d, f->func_qualname, f->func_code, -1);
-    }
-    if (PyCode_Check(o)) {
-#if PY_VERSION_HEX >= 0x030B0000
-        return code_name(d, ((PyCodeObject *)o)->co_qualname, o, -1);
-#else
-        return code_name(d, NULL, o, -1);
-#endif
-    }
-    if (PyFrame_Check(o)) {
-        PyObject *code = wa_dump_compat_frame_code(o);
-        PyObject *qual = NULL;
-#if PY_VERSION_HEX >= 0x030B0000
-        if (code && PyCode_Check(code))
-            qual = ((PyCodeObject *)code)->co_qualname;
-#endif
-        return code_name(d, qual, code, PyFrame_GetLineNumber((PyFrameObject *)o));
-    }
-    if (PyCFunction_Check(o)) {
-        PyCFunctionObject *f = (PyCFunctionObject *)o;
-        return f->m_ml && f->m_ml->ml_name ? wa_dump_intern_cstr(d, f->m_ml->ml_name) : 0;
-    }
-    if (PyGen_CheckExact(o) || PyCoro_CheckExact(o) || PyAsyncGen_CheckExact(o)) {
-        PyObject *q = ((PyGenObject *)o)->gi_qualname;
-        return q && PyUnicode_Check(q) ? intern_pystr(d, q, WA_NAME_CAP, "", "") : 0;
-    }
-    (void)trunc;
-    return 0;
-}
-
-/* values=N: what a value looks like; only ever called when asked for. */
-static uint32_t object_value(wa_dump *d, PyObject *o)
-{
-    char tmp[64];
-    uint32_t cap = d->opt.values;
-    if (PyUnicode_Check(o))
-        return intern_pystr(d, o, cap, "", "");
-    if (PyBytes_Check(o) || PyByteArray_Check(o)) {
-        const unsigned char *p = PyBytes_Check(o) ? (const unsigned char *)PyBytes_AS_STRING(o)
-                                                  : (const unsigned char *)PyByteArray_AS_STRING(o);
-        Py_ssize_t len = PyBytes_Check(o) ? PyBytes_GET_SIZE(o) : PyByteArray_GET_SIZE(o);
-        size_t lim = (size_t)len < cap ? (size_t)len : cap;
-        if (buf_reserve(d, lim * 4 + 8) != 0)
-            return 0;
-        size_t n = 0;
-        /* printable ASCII as is, the rest as \xNN: the value stays valid UTF-8 */
-        for (size_t i = 0; i < lim; i++) {
-            unsigned char c = p[i];
-            if (c >= 0x20 && c < 0x7F && c != '\\') {
-                d->buf[n++] = (char)c;
-            } else {
-                n += (size_t)snprintf(d->buf + n, 5, "\\x%02x", c);
-            }
-        }
-        if ((size_t)len > lim) {
-            memcpy(d->buf + n, "...", 3);
-            n += 3;
-        }
-        return wa_dump_intern(d, d->buf, n);
-    }
-    if (PyBool_Check(o))
-        return wa_dump_intern_cstr(d, o == Py_True ? "True" : "False");
-    if (PyLong_Check(o)) {
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-        if (overflow || (v == -1 && PyErr_Occurred())) {
-            PyErr_Clear();
-            return wa_dump_intern_cstr(d, overflow > 0 ? "<large int>" : "<large negative int>");
-        }
-        snprintf(tmp, sizeof tmp, "%lld", v);
-        return wa_dump_intern_cstr(d, tmp);
-    }
-    if (PyFloat_Check(o)) {
-        snprintf(tmp, sizeof tmp, "%.17g", PyFloat_AS_DOUBLE(o));
-        return wa_dump_intern_cstr(d, tmp);
-    }
-    return 0;
-}
-
 static uint32_t object_length(PyObject *o, int *has)
 {
     Py_ssize_t n = -1;
@@ -842,7 +618,7 @@ static int write_site(wa_dump *d, uint32_t idx, PyObject *o)
         return 0;
     }
     int rc = 0;
-    if (PyTuple_Check(tb) && PyTuple_GET_SIZE(tb) > 0 && buf_reserve(d, 4096) == 0) {
+    if (PyTuple_Check(tb) && PyTuple_GET_SIZE(tb) > 0 && wa_dump_buf_reserve(d, 4096) == 0) {
         size_t n = 0;
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tb) && n < 3500; i++) {
             PyObject *fr = PyTuple_GET_ITEM(tb, i);
@@ -892,11 +668,11 @@ static int object_record(wa_dump *d, PyObject *o, wa_object *out)
     rec.length = object_length(o, &has_len);
     if (has_len)
         rec.flags |= WA_OBJ_HAS_LEN;
-    rec.name = object_name(d, o);
+    rec.name = wa_dump_object_name(d, o);
     if (rec.name == WA_NONE)
         return -1;
     if (d->opt.values) {
-        rec.value = object_value(d, o);
+        rec.value = wa_dump_object_value(d, o);
         if (rec.value == WA_NONE)
             return -1;
     }
@@ -945,7 +721,7 @@ static int emit_leaf(wa_dump *d, uint32_t i, PyObject *o)
         rec.flags |= WA_OBJ_HAS_LEN;
     }
     if (d->opt.values) {
-        rec.value = object_value(d, o);
+        rec.value = wa_dump_object_value(d, o);
         if (rec.value == WA_NONE)
             return -1;
     }

@@ -10,7 +10,7 @@
  * exception. To add a part: declare its init and its functions in the
  * part's header, add the init to wa_inits and the functions to wa_methods.
  */
-#include "dumper/dump.h"
+#include "dumper/dump_api.h"
 #include "live/live.h"
 #include "python/bindings.h"
 
