@@ -1,14 +1,17 @@
 /*
  * src/dumper/gc_walk.h: visit the cyclic GC's tracked set without building
- * a list (shared by the dumper and the in-process counters).
+ * a list. The dumper's first pass, and also what the live helpers
+ * (src/live) count: it lives with the dumper because, like dump_compat.c,
+ * it reads interpreter internals, and the dumper is where those reads are
+ * checked against each CPython version.
  *
  * Invariant: the walk allocates nothing, runs no Python code and (before
  * 3.12) touches no reference count, so it costs no memory and, in a forked
  * child, no copy-on-write of the objects it passes. The visitor must not
  * track or untrack objects or run Python code.
  */
-#ifndef WA_PY_GC_WALK_H
-#define WA_PY_GC_WALK_H
+#ifndef WA_DUMP_GC_WALK_H
+#define WA_DUMP_GC_WALK_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
