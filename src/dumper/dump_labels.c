@@ -121,7 +121,7 @@ static int specific_hints(wa_dump *d, PyObject *o, int *err)
         for (Py_ssize_t i = 0; i < n && r == 0; i++) {
             PyObject *it = PyList_Check(o) ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
             r = wa_dump_hint_add(d, it, WA_EDGE_INDEX, WA_LS_INDEX, WA_HC_LABEL, NULL,
-                            (uint32_t)(i > WA_INDEX_MAX ? WA_INDEX_MAX : i));
+                                 (uint32_t)(i > WA_INDEX_MAX ? WA_INDEX_MAX : i));
         }
     } else if (PyFunction_Check(o)) {
         r = function_hints(d, o);

@@ -41,7 +41,7 @@ int wa_dump_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, co
                 return 0; /* one holder, one reference */
     }
     if (wa_dump_scratch_reserve((void **)&d->pending, &d->pending_cap, d->n_pending + 1,
-                           sizeof(wa_pending_root)) != 0)
+                                sizeof(wa_pending_root)) != 0)
         return -1;
     wa_pending_root *p = &d->pending[d->n_pending++];
     p->obj = o;
@@ -199,7 +199,7 @@ int wa_dump_roots_check(wa_dump *d, uint32_t idx, PyObject *o)
         kind = PyType_Check(o) ? WA_XR_NATIVE_CLASS : WA_XR_EXTERNAL;
     }
     if (wa_dump_scratch_reserve((void **)&d->xroots, &d->xroots_cap, d->n_xroots + 1,
-                           sizeof(wa_xroot)) != 0) {
+                                sizeof(wa_xroot)) != 0) {
         d->oom = 1;
         return -1;
     }
