@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "python/inproc.h"
+#include <cjson/cJSON.h>
 
 PyObject *wa_selector_error;
 
@@ -333,39 +333,35 @@ PyObject *wa_py_root_dict(wa_pysnap *s, uint32_t root)
     return wa_py_view_dict(wa_view_root(&src, root, &err), &err);
 }
 
-static PyObject *str_or_empty(const char *s)
+/* One item of the `info` view's document (the JSON of `whyalive info
+ * --json`), converted: meta and format_version come from the CLI's own
+ * document, so they have its shape. */
+static PyObject *snap_info_item(wa_pysnap *s, const char *key)
 {
-    return PyUnicode_FromString(s ? s : "");
+    if (wa_py_closed(s))
+        return NULL;
+    wa_view_source src = {s->snap, NULL, NULL, NULL};
+    wa_view_info_extra x = {NULL, 0, 0.0};
+    wa_error err;
+    wa_error_clear(&err);
+    wa_view *v = wa_view_info(&src, &x, &err);
+    if (!v)
+        return wa_py_raise(&err);
+    PyObject *r = wa_py_from_json(cJSON_GetObjectItemCaseSensitive(wa_view_doc(v), key));
+    wa_view_free(v);
+    return r;
 }
 
 static PyObject *snap_get_meta(wa_pysnap *s, void *c)
 {
     (void)c;
-    if (wa_py_closed(s))
-        return NULL;
-    const wa_meta *m = wa_snapshot_meta(s->snap);
-    PyObject *d = PyDict_New();
-    if (!d)
-        return NULL;
-    PyObject *argv = PyList_New(0);
-    for (uint32_t i = 0; argv && i < m->argc; i++) {
-        PyObject *a = str_or_empty(m->argv[i]);
-        if (!a || PyList_Append(argv, a) != 0)
-            Py_CLEAR(argv);
-        Py_XDECREF(a);
-    }
-    /* The keys of `whyalive info --json`'s "meta". */
-    if (wa_pj_put(d, "tool_version", str_or_empty(m->tool_version)) ||
-        wa_pj_put(d, "python", str_or_empty(m->python_version)) ||
-        wa_pj_put(d, "implementation", str_or_empty(m->implementation)) ||
-        wa_pj_put(d, "host", str_or_empty(m->host)) || wa_pj_put(d, "time", str_or_empty(m->time)) ||
-        wa_pj_put(d, "pid", PyLong_FromLongLong(m->pid)) || wa_pj_put(d, "rss", wa_pj_u64(m->rss)) ||
-        wa_pj_put(d, "seconds", PyFloat_FromDouble(m->seconds)) || wa_pj_put(d, "argv", argv) ||
-        wa_pj_put(d, "format_version", PyLong_FromUnsignedLong(m->format_version))) {
-        Py_DECREF(d);
-        return NULL;
-    }
-    return d;
+    return snap_info_item(s, "meta");
+}
+
+static PyObject *snap_get_format_version(wa_pysnap *s, void *c)
+{
+    (void)c;
+    return snap_info_item(s, "format_version");
 }
 
 /* Per-type name strings shared by every object: a 1M-entry list costs one
@@ -933,6 +929,8 @@ static PyGetSetDef snap_getset[] = {
     {"memory", (getter)snap_get_memory, NULL, "Bytes the loaded snapshot occupies.", NULL},
     {"meta", (getter)snap_get_meta, NULL,
      "Dump metadata (the 'meta' object of `whyalive info --json`).", NULL},
+    {"format_version", (getter)snap_get_format_version, NULL,
+     "Version of the file's snapshot format (`format_version` of `whyalive info --json`).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1374,5 +1372,5 @@ int wa_bindings_init(PyObject *module)
         Py_DECREF(wa_selector_error);
         return -1;
     }
-    return wa_inproc_init(module);
+    return 0;
 }

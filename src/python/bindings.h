@@ -30,6 +30,12 @@
 #include "whyalive/view.h"
 #include "whyalive/whyalive.h"
 
+/* module.c's view: the types and SelectorError at import (wa_inits), load()
+ * in wa_methods. */
+int wa_bindings_init(PyObject *module);
+PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw);
+extern const char wa_py_load_doc[];
+
 typedef struct wa_pysnap {
     PyObject_HEAD
     wa_snapshot *snap;   /* NULL once closed */

@@ -19,7 +19,6 @@
  * above 2^53 are already decimal strings in the document.
  */
 #include "python/bindings.h"
-#include "python/inproc.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,53 +1,39 @@
 /*
  * module.c: whyalive._core, the one place that lists the module's functions
- * and the init calls of its parts.
+ * and the init calls of its parts: the in-process dumper (src/dumper), the
+ * live-heap helpers (src/live) and the offline Snapshot bindings
+ * (src/python/bindings*.c).
  *
  * Invariant: every C function of the module is in wa_methods below, and
  * every part that needs set-up at import (types, constants) is one entry of
  * wa_inits, called in order; a failing init fails the import with its
- * exception. To add a part (the offline Snapshot bindings of issue 7 go in
- * bindings.c): declare `int wa_bindings_init(PyObject *module);` here, add
- * it to wa_inits, and add its functions to wa_methods.
+ * exception. To add a part: declare its init and its functions in the
+ * part's header, add the init to wa_inits and the functions to wa_methods.
  */
-#include "python/dump.h"
-#include "python/inproc.h" /* issue 7: Snapshot bindings, in-process helpers */
-
-#include "whyalive/whyalive.h"
-
-extern PyObject *wa_py_dump_func;
+#include "dumper/dump_api.h"
+#include "live/live.h"
+#include "python/bindings.h"
 
 typedef int (*wa_init_fn)(PyObject *module);
 
-static int wa_dump_init(PyObject *module)
-{
-    /* Remember our dump function: while it runs, the caller's stack holds a
-     * reference to it that the heap walk must discount. */
-    wa_py_dump_func = PyObject_GetAttrString(module, "dump");
-    if (!wa_py_dump_func)
-        return -1;
-    Py_DECREF(wa_py_dump_func); /* the module keeps it alive */
-    if (PyModule_AddStringConstant(module, "__version__", WA_VERSION) != 0)
-        return -1;
-    if (PyModule_AddIntConstant(module, "FORMAT_VERSION", WA_FORMAT_VERSION) != 0)
-        return -1;
-    return 0;
-}
-
 static const wa_init_fn wa_inits[] = {
-    wa_dump_init,
-    wa_bindings_init, /* issue 7: Snapshot bindings (and the in-process helpers) */
+    wa_dump_init,     /* __version__, FORMAT_VERSION; finds its own dump() */
+    wa_bindings_init, /* Snapshot, Object, Selection, SelectorError */
+    wa_live_init,     /* HeapMark, GC_WALK */
 };
 
 static PyMethodDef wa_methods[] = {
-    /* issue 7: bindings.c, inproc.c */
+    /* the offline bindings (src/python/bindings.c) */
     {"load", (PyCFunction)(void (*)(void))wa_py_load, METH_VARARGS | METH_KEYWORDS, wa_py_load_doc},
-    {"type_counts", (PyCFunction)(void (*)(void))wa_py_type_counts, METH_VARARGS | METH_KEYWORDS,
-     wa_py_type_counts_doc},
-    {"_census", (PyCFunction)(void (*)(void))wa_py_census, METH_VARARGS | METH_KEYWORDS,
-     wa_py_census_doc},
-    {"_rss", wa_py_rss, METH_NOARGS, wa_py_rss_doc},
-    {"dump", (PyCFunction)(void (*)(void))wa_py_dump, METH_FASTCALL | METH_KEYWORDS, wa_py_dump_doc},
-    {"_set_wrapper", wa_py_set_wrapper, METH_O,
+    /* the live helpers (src/live/live.c) */
+    {"type_counts", (PyCFunction)(void (*)(void))wa_live_type_counts, METH_VARARGS | METH_KEYWORDS,
+     wa_live_type_counts_doc},
+    {"_census", (PyCFunction)(void (*)(void))wa_live_census, METH_VARARGS | METH_KEYWORDS,
+     wa_live_census_doc},
+    {"_rss", wa_live_rss, METH_NOARGS, wa_live_rss_doc},
+    /* the dumper (src/dumper/dump_api.c) */
+    {"dump", (PyCFunction)(void (*)(void))wa_dump_py, METH_FASTCALL | METH_KEYWORDS, wa_dump_py_doc},
+    {"_set_wrapper", wa_dump_set_wrapper, METH_O,
      "Register the Python-level dump function (its caller's reference is discounted)."},
     {NULL, NULL, 0, NULL},
 };
@@ -55,7 +41,8 @@ static PyMethodDef wa_methods[] = {
 static struct PyModuleDef wa_module = {
     PyModuleDef_HEAD_INIT,
     "whyalive._core",
-    "C core of whyalive: the in-process heap dumper (and, later, snapshot bindings).",
+    "C core of whyalive: the in-process heap dumper, live-heap counters and the\n"
+    "offline Snapshot bindings (whyalive.load).",
     -1,
     wa_methods,
     NULL,

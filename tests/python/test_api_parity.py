@@ -65,6 +65,19 @@ def test_views_match_cli_json(path):
         assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("path", fixture_snapshots(), ids=os.path.basename)
+def test_meta_matches_cli_info(path):
+    """Snapshot.meta is the "meta" object of `whyalive info --json`, and
+    Snapshot.format_version its top-level "format_version": both are built
+    from the library's info view, as the CLI's document is."""
+    with whyalive.load(path) as snap:
+        info = cli_json("info", path)
+        assert same(snap.meta, info["meta"]) is None, same(snap.meta, info["meta"])
+        assert list(snap.meta) == list(info["meta"])
+        assert snap.format_version == info["format_version"]
+        assert "format_version" not in snap.meta
+
+
 def test_diff_survivors_match_cli():
     fx = [p for p in fixture_snapshots() if os.path.basename(p).startswith("grow")]
     if len(fx) < 3:

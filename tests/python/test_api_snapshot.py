@@ -93,7 +93,8 @@ def test_context_manager_frees_and_handles_refuse(snap):
         sel = s.select(f"type={T}")
     assert s.closed
     for call in (lambda: h.type, lambda: h.retained, lambda: sel[0], lambda: s.summary(),
-                 lambda: len(s), lambda: s.select("type=x"), lambda: h.referents()):
+                 lambda: len(s), lambda: s.select("type=x"), lambda: h.referents(),
+                 lambda: s.meta, lambda: s.format_version):
         with pytest.raises(ValueError, match="closed"):
             call()
     s.close()  # twice is fine

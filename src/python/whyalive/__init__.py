@@ -175,7 +175,7 @@ def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.P
     return _signal.signal(signum, _handler)
 
 
-# Offline analysis and in-process helpers (issue 7): docs/python.md.
+# Offline analysis and in-process helpers: docs/python.md.
 from .api import (Object, Selection, SelectorError, Snapshot, load,  # noqa: E402
                   most_common_types, rss_bytes, type_counts)
 from .prometheus import ObjectCountCollector, prometheus_text  # noqa: E402

@@ -6,7 +6,8 @@ FORMAT_VERSION: int
 def dump(path: Any, *, format: str | None = ..., values: int = ..., tracemalloc: bool | None = ...,
          background: bool = ...) -> dict[str, Any]: ...
 
-# issue 7 (bindings.c, inproc.c); the documented API is in __init__.pyi
+# the offline bindings (src/python/bindings.c) and the live helpers
+# (src/live/live.c); the documented API is in __init__.pyi
 from whyalive import Object as Object, Selection as Selection, SelectorError as SelectorError
 from whyalive import Snapshot as Snapshot
 

@@ -19,7 +19,7 @@
  * so a forked child copies no page of the heap by walking it.
  */
 #define Py_BUILD_CORE_MODULE 1
-#include "python/gc_walk.h"
+#include "dumper/gc_walk.h"
 
 #include "internal/pycore_gc.h"
 #if PY_VERSION_HEX < 0x030C0000
@@ -29,7 +29,7 @@
 #include <stddef.h>
 
 _Static_assert(sizeof(PyGC_Head) == sizeof(wa_gc_head) && offsetof(PyGC_Head, _gc_next) == 0,
-               "wa_gc_is_tracked() assumes the 3.9-3.13 GC header layout");
+               "wa_dump_gc_is_tracked() assumes the 3.9-3.13 GC header layout");
 
 static PyGC_Head *next_of(PyGC_Head *g)
 {
@@ -87,7 +87,7 @@ static int walk_list(PyGC_Head *head, wa_gc_visit_fn fn, void *arg)
     return 0;
 }
 
-int wa_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too)
+int wa_dump_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too)
 {
     struct _gc_runtime_state *st = gc_state();
     if (!st) {
@@ -107,7 +107,7 @@ int wa_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too)
     return frozen_too ? walk_list(&st->permanent_generation.head, fn, arg) : 0;
 }
 
-const char *wa_gc_walk_method(void)
+const char *wa_dump_gc_walk_method(void)
 {
     if (gc_state())
         return "gc generation lists";

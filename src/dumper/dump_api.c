@@ -8,7 +8,13 @@
  * nothing is left at the target path, and surfaces as OSError, ValueError or
  * MemoryError.
  */
-#include "python/dump.h"
+#include "dumper/dump_api.h"
+
+#include "dumper/dump.h"
+#include "dumper/dump_roots.h"
+#include "dumper/dump_table.h"
+#include "dumper/dump_text.h"
+#include "dumper/dump_walk.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,17 +28,32 @@
 #include "whyalive/whyalive.h"
 
 /* The module's own dump function: the caller's value stack holds it during
- * the call, a reference the walk cannot see (set by module.c). */
-PyObject *wa_py_dump_func;
+ * the call, a reference the walk cannot see (set by wa_dump_init). */
+static PyObject *dump_func;
 /* The Python-level whyalive.dump, on its caller's stack in the same way
  * (registered by the package through _core._set_wrapper). */
-PyObject *wa_py_dump_wrapper;
+static PyObject *dump_wrapper;
 
-PyObject *wa_py_set_wrapper(PyObject *self, PyObject *fn)
+int wa_dump_init(PyObject *module)
+{
+    /* Remember our dump function: while it runs, the caller's stack holds a
+     * reference to it that the heap walk must discount. */
+    dump_func = PyObject_GetAttrString(module, "dump");
+    if (!dump_func)
+        return -1;
+    Py_DECREF(dump_func); /* the module keeps it alive */
+    if (PyModule_AddStringConstant(module, "__version__", WA_VERSION) != 0)
+        return -1;
+    if (PyModule_AddIntConstant(module, "FORMAT_VERSION", WA_FORMAT_VERSION) != 0)
+        return -1;
+    return 0;
+}
+
+PyObject *wa_dump_set_wrapper(PyObject *self, PyObject *fn)
 {
     (void)self;
     Py_XINCREF(fn);
-    Py_XSETREF(wa_py_dump_wrapper, fn);
+    Py_XSETREF(dump_wrapper, fn);
     Py_RETURN_NONE;
 }
 
@@ -130,7 +151,7 @@ static void meta_fill(meta_buf *m, wa_meta *meta)
                 continue;
             char tmp[1024];
             int trunc;
-            wa_str_utf8(a, tmp, sizeof tmp, 250, &trunc);
+            wa_dump_str_utf8(a, tmp, sizeof tmp, 250, &trunc);
             m->argv[m->argc] = strdup(tmp);
             if (m->argv[m->argc])
                 m->argc++;
@@ -153,7 +174,7 @@ static void meta_fill(meta_buf *m, wa_meta *meta)
 static int tab_start(wa_dump *d)
 {
     uint64_t rss = rss_bytes();
-    if (wa_tab_init(d, rss / 100 + 1024, rss) != 0) {
+    if (wa_dump_tab_init(d, rss / 100 + 1024, rss) != 0) {
         PyErr_NoMemory();
         return -1;
     }
@@ -207,31 +228,29 @@ static int run_dump(wa_dump *d)
     }
 
     int was_enabled = gc_set(0);
-    if (wa_roots_prepare(d) != 0) {
+    if (wa_dump_roots_prepare(d) != 0) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
         goto fail_gc;
     }
     if (tab_start(d) != 0)
         goto fail_gc;
-    if (wa_roots_seed(d) != 0)
-        goto walk_failed;
-    if (wa_py_dump_func) {
-        d->own_obj[d->n_own] = wa_py_dump_func;
+    if (dump_func) {
+        d->own_obj[d->n_own] = dump_func;
         d->own_cnt[d->n_own++] = 1;
     }
-    if (wa_py_dump_wrapper) {
-        d->own_obj[d->n_own] = wa_py_dump_wrapper;
+    if (dump_wrapper) {
+        d->own_obj[d->n_own] = dump_wrapper;
         d->own_cnt[d->n_own++] = 2; /* our registry + the caller's stack */
     }
-    if (wa_discover(d) != 0)
+    if (wa_dump_discover(d) != 0)
         goto walk_failed;
-    wa_roots_adjust(d);
-    if (d->oom || wa_tab_freeze(d) != 0) {
+    wa_dump_roots_adjust(d);
+    if (d->oom || wa_dump_tab_freeze(d) != 0) {
         d->oom = 1;
         goto walk_failed;
     }
-    if (wa_emit(d) != 0 || wa_roots_write(d) != 0)
+    if (wa_dump_emit(d) != 0 || wa_dump_roots_write(d) != 0)
         goto walk_failed;
     d->stats.objects = d->n;
     if (wa_writer_set_seconds(d->w, now_seconds() - t0, &d->err) != WA_OK)
@@ -316,13 +335,13 @@ static PyObject *info_dict(const wa_dump *d, const char *path, wa_format fmt, lo
                          "pid", pidobj);
 }
 
-const char wa_py_dump_doc[] =
+const char wa_dump_py_doc[] =
     "dump(path, *, format=None, values=0, tracemalloc=None, background=False) -> dict\n"
     "--\n\n"
     "Write a snapshot of this interpreter's heap to path (low-level; see\n"
     "whyalive.dump for the documented API).";
 
-PyObject *wa_py_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     static const char *const kwlist[] = {"format", "values", "tracemalloc", "background"};
@@ -425,13 +444,13 @@ PyObject *wa_py_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
     }
 
     if (run_dump(&d) != 0) {
-        wa_tab_free(&d);
+        wa_dump_tab_free(&d);
         free(path);
         if (PyErr_Occurred())
             return NULL;
         return raise_wa(&d.err);
     }
-    wa_tab_free(&d);
+    wa_dump_tab_free(&d);
     PyObject *res = info_dict(&d, path, d.opt.format, 0);
     free(path);
     return res;

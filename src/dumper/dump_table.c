@@ -22,7 +22,7 @@
  *    a small overflow map (types, modules: the few objects with thousands
  *    of referrers).
  */
-#include "python/dump.h"
+#include "dumper/dump_table.h"
 
 #include "core/util.h"
 
@@ -99,7 +99,7 @@ static inline uint32_t popcount64(uint64_t x)
     return (uint32_t)((x * 0x0101010101010101ull) >> 56);
 }
 
-int wa_slot_encodable(PyObject *o)
+int wa_dump_slot_encodable(PyObject *o)
 {
     uintptr_t a = (uintptr_t)o;
     return a && !(a & 7) && ((uint64_t)a >> 52) == 0;
@@ -129,7 +129,7 @@ static int seg_alloc(wa_seg *s, uint32_t want)
 
 static void seg_put(wa_seg *s, uint64_t h, uint64_t v)
 {
-    uint32_t i = wa_home_of(h, s->cap);
+    uint32_t i = wa_dump_home_of(h, s->cap);
     while (s->slot[i]) {
         if (++i == s->cap)
             i = 0;
@@ -143,7 +143,7 @@ static int seg_grow(wa_dump *d, wa_seg *s)
     uint64_t want = (uint64_t)s->cap * 5 / 4;
     if (want > UINT32_MAX / 2)
         return -1;
-    if (wa_scratch_reserve((void **)&d->rehash, &d->rehash_cap, s->n, sizeof(uint64_t)) != 0)
+    if (wa_dump_scratch_reserve((void **)&d->rehash, &d->rehash_cap, s->n, sizeof(uint64_t)) != 0)
         return -1;
     uint32_t k = 0;
     for (uint32_t i = 0; i < s->cap; i++)
@@ -159,12 +159,12 @@ static int seg_grow(wa_dump *d, wa_seg *s)
     }
     for (uint32_t j = 0; j < k; j++) {
         uint64_t v = d->rehash[j];
-        seg_put(s, wa_slot_hash(v & WA_SLOT_KEY_MASK), v);
+        seg_put(s, wa_dump_slot_hash(v & WA_SLOT_KEY_MASK), v);
     }
     return 0;
 }
 
-int wa_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes)
+int wa_dump_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes)
 {
     if (expected < 1024)
         expected = 1024;
@@ -203,7 +203,7 @@ int wa_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes)
     return 0;
 }
 
-void wa_tab_free(wa_dump *d)
+void wa_dump_tab_free(wa_dump *d)
 {
     for (uint32_t s = 0; d->segs && s < d->n_segs; s++) {
         unmap(d->segs[s].slot, d->segs[s].bytes);
@@ -248,8 +248,8 @@ void wa_tab_free(wa_dump *d)
 /* Where key is in its segment, or the empty slot where it would go. */
 static uint32_t probe(const wa_dump *d, uint64_t key, wa_seg **seg)
 {
-    wa_seg *s = &d->segs[wa_seg_of(d, key)];
-    uint32_t i = wa_home_of(wa_slot_hash(key), s->cap);
+    wa_seg *s = &d->segs[wa_dump_seg_of(d, key)];
+    uint32_t i = wa_dump_home_of(wa_dump_slot_hash(key), s->cap);
     for (;;) {
         uint64_t v = s->slot[i];
         if (!v || (v & WA_SLOT_KEY_MASK) == key)
@@ -261,19 +261,19 @@ static uint32_t probe(const wa_dump *d, uint64_t key, wa_seg **seg)
     return i;
 }
 
-uint64_t *wa_tab_lookup(const wa_dump *d, PyObject *o)
+uint64_t *wa_dump_tab_lookup(const wa_dump *d, PyObject *o)
 {
-    if (!wa_slot_encodable(o))
+    if (!wa_dump_slot_encodable(o))
         return NULL;
     wa_seg *s;
     uint32_t i = probe(d, (uint64_t)(uintptr_t)o >> 3, &s);
     return s->slot[i] ? &s->slot[i] : NULL;
 }
 
-uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added)
+uint64_t *wa_dump_tab_insert(wa_dump *d, PyObject *o, int *added)
 {
     *added = 0;
-    if (!wa_slot_encodable(o)) {
+    if (!wa_dump_slot_encodable(o)) {
         d->bad_addr = 1;
         return NULL;
     }
@@ -366,14 +366,14 @@ static uint64_t pm_get(const wa_ptrmap *m, const void *k)
 
 /* ------------------------------------------------------------ seen counts */
 
-void wa_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k)
+void wa_dump_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k)
 {
     uint64_t cur = (*slot >> WA_SLOT_SEEN_SHIFT) & WA_SLOT_SEEN_MAX;
     if (cur + k < WA_SLOT_SEEN_MAX) {
         *slot += k << WA_SLOT_SEEN_SHIFT;
         return;
     }
-    PyObject *o = wa_slot_obj(*slot);
+    PyObject *o = wa_dump_slot_obj(*slot);
     *slot |= (uint64_t)WA_SLOT_SEEN_MAX << WA_SLOT_SEEN_SHIFT;
     uint64_t extra = cur + k - WA_SLOT_SEEN_MAX;
     uint64_t *v = pm_at(&d->ovf, o);
@@ -384,17 +384,17 @@ void wa_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k)
     *v += extra;
 }
 
-uint64_t wa_tab_seen(const wa_dump *d, uint64_t slot)
+uint64_t wa_dump_tab_seen(const wa_dump *d, uint64_t slot)
 {
     uint64_t cur = (slot >> WA_SLOT_SEEN_SHIFT) & WA_SLOT_SEEN_MAX;
     if (cur < WA_SLOT_SEEN_MAX)
         return cur;
-    return cur + pm_get(&d->ovf, wa_slot_obj(slot));
+    return cur + pm_get(&d->ovf, wa_dump_slot_obj(slot));
 }
 
 /* ------------------------------------------------------------ dense index */
 
-int wa_tab_freeze(wa_dump *d)
+int wa_dump_tab_freeze(wa_dump *d)
 {
     uint64_t base = 0;
     for (uint32_t si = 0; si < d->n_segs; si++) {
@@ -425,9 +425,9 @@ int wa_tab_freeze(wa_dump *d)
     return base == d->n ? 0 : -1;
 }
 
-uint32_t wa_tab_index(const wa_dump *d, PyObject *o)
+uint32_t wa_dump_tab_index(const wa_dump *d, PyObject *o)
 {
-    if (!wa_slot_encodable(o))
+    if (!wa_dump_slot_encodable(o))
         return WA_NONE;
     wa_seg *s;
     uint32_t i = probe(d, (uint64_t)(uintptr_t)o >> 3, &s);
@@ -440,7 +440,7 @@ uint32_t wa_tab_index(const wa_dump *d, PyObject *o)
 
 /* ------------------------------------------------------------ scratch */
 
-int wa_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem)
+int wa_dump_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
@@ -459,7 +459,7 @@ int wa_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem)
 
 /* ------------------------------------------------------------ cells */
 
-int wa_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name)
+int wa_dump_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name)
 {
     uint64_t *v = pm_at(&d->cells, cell);
     if (!v)
@@ -468,7 +468,7 @@ int wa_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name)
     return 0;
 }
 
-PyObject *wa_cell_name_get(const wa_dump *d, PyObject *cell)
+PyObject *wa_dump_cell_name_get(const wa_dump *d, PyObject *cell)
 {
     return (PyObject *)(uintptr_t)pm_get(&d->cells, cell);
 }

@@ -1,5 +1,16 @@
 /*
- * src/python/dump.h: the in-process heap dumper (wa_dump_*), internal.
+ * src/dumper/dump.h: the in-process heap dumper's state (struct wa_dump and
+ * the records it keeps), shared by every part of the dumper. Each part has
+ * its own header, and they depend on each other in this order only (no
+ * part calls one listed after it):
+ *   dump_table.h   the object set, seen counts, small side tables
+ *   dump_compat.h  version-specific reads of CPython internals
+ *   dump_labels.h  statements (hints) about an object's references
+ *   dump_text.h    every string written: interning, labels, names, values
+ *   dump_roots.h   who holds the heap
+ *   dump_walk.h    discovery and emission: the two passes over the heap
+ *   dump_api.h     whyalive._core.dump(), as module.c registers it
+ * gc_walk.h (the tracked set, walked in place) is shared with src/live.
  *
  * Invariants:
  *  - while a walk runs, the GIL is held, the cyclic GC is disabled and no
@@ -19,8 +30,8 @@
  *    the excess that makes an object an external root;
  *  - nothing here recurses on the heap's shape.
  */
-#ifndef WA_PY_DUMP_H
-#define WA_PY_DUMP_H
+#ifndef WA_DUMP_H
+#define WA_DUMP_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -40,7 +51,7 @@
 #define WA_SLOT_NAMESPACE (1ull << 61)   /* a dict serving as some object's __dict__ */
 #define WA_SLOT_DONE (1ull << 62)        /* references collected (or a leaf) */
 
-static inline PyObject *wa_slot_obj(uint64_t slot)
+static inline PyObject *wa_dump_slot_obj(uint64_t slot)
 {
     return (PyObject *)(uintptr_t)((slot & WA_SLOT_KEY_MASK) << 3);
 }
@@ -171,6 +182,12 @@ struct wa_dump {
     const void **lc_keys;
     uint32_t *lc_vals;
 
+    /* namespace dicts the labelers found while collecting one object (at
+     * most one per kind of owner and one instance __dict__); the walk
+     * marks them WA_SLOT_NAMESPACE */
+    PyObject *ns[4];
+    uint32_t n_ns;
+
     /* per-object scratch */
     wa_ref *refs;
     uint32_t n_refs, refs_cap;
@@ -195,96 +212,33 @@ struct wa_dump {
     wa_dump_stats stats;
 };
 
-/* dump_table.c */
-int wa_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes);
-void wa_tab_free(wa_dump *d);
-int wa_slot_encodable(PyObject *o);
-/* The slot of o, or NULL. Valid until the next insertion. */
-uint64_t *wa_tab_lookup(const wa_dump *d, PyObject *o);
-/* The slot of o, inserted if absent (*added = 1); NULL on failure with
- * d->oom or d->bad_addr set. Valid until the next insertion. */
-uint64_t *wa_tab_insert(wa_dump *d, PyObject *o, int *added);
-void wa_tab_seen_add(wa_dump *d, uint64_t *slot, uint64_t k);
-uint64_t wa_tab_seen(const wa_dump *d, uint64_t slot);
-/* Build the dense indexes; nothing is inserted afterwards. */
-int wa_tab_freeze(wa_dump *d);
-uint32_t wa_tab_index(const wa_dump *d, PyObject *o); /* frozen: index or WA_NONE */
-int wa_cell_name_set(wa_dump *d, PyObject *cell, PyObject *name);
-PyObject *wa_cell_name_get(const wa_dump *d, PyObject *cell);
-int wa_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
-/* dump_labels.c: statements about an object's references */
-void wa_hints_for(wa_dump *d, PyObject *o);
-int wa_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8_t source, uint8_t cls,
-                const void *name, uint32_t num);
+/* Grow a scratch array to hold `need` elements (dump_table.c); -1 if out
+ * of memory. */
+int wa_dump_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
-/* dump_compat.c: version-specific reads of CPython internals */
-int wa_compat_instance_hints(wa_dump *d, PyObject *o);
-int wa_compat_frame_hints(wa_dump *d, PyObject *frame);
-int wa_compat_gen_hints(wa_dump *d, PyObject *gen, const char *frame_label);
-int wa_compat_code_hints(wa_dump *d, PyObject *code);
-int wa_compat_type_hints(wa_dump *d, PyTypeObject *t);
-int wa_compat_is_immortal(PyObject *o);
-int wa_compat_frame_executing(PyObject *frame);
-PyObject *wa_compat_frame_code(PyObject *frame);
-PyObject *wa_compat_freevar_name(PyObject *code, Py_ssize_t i);
-size_t wa_compat_preheader(PyObject *o);
-int wa_compat_dict_is_split(PyObject *dict);
-/* The C-level __sizeof__ to use for a type (NULL: the default), looked up
- * once per type; wa_compat_sizeof() is sys.getsizeof without Python code. */
-PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp);
-PyObject *wa_compat_type_dict(PyTypeObject *t); /* borrowed, NULL if none */
-uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f);
-PyObject **wa_compat_dict_slot(PyObject *o); /* existing __dict__ slot, never materializes */
-
-/* Hashing of the object set, inline for the walk's hot loops.
- * A segment is picked by the object's 256 KiB region, so a segment's
- * objects lie in a few regions of the heap (about 1/n_segs of it): writing
- * a segment touches a cache-sized part of the heap, and regions are small
- * enough that segments fill evenly. Within a segment, the home slot is a
- * Fibonacci hash of the address scaled to the capacity. */
-#define WA_REGION_SHIFT (18 - 3) /* of the key, which is address >> 3 */
-static inline uint64_t wa_slot_hash(uint64_t key)
+/* One hint about the object being collected: what every labeler
+ * (dump_labels.c, and dump_compat.c for version-specific layouts) states.
+ * -1 with d->oom set if out of memory. */
+static inline int wa_dump_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8_t source,
+                                   uint8_t cls, const void *name, uint32_t num)
 {
-    return key * 0x9E3779B97F4A7C15ull;
+    if (!to)
+        return 0;
+    if (d->n_hints == d->hints_cap &&
+        wa_dump_scratch_reserve((void **)&d->hints, &d->hints_cap, d->n_hints + 1, sizeof(wa_hint)) != 0) {
+        d->oom = 1;
+        return -1;
+    }
+    wa_hint *h = &d->hints[d->n_hints++];
+    h->to = to;
+    h->name = name;
+    h->num = num;
+    h->kind = kind;
+    h->source = source;
+    h->cls = cls;
+    h->used = 0;
+    return 0;
 }
-static inline uint32_t wa_seg_of(const wa_dump *d, uint64_t key)
-{
-    uint64_t region = (key >> WA_REGION_SHIFT) * 0xD6E8FEB86659FD93ull;
-    return d->seg_bits ? (uint32_t)(region >> (64 - d->seg_bits)) : 0;
-}
-static inline uint32_t wa_home_of(uint64_t h, uint32_t cap)
-{
-    return (uint32_t)(((h >> 32) * cap) >> 32);
-}
-/* o's home slot will be needed soon. */
-static inline void wa_tab_prefetch(const wa_dump *d, PyObject *o)
-{
-    uint64_t key = (uint64_t)(uintptr_t)o >> 3;
-    const wa_seg *s = &d->segs[wa_seg_of(d, key)];
-    __builtin_prefetch(&s->slot[wa_home_of(wa_slot_hash(key), s->cap)]);
-}
-
-/* dump_walk.c */
-int wa_discover(wa_dump *d); /* GC walk, FIFO, sweeps; then freeze */
-int wa_emit(wa_dump *d);     /* write every object in index order */
-/* Discovery: o is in the set and its references will be collected. */
-int wa_discover_add(wa_dump *d, PyObject *o, uint64_t flags);
-uint32_t wa_intern(wa_dump *d, const char *s, size_t len);
-uint32_t wa_intern_cstr(wa_dump *d, const char *s);
-size_t wa_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated);
-
-/* dump_roots.c */
-int wa_roots_prepare(wa_dump *d);
-int wa_roots_seed(wa_dump *d);   /* before discovery: roots into the set */
-void wa_roots_adjust(wa_dump *d); /* after discovery: the holders' own references */
-int wa_roots_check(wa_dump *d, uint32_t idx, PyObject *o); /* while writing */
-int wa_roots_write(wa_dump *d);  /* after all objects */
-int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label);
-
-/* dump_api.c */
-PyObject *wa_py_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
-extern const char wa_py_dump_doc[];
-PyObject *wa_py_set_wrapper(PyObject *self, PyObject *fn);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * inproc.c: questions about the live heap answered in C, for services and
+ * live.c: questions about the live heap answered in C, for services and
  * tests (the seed's objgraph, Prometheus and tracemalloc methods):
  * whyalive.type_counts(), the census behind whyalive.prometheus_text(), the
  * heap marks behind whyalive.track(), and the process RSS.
@@ -27,8 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "python/gc_walk.h"
-#include "python/inproc.h"
+#include "dumper/gc_walk.h"
+#include "live/live.h"
 
 /* ------------------------------------------------------------- the walk */
 
@@ -144,7 +144,7 @@ static int typetab_census(wa_typetab *t)
         PyErr_NoMemory();
         return -1;
     }
-    wa_gc_walk(typetab_visit, t, 0);
+    wa_dump_gc_walk(typetab_visit, t, 0);
     if (t->oom) {
         typetab_free(t);
         PyErr_NoMemory();
@@ -230,11 +230,6 @@ static PyObject *type_shortname(PyTypeObject *tp)
     }
     const char *dot = strrchr(tp->tp_name, '.');
     return PyUnicode_FromString(dot ? dot + 1 : tp->tp_name);
-}
-
-PyObject *wa_inproc_type_name(PyTypeObject *tp)
-{
-    return type_fullname(tp);
 }
 
 /* ------------------------------------------------------- option parsing */
@@ -463,7 +458,7 @@ static PyObject *sorted_dict(PyObject *d)
     return out;
 }
 
-const char wa_py_type_counts_doc[] =
+const char wa_live_type_counts_doc[] =
     "type_counts(types=None, module_prefix=None, *, shortnames=False, collect=False, limit=None)\n"
     "--\n\n"
     "Count live objects per type, in C, without building a list of the heap.\n\n"
@@ -486,7 +481,7 @@ const char wa_py_type_counts_doc[] =
     "limit: keep the N largest counts.\n\n"
     "Returns a dict name -> count, largest first (when types is None).";
 
-PyObject *wa_py_type_counts(PyObject *self, PyObject *args, PyObject *kw)
+PyObject *wa_live_type_counts(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"types", "module_prefix", "shortnames", "collect", "limit", NULL};
@@ -545,14 +540,14 @@ PyObject *wa_py_type_counts(PyObject *self, PyObject *args, PyObject *kw)
     return r;
 }
 
-const char wa_py_census_doc[] =
+const char wa_live_census_doc[] =
     "_census(types, module_prefixes, collect=False) -> (by_type, by_prefix, total)\n"
     "--\n\n"
     "One walk of the tracked set for the metrics exporters: counts of the named\n"
     "types, counts of all objects whose type's module starts with each prefix,\n"
     "and the number of tracked objects.";
 
-PyObject *wa_py_census(PyObject *self, PyObject *args, PyObject *kw)
+PyObject *wa_live_census(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"types", "module_prefixes", "collect", NULL};
@@ -588,10 +583,10 @@ PyObject *wa_py_census(PyObject *self, PyObject *args, PyObject *kw)
 
 /* ----------------------------------------------------------------- RSS */
 
-const char wa_py_rss_doc[] = "_rss() -> int | None\n--\n\n"
+const char wa_live_rss_doc[] = "_rss() -> int | None\n--\n\n"
                              "Resident set size of this process in bytes (Linux /proc), or None.";
 
-PyObject *wa_py_rss(PyObject *self, PyObject *unused)
+PyObject *wa_live_rss(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
@@ -716,7 +711,7 @@ static PyObject *mark_new(PyTypeObject *type, PyObject *args, PyObject *kw)
         return PyErr_NoMemory();
     }
     m->mask = cap - 1;
-    wa_gc_walk(mark_visit, m, 0);
+    wa_dump_gc_walk(mark_visit, m, 0);
     /* The mark itself is a (new, untracked) object: it is not in the set. */
     if (m->oom) {
         Py_DECREF(m);
@@ -798,7 +793,7 @@ static PyObject *mark_new_objects(wa_heapmark *m, PyObject *args, PyObject *kw)
     l.mark = m;
     if (typetab_init(&l.counts, 1024) != 0)
         return PyErr_NoMemory();
-    wa_gc_walk(newlist_visit, &l, 0);
+    wa_dump_gc_walk(newlist_visit, &l, 0);
     if (l.oom || l.counts.oom) {
         free(l.objs);
         typetab_free(&l.counts);
@@ -901,7 +896,7 @@ PyTypeObject wa_heapmark_type = {
     .tp_new = mark_new,
 };
 
-int wa_inproc_init(PyObject *module)
+int wa_live_init(PyObject *module)
 {
     if (PyType_Ready(&wa_heapmark_type) != 0)
         return -1;
@@ -910,5 +905,5 @@ int wa_inproc_init(PyObject *module)
         Py_DECREF(&wa_heapmark_type);
         return -1;
     }
-    return PyModule_AddStringConstant(module, "GC_WALK", wa_gc_walk_method());
+    return PyModule_AddStringConstant(module, "GC_WALK", wa_dump_gc_walk_method());
 }

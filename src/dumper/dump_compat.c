@@ -8,7 +8,9 @@
  * Python object that survives the call, or materializes a __dict__.
  */
 #define Py_BUILD_CORE_MODULE 1
-#include "python/dump.h"
+#include "dumper/dump_compat.h"
+
+#include "dumper/dump_table.h"
 
 #if PY_VERSION_HEX >= 0x030B0000
 #include "internal/pycore_code.h"
@@ -29,9 +31,9 @@
 #error "whyalive's dumper knows CPython 3.9 to 3.13; check dump_compat.c for newer versions"
 #endif
 
-#define H(to, kind, src, cls, name) wa_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
+#define H(to, kind, src, cls, name) wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
 
-int wa_compat_is_immortal(PyObject *o)
+int wa_dump_compat_is_immortal(PyObject *o)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     return _Py_IsImmortal(o);
@@ -47,7 +49,7 @@ int wa_compat_is_immortal(PyObject *o)
 
 /* sys.getsizeof adds what sits in front of the object: the GC header and,
  * from 3.11, the managed dict/weakref pointers. */
-size_t wa_compat_preheader(PyObject *o)
+size_t wa_dump_compat_preheader(PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
 #if PY_VERSION_HEX >= 0x030C0000
@@ -99,7 +101,7 @@ static PyCFunction find_c_sizeof(PyTypeObject *tp)
         PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
         /* A class dict only ever has str keys in practice; the lookup
          * compares by identity/hash first. */
-        PyObject *bd = wa_compat_type_dict(b);
+        PyObject *bd = wa_dump_compat_type_dict(b);
         PyObject *v = bd ? PyDict_GetItemWithError(bd, str_sizeof) : NULL;
         if (!v && PyErr_Occurred())
             PyErr_Clear();
@@ -118,7 +120,7 @@ static uint64_t default_sizeof(PyObject *o)
     return (uint64_t)tp->tp_basicsize + (uint64_t)n * (uint64_t)tp->tp_itemsize;
 }
 
-PyObject *wa_compat_type_dict(PyTypeObject *t)
+PyObject *wa_dump_compat_type_dict(PyTypeObject *t)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     /* a new reference; the type keeps the dict alive, so hand back a
@@ -131,7 +133,7 @@ PyObject *wa_compat_type_dict(PyTypeObject *t)
 #endif
 }
 
-PyCFunction wa_compat_sizeof_fn(PyTypeObject *tp)
+PyCFunction wa_dump_compat_sizeof_fn(PyTypeObject *tp)
 {
     PyCFunction f = find_c_sizeof(tp);
     return f == object_sizeof ? NULL : f;
@@ -162,7 +164,7 @@ static uint64_t long_sizeof(PyObject *o)
 #endif
 }
 
-uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f)
+uint64_t wa_dump_compat_sizeof(PyObject *o, PyCFunction f)
 {
     PyTypeObject *tp = Py_TYPE(o);
     uint64_t base;
@@ -200,12 +202,12 @@ uint64_t wa_compat_sizeof(PyObject *o, PyCFunction f)
             base = (uint64_t)v;
         }
     }
-    return base + wa_compat_preheader(o);
+    return base + wa_dump_compat_preheader(o);
 }
 
 /* ----------------------------------------------------------- instance dict */
 
-PyObject **wa_compat_dict_slot(PyObject *o)
+PyObject **wa_dump_compat_dict_slot(PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
 #if PY_VERSION_HEX >= 0x030D0000
@@ -235,7 +237,7 @@ PyObject **wa_compat_dict_slot(PyObject *o)
 }
 
 /* Attribute names of inline (split) values: the class's shared keys. */
-int wa_compat_instance_hints(wa_dump *d, PyObject *o)
+int wa_dump_compat_instance_hints(wa_dump *d, PyObject *o)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     PyTypeObject *tp = Py_TYPE(o);
@@ -286,7 +288,7 @@ static int locals_hints(wa_dump *d, PyObject **slots, Py_ssize_t n, PyObject *na
             if (H(v, WA_EDGE_FRAME_LOCAL, WA_LS_PYSTR, cls, name) != 0)
                 return -1;
             /* A cell held by a frame is named after its variable. */
-            if (PyCell_Check(v) && !wa_cell_name_get(d, v) && wa_cell_name_set(d, v, name) != 0)
+            if (PyCell_Check(v) && !wa_dump_cell_name_get(d, v) && wa_dump_cell_name_set(d, v, name) != 0)
                 return -1;
         } else if (H(v, WA_EDGE_FRAME_LOCAL, WA_LS_NONE, cls, NULL) != 0) {
             return -1;
@@ -335,7 +337,7 @@ static int iframe_hints(wa_dump *d, _PyInterpreterFrame *f, uint8_t cls)
 }
 #endif
 
-int wa_compat_frame_executing(PyObject *frame)
+int wa_dump_compat_frame_executing(PyObject *frame)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     PyFrameObject *f = (PyFrameObject *)frame;
@@ -347,7 +349,7 @@ int wa_compat_frame_executing(PyObject *frame)
 #endif
 }
 
-PyObject *wa_compat_freevar_name(PyObject *code, Py_ssize_t i)
+PyObject *wa_dump_compat_freevar_name(PyObject *code, Py_ssize_t i)
 {
     PyCodeObject *co = (PyCodeObject *)code;
 #if PY_VERSION_HEX >= 0x030B0000
@@ -362,7 +364,7 @@ PyObject *wa_compat_freevar_name(PyObject *code, Py_ssize_t i)
 #endif
 }
 
-PyObject *wa_compat_frame_code(PyObject *frame)
+PyObject *wa_dump_compat_frame_code(PyObject *frame)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     PyFrameObject *f = (PyFrameObject *)frame;
@@ -372,7 +374,7 @@ PyObject *wa_compat_frame_code(PyObject *frame)
 #endif
 }
 
-int wa_compat_frame_hints(wa_dump *d, PyObject *frame)
+int wa_dump_compat_frame_hints(wa_dump *d, PyObject *frame)
 {
     PyFrameObject *f = (PyFrameObject *)frame;
     if (f->f_back && H(f->f_back, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "f_back") != 0)
@@ -439,7 +441,7 @@ int wa_compat_frame_hints(wa_dump *d, PyObject *frame)
 #endif
 }
 
-int wa_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
+int wa_dump_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
 {
     PyGenObject *g = (PyGenObject *)o;
     if (g->gi_name && H(g->gi_name, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__name__") != 0)
@@ -472,7 +474,7 @@ int wa_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
 
 /* Code objects are not GC containers: tp_traverse tells nothing, so every
  * field is an owned reference the walk must count itself. */
-int wa_compat_code_hints(wa_dump *d, PyObject *code)
+int wa_dump_compat_code_hints(wa_dump *d, PyObject *code)
 {
     PyCodeObject *co = (PyCodeObject *)code;
 #define CF(field, label)                                                                    \
@@ -519,7 +521,7 @@ int wa_compat_code_hints(wa_dump *d, PyObject *code)
 
 /* ------------------------------------------------------------------ types */
 
-int wa_compat_type_hints(wa_dump *d, PyTypeObject *t)
+int wa_dump_compat_type_hints(wa_dump *d, PyTypeObject *t)
 {
     int heap = (t->tp_flags & Py_TPFLAGS_HEAPTYPE) != 0;
     /* Heap types report these through tp_traverse; static types are never
@@ -582,7 +584,7 @@ int wa_compat_type_hints(wa_dump *d, PyTypeObject *t)
     return 0;
 }
 
-int wa_compat_dict_is_split(PyObject *dict)
+int wa_dump_compat_dict_is_split(PyObject *dict)
 {
     return ((PyDictObject *)dict)->ma_values != NULL;
 }

@@ -1,8 +1,8 @@
 /*
  * dump_walk.c: the two passes over the heap.
  *
- * Pass 0 (discovery) starts from the gc-tracked set already in the table
- * and walks it as a FIFO: every reference tp_traverse reports, plus the
+ * Pass 0 (discovery) starts from the roots and the gc-tracked set and
+ * walks them with a FIFO: every reference tp_traverse reports, plus the
  * owned references the labelers know it skips, adds its target to the table
  * (untracked str/int/tuple/dict/code... are found this way, each once) and
  * counts one seen reference. Pass 1 (emission) announces n, then writes
@@ -17,8 +17,14 @@
  * LABEL hint is dropped; a WEAK hint is written but never counted. A
  * reference no hint names is written unlabeled, never dropped.
  */
-#include "python/dump.h"
-#include "python/gc_walk.h"
+#include "dumper/dump_walk.h"
+
+#include "dumper/dump_compat.h"
+#include "dumper/dump_labels.h"
+#include "dumper/dump_roots.h"
+#include "dumper/dump_table.h"
+#include "dumper/dump_text.h"
+#include "dumper/gc_walk.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,18 +33,13 @@
 PyAPI_FUNC(PyObject *) _PyTraceMalloc_GetTraceback(unsigned int domain, uintptr_t ptr);
 #endif
 
-/* Key labels are capped: a dump must not turn a dict of long keys into a
- * copy of the data. */
-#define WA_KEY_CAP 64
-#define WA_NAME_CAP 200
-
 static int visit_collect(PyObject *o, void *arg)
 {
     wa_dump *d = arg;
     if (!o)
         return 0;
     if (d->n_refs == d->refs_cap &&
-        wa_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
+        wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -60,7 +61,7 @@ static int mm_build(wa_dump *d, uint32_t *mask_out)
     uint32_t need = 16;
     while (need < d->n_hints * 2u)
         need *= 2;
-    if (wa_scratch_reserve((void **)&d->mm, &d->mm_cap, need, sizeof(uint32_t)) != 0)
+    if (wa_dump_scratch_reserve((void **)&d->mm, &d->mm_cap, need, sizeof(uint32_t)) != 0)
         return -1;
     memset(d->mm, 0, need * sizeof(uint32_t));
     uint32_t mask = need - 1;
@@ -94,11 +95,17 @@ static int32_t mm_take(wa_dump *d, uint32_t mask, PyObject *to)
     return -1;
 }
 
+static int discover_add(wa_dump *d, PyObject *o, uint64_t flags);
+
 static int collect(wa_dump *d, PyObject *o)
 {
     d->n_refs = 0;
     d->n_hints = 0;
-    wa_hints_for(d, o);
+    d->n_ns = 0;
+    wa_dump_hints_for(d, o);
+    for (uint32_t k = 0; k < d->n_ns; k++)
+        if (discover_add(d, d->ns[k], WA_SLOT_NAMESPACE) != 0)
+            d->oom = 1;
     if (d->oom)
         return -1;
     PyTypeObject *tp = Py_TYPE(o);
@@ -183,7 +190,7 @@ static int is_big_set(PyObject *o)
 static int q_push(wa_dump *d, PyObject *o)
 {
     if (d->q_tail == d->q_cap &&
-        wa_scratch_reserve((void **)&d->queue, &d->q_cap, d->q_tail + 1, sizeof(PyObject *)) != 0) {
+        wa_dump_scratch_reserve((void **)&d->queue, &d->q_cap, d->q_tail + 1, sizeof(PyObject *)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -196,21 +203,21 @@ static int q_push(wa_dump *d, PyObject *o)
 static uint64_t *found(wa_dump *d, PyObject *o)
 {
     int added;
-    uint64_t *sl = wa_tab_insert(d, o, &added);
+    uint64_t *sl = wa_dump_tab_insert(d, o, &added);
     if (!sl || !added)
         return sl;
     if (is_leaf(o)) {
         *sl |= WA_SLOT_DONE;
         return sl;
     }
-    if (!d->sweeping && wa_gc_is_tracked(o))
+    if (!d->sweeping && wa_dump_gc_is_tracked(o))
         return sl;
     if (q_push(d, o) != 0)
         return NULL;
     return sl; /* the FIFO is not the set: the slot did not move */
 }
 
-int wa_discover_add(wa_dump *d, PyObject *o, uint64_t flags)
+static int discover_add(wa_dump *d, PyObject *o, uint64_t flags)
 {
     if (!o)
         return 0;
@@ -231,14 +238,14 @@ static int process_sequence(wa_dump *d, PyObject *o)
     for (Py_ssize_t k = 0; k < len; k++) {
         if (k % 16 == 0)
             for (Py_ssize_t p = k; p < len && p < k + 16; p++)
-                if (items[p] && wa_slot_encodable(items[p]))
-                    wa_tab_prefetch(d, items[p]);
+                if (items[p] && wa_dump_slot_encodable(items[p]))
+                    wa_dump_tab_prefetch(d, items[p]);
         if (!items[k])
             continue;
         uint64_t *sl = found(d, items[k]);
         if (!sl)
             return -1;
-        wa_tab_seen_add(d, sl, 1);
+        wa_dump_tab_seen_add(d, sl, 1);
     }
     return d->oom ? -1 : 0;
 }
@@ -248,7 +255,7 @@ static int count_ref(wa_dump *d, PyObject *t)
     uint64_t *sl = found(d, t);
     if (!sl)
         return -1;
-    wa_tab_seen_add(d, sl, 1);
+    wa_dump_tab_seen_add(d, sl, 1);
     return 0;
 }
 
@@ -257,7 +264,7 @@ static int count_ref(wa_dump *d, PyObject *t)
  * same references collect() finds, without its scratch. */
 static int process_dict(wa_dump *d, PyObject *o)
 {
-    int split = wa_compat_dict_is_split(o);
+    int split = wa_dump_compat_dict_is_split(o);
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (PyDict_Next(o, &pos, &k, &v))
@@ -291,8 +298,8 @@ static int process(wa_dump *d, PyObject *o)
     if (collect(d, o) != 0)
         return -1;
     for (uint32_t j = 0; j < d->n_refs; j++)
-        if (wa_slot_encodable(d->refs[j].to))
-            wa_tab_prefetch(d, d->refs[j].to);
+        if (wa_dump_slot_encodable(d->refs[j].to))
+            wa_dump_tab_prefetch(d, d->refs[j].to);
     for (uint32_t j = 0; j < d->n_refs; j++) {
         wa_ref *r = &d->refs[j];
         if (!r->counted)
@@ -300,7 +307,7 @@ static int process(wa_dump *d, PyObject *o)
         uint64_t *sl = found(d, r->to);
         if (!sl)
             return -1;
-        wa_tab_seen_add(d, sl, 1);
+        wa_dump_tab_seen_add(d, sl, 1);
     }
     return d->oom ? -1 : 0;
 }
@@ -309,7 +316,7 @@ static int drain(wa_dump *d)
 {
     while (d->q_head < d->q_tail) {
         PyObject *o = d->queue[d->q_head++];
-        uint64_t *sl = wa_tab_lookup(d, o);
+        uint64_t *sl = wa_dump_tab_lookup(d, o);
         if (!sl || (*sl & WA_SLOT_DONE))
             continue;
         *sl |= WA_SLOT_DONE;
@@ -328,7 +335,7 @@ static int flush_pending(wa_dump *d)
         uint64_t *sl = found(d, d->pend[j]);
         if (!sl)
             return -1;
-        wa_tab_seen_add(d, sl, 1);
+        wa_dump_tab_seen_add(d, sl, 1);
     }
     d->n_pend = 0;
     return d->oom ? -1 : 0;
@@ -340,7 +347,7 @@ static int flush_pending(wa_dump *d)
 static int tracked_one(wa_dump *d, PyObject *o)
 {
     int added;
-    uint64_t *sl = wa_tab_insert(d, o, &added);
+    uint64_t *sl = wa_dump_tab_insert(d, o, &added);
     if (!sl)
         return -1;
     if (*sl & WA_SLOT_DONE)
@@ -356,7 +363,8 @@ static int tracked_one(wa_dump *d, PyObject *o)
         return -1;
     uint32_t k = 0;
     if (d->n_refs <= 4096) {
-        if (wa_scratch_reserve((void **)&d->pend_next, &d->pend_cap2, d->n_refs + 1, sizeof(PyObject *)) != 0) {
+        if (wa_dump_scratch_reserve((void **)&d->pend_next, &d->pend_cap2, d->n_refs + 1,
+                                    sizeof(PyObject *)) != 0) {
             d->oom = 1;
             return -1;
         }
@@ -364,8 +372,8 @@ static int tracked_one(wa_dump *d, PyObject *o)
             if (!d->refs[j].counted)
                 continue;
             PyObject *t = d->refs[j].to;
-            if (wa_slot_encodable(t))
-                wa_tab_prefetch(d, t);
+            if (wa_dump_slot_encodable(t))
+                wa_dump_tab_prefetch(d, t);
             d->pend_next[k++] = t;
         }
         if (flush_pending(d) != 0)
@@ -381,15 +389,15 @@ static int tracked_one(wa_dump *d, PyObject *o)
         if (flush_pending(d) != 0)
             return -1;
         for (uint32_t j = 0; j < d->n_refs; j++)
-            if (wa_slot_encodable(d->refs[j].to))
-                wa_tab_prefetch(d, d->refs[j].to);
+            if (wa_dump_slot_encodable(d->refs[j].to))
+                wa_dump_tab_prefetch(d, d->refs[j].to);
         for (uint32_t j = 0; j < d->n_refs; j++) {
             if (!d->refs[j].counted)
                 continue;
             uint64_t *t = found(d, d->refs[j].to);
             if (!t)
                 return -1;
-            wa_tab_seen_add(d, t, 1);
+            wa_dump_tab_seen_add(d, t, 1);
         }
     }
     return drain(d);
@@ -401,8 +409,8 @@ static int walk_visit(PyObject *o, void *arg)
 {
     wa_dump *d = arg;
     __builtin_prefetch(o);
-    if (wa_slot_encodable(o))
-        wa_tab_prefetch(d, o);
+    if (wa_dump_slot_encodable(o))
+        wa_dump_tab_prefetch(d, o);
     uint32_t cap = (uint32_t)(sizeof d->ring / sizeof d->ring[0]);
     if (d->ring_n < cap) {
         d->ring[(d->ring_head + d->ring_n++) % cap] = o;
@@ -414,12 +422,29 @@ static int walk_visit(PyObject *o, void *arg)
     return tracked_one(d, oldest);
 }
 
-int wa_discover(wa_dump *d)
+/* The roots go first: they are part of the dump even when untracked (3.11+
+ * frame objects of running frames are created untracked), and so are the
+ * sys.modules values the module roots name. */
+static int seed(wa_dump *d)
+{
+    for (uint32_t k = 0; k < d->n_pending; k++)
+        if (discover_add(d, d->pending[k].obj, 0) != 0)
+            return -1;
+    PyObject *modules = PyImport_GetModuleDict();
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (modules && PyDict_Next(modules, &pos, &k, &v))
+        if (discover_add(d, v, 0) != 0)
+            return -1;
+    return 0;
+}
+
+int wa_dump_discover(wa_dump *d)
 {
     d->phase = 0;
-    if (drain(d) != 0) /* roots seeded before the walk */
+    if (seed(d) != 0 || drain(d) != 0)
         return -1;
-    if (wa_gc_walk(walk_visit, d, 1) != 0)
+    if (wa_dump_gc_walk(walk_visit, d, 1) != 0)
         return -1;
     uint32_t cap = (uint32_t)(sizeof d->ring / sizeof d->ring[0]);
     while (d->ring_n) {
@@ -440,7 +465,7 @@ int wa_discover(wa_dump *d)
             const wa_seg *s = &d->segs[si];
             for (uint32_t i = 0; i < s->cap; i++) {
                 uint64_t v = s->slot[i];
-                if (v && !(v & WA_SLOT_DONE) && q_push(d, wa_slot_obj(v)) != 0)
+                if (v && !(v & WA_SLOT_DONE) && q_push(d, wa_dump_slot_obj(v)) != 0)
                     return -1;
             }
         }
@@ -452,124 +477,10 @@ int wa_discover(wa_dump *d)
     return 0;
 }
 
-/* ------------------------------------------------------------- strings */
+/* ----------------------------------------------------------------- labels */
 
-uint32_t wa_intern(wa_dump *d, const char *s, size_t len)
-{
-    uint32_t id = wa_writer_intern(d->w, s, len, &d->err);
-    return id;
-}
-
-uint32_t wa_intern_cstr(wa_dump *d, const char *s)
-{
-    return wa_intern(d, s, strlen(s));
-}
-
-static int buf_reserve(wa_dump *d, size_t need)
-{
-    if (need <= d->buf_cap)
-        return 0;
-    size_t cap = d->buf_cap ? d->buf_cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *b = realloc(d->buf, cap);
-    if (!b)
-        return -1;
-    d->buf = b;
-    d->buf_cap = cap;
-    return 0;
-}
-
-/* UTF-8 of a str's first max_chars code points, straight from its canonical
- * representation (PyUnicode_AsUTF8 would attach a cached copy to the object:
- * the dumper must not grow the heap it dumps). Lone surrogates become U+FFFD.
- * Returns the bytes written (cap must allow 4 * max_chars + 1). */
-size_t wa_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, int *truncated)
-{
-    *truncated = 0;
-#if PY_VERSION_HEX < 0x030C0000
-    if (!PyUnicode_IS_READY(s))
-        return 0;
-#endif
-    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    size_t n = 0;
-    Py_ssize_t lim = len;
-    if ((size_t)lim > max_chars) {
-        lim = (Py_ssize_t)max_chars;
-        *truncated = 1;
-    }
-    for (Py_ssize_t i = 0; i < lim && n + 4 < cap; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch >= 0xD800 && ch <= 0xDFFF)
-            ch = 0xFFFD;
-        if (ch < 0x80) {
-            out[n++] = (char)ch;
-        } else if (ch < 0x800) {
-            out[n++] = (char)(0xC0 | (ch >> 6));
-            out[n++] = (char)(0x80 | (ch & 0x3F));
-        } else if (ch < 0x10000) {
-            out[n++] = (char)(0xE0 | (ch >> 12));
-            out[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
-            out[n++] = (char)(0x80 | (ch & 0x3F));
-        } else {
-            out[n++] = (char)(0xF0 | (ch >> 18));
-            out[n++] = (char)(0x80 | ((ch >> 12) & 0x3F));
-            out[n++] = (char)(0x80 | ((ch >> 6) & 0x3F));
-            out[n++] = (char)(0x80 | (ch & 0x3F));
-        }
-    }
-    out[n] = '\0';
-    return n;
-}
-
-static uint32_t intern_pystr(wa_dump *d, PyObject *s, size_t max_chars, const char *pre,
-                             const char *post)
-{
-    if (buf_reserve(d, max_chars * 4 + 32) != 0) {
-        d->oom = 1;
-        return WA_NONE;
-    }
-    size_t np = strlen(pre);
-    memcpy(d->buf, pre, np);
-    int trunc;
-    size_t n = np + wa_str_utf8(s, d->buf + np, d->buf_cap - np - 8, max_chars, &trunc);
-    if (trunc) {
-        memcpy(d->buf + n, "...", 3);
-        n += 3;
-    }
-    size_t npost = strlen(post);
-    memcpy(d->buf + n, post, npost);
-    n += npost;
-    return wa_intern(d, d->buf, n);
-}
-
-/* A short description of a dict key that runs no Python code: str and int
- * keys are shown, anything else by its type. */
-static uint32_t intern_key(wa_dump *d, PyObject *k, int bare_str)
-{
-    char tmp[96];
-    if (PyUnicode_Check(k))
-        return bare_str ? intern_pystr(d, k, WA_NAME_CAP, "", "")
-                        : intern_pystr(d, k, WA_KEY_CAP, "'", "'");
-    if (k == Py_None)
-        return wa_intern_cstr(d, "None");
-    if (PyBool_Check(k))
-        return wa_intern_cstr(d, k == Py_True ? "True" : "False");
-    if (PyLong_CheckExact(k)) {
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(k, &overflow);
-        if (!overflow && !(v == -1 && PyErr_Occurred())) {
-            snprintf(tmp, sizeof tmp, "%lld", v);
-            return wa_intern_cstr(d, tmp);
-        }
-        PyErr_Clear();
-    }
-    snprintf(tmp, sizeof tmp, "<%.80s>", Py_TYPE(k)->tp_name);
-    return wa_intern_cstr(d, tmp);
-}
-
+/* A hint's label: list and tuple positions are the label itself; a name
+ * is interned once per (source, object) through a small cache. */
 static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
 {
     if (h->source == WA_LS_INDEX)
@@ -580,23 +491,7 @@ static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
     uint32_t tag = (uint32_t)h->source << 28;
     if (d->lc_keys[slot] == h->name && (d->lc_vals[slot] & 0xF0000000u) == tag)
         return WA_LABEL(h->kind, d->lc_vals[slot] & 0x0FFFFFFFu);
-    uint32_t id;
-    switch (h->source) {
-    case WA_LS_CSTR:
-        id = wa_intern_cstr(d, h->name);
-        break;
-    case WA_LS_PYSTR:
-        id = PyUnicode_Check((PyObject *)h->name)
-                 ? intern_pystr(d, (PyObject *)h->name, WA_NAME_CAP, "", "")
-                 : 0;
-        break;
-    case WA_LS_KEY:
-        id = intern_key(d, (PyObject *)h->name, 0);
-        break;
-    default: /* WA_LS_NSKEY */
-        id = intern_key(d, (PyObject *)h->name, 1);
-        break;
-    }
+    uint32_t id = wa_dump_hint_text(d, h);
     if (id == WA_NONE) {
         d->oom = 1;
         return WA_LABEL(h->kind, 0);
@@ -619,19 +514,19 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t, PyCFunction *szf)
         }
         h = (h + 1) & d->type_mask;
     }
-    *szf = wa_compat_sizeof_fn(t);
+    *szf = wa_dump_compat_sizeof_fn(t);
     char name[512], module[256];
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
         module[0] = '\0';
-        PyObject *td = wa_compat_type_dict(t);
+        PyObject *td = wa_dump_compat_type_dict(t);
         PyObject *m = td ? PyDict_GetItemString(td, "__module__") : NULL;
         int trunc;
         if (m && PyUnicode_Check(m))
-            wa_str_utf8(m, module, sizeof module, 60, &trunc);
+            wa_dump_str_utf8(m, module, sizeof module, 60, &trunc);
         char qual[256] = "";
         if (ht->ht_qualname && PyUnicode_Check(ht->ht_qualname))
-            wa_str_utf8(ht->ht_qualname, qual, sizeof qual, 60, &trunc);
+            wa_dump_str_utf8(ht->ht_qualname, qual, sizeof qual, 60, &trunc);
         else
             snprintf(qual, sizeof qual, "%.200s", t->tp_name);
         if (module[0])
@@ -691,124 +586,6 @@ static uint32_t type_index(wa_dump *d, PyTypeObject *t, PyCFunction *szf)
     return idx;
 }
 
-/* "qualname (file:line)" for functions, code objects and frames. */
-static uint32_t code_name(wa_dump *d, PyObject *qual, PyObject *code, int line)
-{
-    char q[256] = "", f[512] = "";
-    int trunc;
-    if (qual && PyUnicode_Check(qual))
-        wa_str_utf8(qual, q, sizeof q, 60, &trunc);
-    if (code && PyCode_Check(code)) {
-        PyCodeObject *co = (PyCodeObject *)code;
-        if (!q[0] && co->co_name && PyUnicode_Check(co->co_name))
-            wa_str_utf8(co->co_name, q, sizeof q, 60, &trunc);
-        if (co->co_filename && PyUnicode_Check(co->co_filename))
-            wa_str_utf8(co->co_filename, f, sizeof f, 120, &trunc);
-        if (line < 0)
-            line = co->co_firstlineno;
-    }
-    char out[900];
-    int n = f[0] ? snprintf(out, sizeof out, "%s (%s:%d)", q, f, line) : snprintf(out, sizeof out, "%s", q);
-    return wa_intern(d, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1));
-}
-
-static uint32_t object_name(wa_dump *d, PyObject *o)
-{
-    int trunc;
-    if (PyModule_Check(o)) {
-        PyObject *md = PyModule_GetDict(o);
-        PyObject *n = md ? PyDict_GetItemString(md, "__name__") : NULL;
-        if (n && PyUnicode_Check(n))
-            return intern_pystr(d, n, WA_NAME_CAP, "", "");
-        return 0;
-    }
-    if (PyType_Check(o)) {
-        PyTypeObject *t = (PyTypeObject *)o;
-        if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && ((PyHeapTypeObject *)t)->ht_qualname)
-            return intern_pystr(d, ((PyHeapTypeObject *)t)->ht_qualname, WA_NAME_CAP, "", "");
-        return wa_intern_cstr(d, t->tp_name);
-    }
-    if (PyFunction_Check(o)) {
-        PyFunctionObject *f = (PyFunctionObject *)o;
-        return code_name(d, f->func_qualname, f->func_code, -1);
-    }
-    if (PyCode_Check(o)) {
-#if PY_VERSION_HEX >= 0x030B0000
-        return code_name(d, ((PyCodeObject *)o)->co_qualname, o, -1);
-#else
-        return code_name(d, NULL, o, -1);
-#endif
-    }
-    if (PyFrame_Check(o)) {
-        PyObject *code = wa_compat_frame_code(o);
-        PyObject *qual = NULL;
-#if PY_VERSION_HEX >= 0x030B0000
-        if (code && PyCode_Check(code))
-            qual = ((PyCodeObject *)code)->co_qualname;
-#endif
-        return code_name(d, qual, code, PyFrame_GetLineNumber((PyFrameObject *)o));
-    }
-    if (PyCFunction_Check(o)) {
-        PyCFunctionObject *f = (PyCFunctionObject *)o;
-        return f->m_ml && f->m_ml->ml_name ? wa_intern_cstr(d, f->m_ml->ml_name) : 0;
-    }
-    if (PyGen_CheckExact(o) || PyCoro_CheckExact(o) || PyAsyncGen_CheckExact(o)) {
-        PyObject *q = ((PyGenObject *)o)->gi_qualname;
-        return q && PyUnicode_Check(q) ? intern_pystr(d, q, WA_NAME_CAP, "", "") : 0;
-    }
-    (void)trunc;
-    return 0;
-}
-
-/* values=N: what a value looks like; only ever called when asked for. */
-static uint32_t object_value(wa_dump *d, PyObject *o)
-{
-    char tmp[64];
-    uint32_t cap = d->opt.values;
-    if (PyUnicode_Check(o))
-        return intern_pystr(d, o, cap, "", "");
-    if (PyBytes_Check(o) || PyByteArray_Check(o)) {
-        const unsigned char *p = PyBytes_Check(o) ? (const unsigned char *)PyBytes_AS_STRING(o)
-                                                  : (const unsigned char *)PyByteArray_AS_STRING(o);
-        Py_ssize_t len = PyBytes_Check(o) ? PyBytes_GET_SIZE(o) : PyByteArray_GET_SIZE(o);
-        size_t lim = (size_t)len < cap ? (size_t)len : cap;
-        if (buf_reserve(d, lim * 4 + 8) != 0)
-            return 0;
-        size_t n = 0;
-        /* printable ASCII as is, the rest as \xNN: the value stays valid UTF-8 */
-        for (size_t i = 0; i < lim; i++) {
-            unsigned char c = p[i];
-            if (c >= 0x20 && c < 0x7F && c != '\\') {
-                d->buf[n++] = (char)c;
-            } else {
-                n += (size_t)snprintf(d->buf + n, 5, "\\x%02x", c);
-            }
-        }
-        if ((size_t)len > lim) {
-            memcpy(d->buf + n, "...", 3);
-            n += 3;
-        }
-        return wa_intern(d, d->buf, n);
-    }
-    if (PyBool_Check(o))
-        return wa_intern_cstr(d, o == Py_True ? "True" : "False");
-    if (PyLong_Check(o)) {
-        int overflow = 0;
-        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-        if (overflow || (v == -1 && PyErr_Occurred())) {
-            PyErr_Clear();
-            return wa_intern_cstr(d, overflow > 0 ? "<large int>" : "<large negative int>");
-        }
-        snprintf(tmp, sizeof tmp, "%lld", v);
-        return wa_intern_cstr(d, tmp);
-    }
-    if (PyFloat_Check(o)) {
-        snprintf(tmp, sizeof tmp, "%.17g", PyFloat_AS_DOUBLE(o));
-        return wa_intern_cstr(d, tmp);
-    }
-    return 0;
-}
-
 static uint32_t object_length(PyObject *o, int *has)
 {
     Py_ssize_t n = -1;
@@ -834,14 +611,14 @@ static uint32_t object_length(PyObject *o, int *has)
 
 static int write_site(wa_dump *d, uint32_t idx, PyObject *o)
 {
-    uintptr_t ptr = (uintptr_t)o - wa_compat_preheader(o);
+    uintptr_t ptr = (uintptr_t)o - wa_dump_compat_preheader(o);
     PyObject *tb = _PyTraceMalloc_GetTraceback(0, ptr);
     if (!tb) {
         PyErr_Clear();
         return 0;
     }
     int rc = 0;
-    if (PyTuple_Check(tb) && PyTuple_GET_SIZE(tb) > 0 && buf_reserve(d, 4096) == 0) {
+    if (PyTuple_Check(tb) && PyTuple_GET_SIZE(tb) > 0 && wa_dump_buf_reserve(d, 4096) == 0) {
         size_t n = 0;
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tb) && n < 3500; i++) {
             PyObject *fr = PyTuple_GET_ITEM(tb, i);
@@ -854,10 +631,10 @@ static int write_site(wa_dump *d, uint32_t idx, PyObject *o)
             char file[520] = "?";
             int trunc;
             if (PyUnicode_Check(fn))
-                wa_str_utf8(fn, file, sizeof file, 120, &trunc);
+                wa_dump_str_utf8(fn, file, sizeof file, 120, &trunc);
             n += (size_t)snprintf(d->buf + n, 4096 - n, "%s%s:%ld", n ? ";" : "", file, line);
         }
-        uint32_t sid = wa_intern(d, d->buf, n);
+        uint32_t sid = wa_dump_intern(d, d->buf, n);
         if (sid == WA_NONE || wa_writer_site(d->w, idx, sid, &d->err) != WA_OK)
             rc = -1;
     }
@@ -876,12 +653,12 @@ static int object_record(wa_dump *d, PyObject *o, wa_object *out)
     rec.type = type_index(d, tp, &szf);
     if (rec.type == WA_NONE)
         return -1;
-    rec.size = wa_compat_sizeof(o, szf);
+    rec.size = wa_dump_compat_sizeof(o, szf);
     Py_ssize_t rc = Py_REFCNT(o);
     rec.refcount = rc < 0 ? 0 : (uint64_t)rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
-    if (wa_gc_is_tracked(o))
+    if (wa_dump_gc_is_tracked(o))
         rec.flags |= WA_OBJ_GC_TRACKED;
-    if (wa_compat_is_immortal(o))
+    if (wa_dump_compat_is_immortal(o))
         rec.flags |= WA_OBJ_IMMORTAL;
     if (PyType_Check(o))
         rec.flags |= WA_OBJ_IS_TYPE;
@@ -891,11 +668,11 @@ static int object_record(wa_dump *d, PyObject *o, wa_object *out)
     rec.length = object_length(o, &has_len);
     if (has_len)
         rec.flags |= WA_OBJ_HAS_LEN;
-    rec.name = object_name(d, o);
+    rec.name = wa_dump_object_name(d, o);
     if (rec.name == WA_NONE)
         return -1;
     if (d->opt.values) {
-        rec.value = object_value(d, o);
+        rec.value = wa_dump_object_value(d, o);
         if (rec.value == WA_NONE)
             return -1;
     }
@@ -910,7 +687,7 @@ static uint32_t index_label(wa_dump *d, uint32_t pos)
         return WA_LABEL(WA_EDGE_INDEX, pos);
     char tmp[32];
     snprintf(tmp, sizeof tmp, "[%u]", pos);
-    return WA_LABEL(WA_EDGE_OTHER, wa_intern_cstr(d, tmp));
+    return WA_LABEL(WA_EDGE_OTHER, wa_dump_intern_cstr(d, tmp));
 }
 
 /* str, int, float, bytes, bool, None...: no references, no name, never a
@@ -933,10 +710,10 @@ static int emit_leaf(wa_dump *d, uint32_t i, PyObject *o)
         d->leaf_index = rec.type;
         d->leaf_szf = szf;
     }
-    rec.size = wa_compat_sizeof(o, szf);
+    rec.size = wa_dump_compat_sizeof(o, szf);
     Py_ssize_t rc = Py_REFCNT(o);
     rec.refcount = rc < 0 ? 0 : (uint64_t)rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
-    if (wa_compat_is_immortal(o))
+    if (wa_dump_compat_is_immortal(o))
         rec.flags |= WA_OBJ_IMMORTAL;
     if (tp == &PyUnicode_Type || tp == &PyBytes_Type) {
         int has_len;
@@ -944,7 +721,7 @@ static int emit_leaf(wa_dump *d, uint32_t i, PyObject *o)
         rec.flags |= WA_OBJ_HAS_LEN;
     }
     if (d->opt.values) {
-        rec.value = object_value(d, o);
+        rec.value = wa_dump_object_value(d, o);
         if (rec.value == WA_NONE)
             return -1;
     }
@@ -972,7 +749,7 @@ static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint64_t ne)
     if (object_record(d, o, &rec) != 0 ||
         wa_writer_object_begin(d->w, &rec, ne, &d->err) != WA_OK)
         return -1;
-    if (wa_scratch_reserve((void **)&d->refs, &d->refs_cap, WA_CHUNK, sizeof(wa_ref)) != 0) {
+    if (wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, WA_CHUNK, sizeof(wa_ref)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -987,7 +764,7 @@ static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint64_t ne)
 static int chunk_push(wa_chunk *c, PyObject *to, uint32_t label)
 {
     wa_dump *d = c->d;
-    uint32_t t = wa_tab_index(d, to);
+    uint32_t t = wa_dump_tab_index(d, to);
     if (t == WA_NONE) { /* every reference was put in the set in discovery */
         wa_error_set(&d->err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                      "internal error: a reference of a %s is missing from the dump's object set",
@@ -1016,7 +793,7 @@ static int chunk_end(wa_chunk *c, uint32_t i)
     d->stats.edges += c->given;
     if (d->tracing && write_site(d, i, c->holder) != 0)
         return -1;
-    return wa_roots_check(d, i, c->holder);
+    return wa_dump_roots_check(d, i, c->holder);
 }
 
 /* An exact list or tuple: its items are its references, in order. */
@@ -1034,8 +811,8 @@ static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
     for (uint32_t k = 0; k < len; k++) {
         if (k % 16 == 0)
             for (uint32_t p = k; p < len && p < k + 16; p++)
-                if (items[p] && wa_slot_encodable(items[p]))
-                    wa_tab_prefetch(d, items[p]);
+                if (items[p] && wa_dump_slot_encodable(items[p]))
+                    wa_dump_tab_prefetch(d, items[p]);
         if (items[k] && chunk_push(&c, items[k], index_label(d, k)) != 0)
             return -1;
     }
@@ -1048,7 +825,7 @@ static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
  * only the values are its references. */
 static int emit_dict(wa_dump *d, uint32_t i, PyObject *o)
 {
-    int split = wa_compat_dict_is_split(o);
+    int split = wa_dump_compat_dict_is_split(o);
     int ns = (d->cur_slot & WA_SLOT_NAMESPACE) != 0;
     uint64_t ne = 0;
     Py_ssize_t pos = 0;
@@ -1132,7 +909,7 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
      * two. Stores go through memcpy so no type-based aliasing assumption
      * can reorder them. */
     _Static_assert(sizeof(wa_ref) == sizeof(wa_writer_edge), "edges are written in place");
-    if (wa_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
+    if (wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -1155,14 +932,14 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
     }
     uint32_t default_label = PyAnySet_Check(o) ? WA_LABEL(WA_EDGE_SET_MEMBER, 0) : 0;
     for (uint32_t j = 0; j < d->n_refs; j++)
-        if (wa_slot_encodable(d->refs[j].to))
-            wa_tab_prefetch(d, d->refs[j].to);
+        if (wa_dump_slot_encodable(d->refs[j].to))
+            wa_dump_tab_prefetch(d, d->refs[j].to);
     uint32_t ne = 0;
     unsigned char *edge_mem = (unsigned char *)d->refs;
     for (uint32_t j = 0; j < d->n_refs; j++) {
         wa_ref ref = d->refs[j];
         const wa_ref *r = &ref;
-        uint32_t t = wa_tab_index(d, r->to);
+        uint32_t t = wa_dump_tab_index(d, r->to);
         if (t == WA_NONE) {
             if (r->counted)
                 d->stats.dropped_edges++;
@@ -1201,10 +978,10 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
     d->stats.edges += ne;
     if (d->tracing && write_site(d, i, o) != 0)
         return -1;
-    return wa_roots_check(d, i, o);
+    return wa_dump_roots_check(d, i, o);
 }
 
-int wa_emit(wa_dump *d)
+int wa_dump_emit(wa_dump *d)
 {
     d->phase = 1;
     if (wa_writer_begin(d->w, d->n, &d->err) != WA_OK)
@@ -1214,12 +991,12 @@ int wa_emit(wa_dump *d)
         const wa_seg *s = &d->segs[si];
         for (uint32_t k = 0; k < s->cap; k++) {
             if (k + 16 < s->cap && s->slot[k + 16])
-                __builtin_prefetch(wa_slot_obj(s->slot[k + 16]));
+                __builtin_prefetch(wa_dump_slot_obj(s->slot[k + 16]));
             uint64_t v = s->slot[k];
             if (!v)
                 continue;
             d->cur_slot = v;
-            if (emit_one(d, idx++, wa_slot_obj(v)) != 0)
+            if (emit_one(d, idx++, wa_dump_slot_obj(v)) != 0)
                 return -1;
         }
     }

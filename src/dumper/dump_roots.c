@@ -18,7 +18,11 @@
  *    reached from a dumped referrer, and their counts are inflated by the
  *    interpreter's caches (interned strings, small ints, constants).
  */
-#include "python/dump.h"
+#include "dumper/dump_roots.h"
+
+#include "dumper/dump_compat.h"
+#include "dumper/dump_table.h"
+#include "dumper/dump_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +31,7 @@
 #include "frameobject.h"
 #endif
 
-int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label)
+int wa_dump_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const char *label)
 {
     if (!o)
         return 0;
@@ -36,8 +40,8 @@ int wa_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, const c
             if (d->pending[i].obj == o && d->pending[i].kind == kind)
                 return 0; /* one holder, one reference */
     }
-    if (wa_scratch_reserve((void **)&d->pending, &d->pending_cap, d->n_pending + 1,
-                           sizeof(wa_pending_root)) != 0)
+    if (wa_dump_scratch_reserve((void **)&d->pending, &d->pending_cap, d->n_pending + 1,
+                                sizeof(wa_pending_root)) != 0)
         return -1;
     wa_pending_root *p = &d->pending[d->n_pending++];
     p->obj = o;
@@ -83,7 +87,7 @@ static void thread_name(unsigned long tid, char *out, size_t cap)
         if (n && PyUnicode_Check(n)) {
             int trunc;
             char tmp[256];
-            wa_str_utf8(n, tmp, sizeof tmp, 60, &trunc);
+            wa_dump_str_utf8(n, tmp, sizeof tmp, 60, &trunc);
             snprintf(out, cap, "%.100s", tmp);
         }
         Py_XDECREF(n);
@@ -92,7 +96,7 @@ static void thread_name(unsigned long tid, char *out, size_t cap)
     PyErr_Clear();
 }
 
-int wa_roots_prepare(wa_dump *d)
+int wa_dump_roots_prepare(wa_dump *d)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
@@ -105,7 +109,7 @@ int wa_roots_prepare(wa_dump *d)
          * the thread holds every frame of its stack. */
         PyFrameObject *f = PyThreadState_GetFrame(ts);
         while (f) {
-            if (wa_pending_add(d, (PyObject *)f, WA_ROOT_THREAD, 1, label) != 0) {
+            if (wa_dump_pending_add(d, (PyObject *)f, WA_ROOT_THREAD, 1, label) != 0) {
                 Py_DECREF(f);
                 return -1;
             }
@@ -114,14 +118,14 @@ int wa_roots_prepare(wa_dump *d)
             f = back;
         }
         snprintf(dl, sizeof dl, "thread state dict: %.170s", label);
-        if (ts->dict && wa_pending_add(d, ts->dict, WA_ROOT_INTERPRETER, 1, dl) != 0)
+        if (ts->dict && wa_dump_pending_add(d, ts->dict, WA_ROOT_INTERPRETER, 1, dl) != 0)
             return -1;
         snprintf(dl, sizeof dl, "thread context: %.170s", label);
-        if (ts->context && wa_pending_add(d, ts->context, WA_ROOT_INTERPRETER, 1, dl) != 0)
+        if (ts->context && wa_dump_pending_add(d, ts->context, WA_ROOT_INTERPRETER, 1, dl) != 0)
             return -1;
     }
     PyErr_Clear();
-    if (wa_pending_add(d, PyImport_GetModuleDict(), WA_ROOT_INTERPRETER, 1, "sys.modules") != 0)
+    if (wa_dump_pending_add(d, PyImport_GetModuleDict(), WA_ROOT_INTERPRETER, 1, "sys.modules") != 0)
         return -1;
     PyObject *sysname = PyUnicode_FromString("sys");
     PyObject *sys = sysname ? PyImport_GetModule(sysname) : NULL;
@@ -129,11 +133,11 @@ int wa_roots_prepare(wa_dump *d)
     if (sys) {
         PyObject *sd = PyModule_GetDict(sys);
         Py_DECREF(sys); /* sys.modules keeps it */
-        if (wa_pending_add(d, sd, WA_ROOT_INTERPRETER, 1, "sys.__dict__") != 0)
+        if (wa_dump_pending_add(d, sd, WA_ROOT_INTERPRETER, 1, "sys.__dict__") != 0)
             return -1;
     }
     PyErr_Clear();
-    if (wa_pending_add(d, PyEval_GetBuiltins(), WA_ROOT_INTERPRETER, 1, "builtins") != 0)
+    if (wa_dump_pending_add(d, PyEval_GetBuiltins(), WA_ROOT_INTERPRETER, 1, "builtins") != 0)
         return -1;
     /* Single-phase extension modules: the interpreter keeps a copy of the
      * module's dict (m_copy) to re-create it on re-import. */
@@ -148,42 +152,26 @@ int wa_roots_prepare(wa_dump *d)
             continue;
         char label[160];
         snprintf(label, sizeof label, "module dict copy: %.120s", def->m_name ? def->m_name : "?");
-        if (wa_pending_add(d, def->m_base.m_copy, WA_ROOT_INTERPRETER, 1, label) != 0)
+        if (wa_dump_pending_add(d, def->m_base.m_copy, WA_ROOT_INTERPRETER, 1, label) != 0)
             return -1;
     }
     PyErr_Clear();
     return 0;
 }
 
-/* Roots are part of the dump even when untracked (3.11+ frame objects of
- * running frames are created untracked). */
-int wa_roots_seed(wa_dump *d)
-{
-    for (uint32_t k = 0; k < d->n_pending; k++)
-        if (wa_discover_add(d, d->pending[k].obj, 0) != 0)
-            return -1;
-    PyObject *modules = PyImport_GetModuleDict();
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    while (modules && PyDict_Next(modules, &pos, &k, &v))
-        if (wa_discover_add(d, v, 0) != 0)
-            return -1;
-    return 0;
-}
-
 /* After discovery: the holders' references count as seen before excess is
- * computed (while writing, wa_roots_check). */
-void wa_roots_adjust(wa_dump *d)
+ * computed (while writing, wa_dump_roots_check). */
+void wa_dump_roots_adjust(wa_dump *d)
 {
     for (uint32_t k = 0; k < d->n_pending; k++) {
-        uint64_t *sl = wa_tab_lookup(d, d->pending[k].obj);
+        uint64_t *sl = wa_dump_tab_lookup(d, d->pending[k].obj);
         if (sl)
-            wa_tab_seen_add(d, sl, d->pending[k].own_refs);
+            wa_dump_tab_seen_add(d, sl, d->pending[k].own_refs);
     }
     for (uint32_t k = 0; k < d->n_own; k++) {
-        uint64_t *sl = wa_tab_lookup(d, d->own_obj[k]);
+        uint64_t *sl = wa_dump_tab_lookup(d, d->own_obj[k]);
         if (sl)
-            wa_tab_seen_add(d, sl, d->own_cnt[k]);
+            wa_dump_tab_seen_add(d, sl, d->own_cnt[k]);
     }
 }
 
@@ -192,17 +180,17 @@ enum { WA_XR_STATIC_TYPE, WA_XR_NATIVE_CLASS, WA_XR_EXTERNAL };
 /* While writing object idx (d->cur_slot is its slot): is it a root by its
  * own state? Static types always; GC objects when their refcount exceeds
  * the references seen. */
-int wa_roots_check(wa_dump *d, uint32_t idx, PyObject *o)
+int wa_dump_roots_check(wa_dump *d, uint32_t idx, PyObject *o)
 {
     uint32_t kind;
     uint64_t excess = 0;
     if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         kind = WA_XR_STATIC_TYPE;
     } else {
-        if (!PyObject_IS_GC(o) || wa_compat_is_immortal(o))
+        if (!PyObject_IS_GC(o) || wa_dump_compat_is_immortal(o))
             return 0;
         Py_ssize_t rc = Py_REFCNT(o);
-        uint64_t seen = wa_tab_seen(d, d->cur_slot);
+        uint64_t seen = wa_dump_tab_seen(d, d->cur_slot);
         if (rc <= 0 || (uint64_t)rc <= seen)
             return 0;
         excess = (uint64_t)rc - seen;
@@ -210,8 +198,8 @@ int wa_roots_check(wa_dump *d, uint32_t idx, PyObject *o)
          * state (or the interpreter's): not a leak to chase. */
         kind = PyType_Check(o) ? WA_XR_NATIVE_CLASS : WA_XR_EXTERNAL;
     }
-    if (wa_scratch_reserve((void **)&d->xroots, &d->xroots_cap, d->n_xroots + 1,
-                           sizeof(wa_xroot)) != 0) {
+    if (wa_dump_scratch_reserve((void **)&d->xroots, &d->xroots_cap, d->n_xroots + 1,
+                                sizeof(wa_xroot)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -233,22 +221,22 @@ static int root(wa_dump *d, uint32_t idx, PyObject *o, uint32_t kind, uint32_t l
     return 0;
 }
 
-int wa_roots_write(wa_dump *d)
+int wa_dump_roots_write(wa_dump *d)
 {
     /* sys.modules entries */
     PyObject *modules = PyImport_GetModuleDict();
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (modules && PyDict_Next(modules, &pos, &k, &v)) {
-        uint32_t i = wa_tab_index(d, v);
+        uint32_t i = wa_dump_tab_index(d, v);
         if (i == WA_NONE)
             continue;
         uint32_t label = 0;
         if (PyUnicode_Check(k)) {
             char tmp[512];
             int trunc;
-            size_t n = wa_str_utf8(k, tmp, sizeof tmp, 120, &trunc);
-            label = wa_intern(d, tmp, n);
+            size_t n = wa_dump_str_utf8(k, tmp, sizeof tmp, 120, &trunc);
+            label = wa_dump_intern(d, tmp, n);
             if (label == WA_NONE)
                 return -1;
         }
@@ -256,17 +244,17 @@ int wa_roots_write(wa_dump *d)
             return -1;
     }
     for (uint32_t p = 0; p < d->n_pending; p++) {
-        uint32_t i = wa_tab_index(d, d->pending[p].obj);
+        uint32_t i = wa_dump_tab_index(d, d->pending[p].obj);
         if (i == WA_NONE)
             continue;
-        uint32_t label = wa_intern_cstr(d, d->pending[p].label);
+        uint32_t label = wa_dump_intern_cstr(d, d->pending[p].label);
         if (label == WA_NONE ||
             root(d, i, d->pending[p].obj, d->pending[p].kind, label, 0) != 0)
             return -1;
     }
 
-    uint32_t static_label = wa_intern_cstr(d, "static type");
-    uint32_t native_class_label = wa_intern_cstr(d, "class held by native code");
+    uint32_t static_label = wa_dump_intern_cstr(d, "static type");
+    uint32_t native_class_label = wa_dump_intern_cstr(d, "class held by native code");
     if (static_label == WA_NONE || native_class_label == WA_NONE)
         return -1;
     for (uint32_t x = 0; x < d->n_xroots; x++) {

@@ -1,14 +1,17 @@
 /*
- * src/python/gc_walk.h: visit the cyclic GC's tracked set without building
- * a list (shared by the dumper and the in-process counters).
+ * src/dumper/gc_walk.h: visit the cyclic GC's tracked set without building
+ * a list. The dumper's first pass, and also what the live helpers
+ * (src/live) count: it lives with the dumper because, like dump_compat.c,
+ * it reads interpreter internals, and the dumper is where those reads are
+ * checked against each CPython version.
  *
  * Invariant: the walk allocates nothing, runs no Python code and (before
  * 3.12) touches no reference count, so it costs no memory and, in a forked
  * child, no copy-on-write of the objects it passes. The visitor must not
  * track or untrack objects or run Python code.
  */
-#ifndef WA_PY_GC_WALK_H
-#define WA_PY_GC_WALK_H
+#ifndef WA_DUMP_GC_WALK_H
+#define WA_DUMP_GC_WALK_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,7 +24,7 @@ typedef struct wa_gc_head {
     uintptr_t next, prev;
 } wa_gc_head;
 
-static inline int wa_gc_is_tracked(PyObject *o)
+static inline int wa_dump_gc_is_tracked(PyObject *o)
 {
     return PyObject_IS_GC(o) && ((const wa_gc_head *)o - 1)->next != 0;
 }
@@ -32,10 +35,10 @@ typedef int (*wa_gc_visit_fn)(PyObject *op, void *arg);
 /* Visit every object of the three GC generations, the set gc.get_objects()
  * returns, and with frozen_too the objects gc.freeze() moved to the
  * permanent generation. The visitor must not allocate Python objects. */
-int wa_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too);
+int wa_dump_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too);
 
 /* How the walk is done, for diagnostics ("gc generation lists" or
  * "PyUnstable_GC_VisitObjects"). */
-const char *wa_gc_walk_method(void);
+const char *wa_dump_gc_walk_method(void);
 
 #endif

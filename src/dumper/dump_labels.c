@@ -8,49 +8,33 @@
  * tp_traverse does (see dump_walk.c), and a hint only names an edge, or adds
  * one that tp_traverse is known to skip (WA_HC_OWNED).
  */
-#include "python/dump.h"
+#include "dumper/dump_labels.h"
+
+#include "dumper/dump_compat.h"
+#include "dumper/dump_table.h"
 
 #include "structmember.h"
 
-#define H(to, kind, src, cls, name) wa_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
-
-int wa_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8_t source, uint8_t cls,
-                const void *name, uint32_t num)
-{
-    if (!to)
-        return 0;
-    if (wa_scratch_reserve((void **)&d->hints, &d->hints_cap, d->n_hints + 1, sizeof(wa_hint)) != 0) {
-        d->oom = 1;
-        return -1;
-    }
-    wa_hint *h = &d->hints[d->n_hints++];
-    h->to = to;
-    h->name = name;
-    h->num = num;
-    h->kind = kind;
-    h->source = source;
-    h->cls = cls;
-    h->used = 0;
-    return 0;
-}
+#define H(to, kind, src, cls, name) wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
 
 /* During discovery, a dict that is some object's __dict__ is marked so that
- * its str keys are written as attribute names. */
+ * its str keys are written as attribute names (the walk marks it in the
+ * set once the object's hints are stated). */
 static void mark_namespace(wa_dump *d, PyObject *dict)
 {
     if (d->phase != 0 || !dict || !PyDict_Check(dict))
         return;
-    if (wa_discover_add(d, dict, WA_SLOT_NAMESPACE) != 0)
-        d->oom = 1;
+    if (d->n_ns < sizeof d->ns / sizeof d->ns[0])
+        d->ns[d->n_ns++] = dict;
 }
 
 static int dict_hints(wa_dump *d, PyObject *o)
 {
     /* When writing, the slot of the object being written is at hand. */
-    int ns = d->phase == 1 && wa_slot_obj(d->cur_slot) == o && (d->cur_slot & WA_SLOT_NAMESPACE);
+    int ns = d->phase == 1 && wa_dump_slot_obj(d->cur_slot) == o && (d->cur_slot & WA_SLOT_NAMESPACE);
     /* A split table's keys belong to the class's shared keys, not to this
      * dict: they name the values but are not references of the dict. */
-    int split = wa_compat_dict_is_split(o);
+    int split = wa_dump_compat_dict_is_split(o);
     uint8_t cls = split ? WA_HC_LABEL : WA_HC_OWNED;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
@@ -94,8 +78,8 @@ static int function_hints(wa_dump *d, PyObject *o)
         PyCode_Check(f->func_code)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(f->func_closure); i++) {
             PyObject *cell = PyTuple_GET_ITEM(f->func_closure, i);
-            PyObject *name = wa_compat_freevar_name(f->func_code, i);
-            if (cell && name && PyCell_Check(cell) && wa_cell_name_set(d, cell, name) != 0) {
+            PyObject *name = wa_dump_compat_freevar_name(f->func_code, i);
+            if (cell && name && PyCell_Check(cell) && wa_dump_cell_name_set(d, cell, name) != 0) {
                 d->oom = 1;
                 return -1;
             }
@@ -136,8 +120,8 @@ static int specific_hints(wa_dump *d, PyObject *o, int *err)
         Py_ssize_t n = PyList_Check(o) ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
         for (Py_ssize_t i = 0; i < n && r == 0; i++) {
             PyObject *it = PyList_Check(o) ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
-            r = wa_hint_add(d, it, WA_EDGE_INDEX, WA_LS_INDEX, WA_HC_LABEL, NULL,
-                            (uint32_t)(i > WA_INDEX_MAX ? WA_INDEX_MAX : i));
+            r = wa_dump_hint_add(d, it, WA_EDGE_INDEX, WA_LS_INDEX, WA_HC_LABEL, NULL,
+                                 (uint32_t)(i > WA_INDEX_MAX ? WA_INDEX_MAX : i));
         }
     } else if (PyFunction_Check(o)) {
         r = function_hints(d, o);
@@ -151,7 +135,7 @@ static int specific_hints(wa_dump *d, PyObject *o, int *err)
         if (!r)
             r = H(f->m_module, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__module__");
     } else if (PyCell_Check(o)) {
-        PyObject *name = wa_cell_name_get(d, o);
+        PyObject *name = wa_dump_cell_name_get(d, o);
         r = name ? H(PyCell_GET(o), WA_EDGE_CLOSURE, WA_LS_PYSTR, WA_HC_LABEL, name)
                  : H(PyCell_GET(o), WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "cell_contents");
     } else if (PyModule_Check(o)) {
@@ -160,19 +144,19 @@ static int specific_hints(wa_dump *d, PyObject *o, int *err)
         r = H(md, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__dict__");
     } else if (PyType_Check(o)) {
         PyTypeObject *t = (PyTypeObject *)o;
-        PyObject *td = wa_compat_type_dict(t);
+        PyObject *td = wa_dump_compat_type_dict(t);
         mark_namespace(d, td);
-        r = wa_compat_type_hints(d, t);
+        r = wa_dump_compat_type_hints(d, t);
     } else if (PyFrame_Check(o)) {
-        r = wa_compat_frame_hints(d, o);
+        r = wa_dump_compat_frame_hints(d, o);
     } else if (PyGen_CheckExact(o)) {
-        r = wa_compat_gen_hints(d, o, "gi_frame");
+        r = wa_dump_compat_gen_hints(d, o, "gi_frame");
     } else if (PyCoro_CheckExact(o)) {
-        r = wa_compat_gen_hints(d, o, "cr_frame");
+        r = wa_dump_compat_gen_hints(d, o, "cr_frame");
     } else if (PyAsyncGen_CheckExact(o)) {
-        r = wa_compat_gen_hints(d, o, "ag_frame");
+        r = wa_dump_compat_gen_hints(d, o, "ag_frame");
     } else if (PyCode_Check(o)) {
-        r = wa_compat_code_hints(d, o);
+        r = wa_dump_compat_code_hints(d, o);
     } else if (PyExceptionInstance_Check(o)) {
         r = exception_hints(d, o);
     } else if (PyTraceBack_Check(o)) {
@@ -214,7 +198,7 @@ static int member_hints(wa_dump *d, PyObject *o, PyTypeObject *t)
     return 0;
 }
 
-void wa_hints_for(wa_dump *d, PyObject *o)
+void wa_dump_hints_for(wa_dump *d, PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
     int err = 0;
@@ -229,13 +213,13 @@ void wa_hints_for(wa_dump *d, PyObject *o)
             return;
     }
     if (!specific || (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        PyObject **slot = PyExceptionInstance_Check(o) ? NULL : wa_compat_dict_slot(o);
+        PyObject **slot = PyExceptionInstance_Check(o) ? NULL : wa_dump_compat_dict_slot(o);
         if (slot && *slot) {
             mark_namespace(d, *slot);
             if (H(*slot, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_OWNED, "__dict__") != 0)
                 return;
         }
-        if (wa_compat_instance_hints(d, o) != 0)
+        if (wa_dump_compat_instance_hints(d, o) != 0)
             return;
     }
     PyObject *mro = tp->tp_mro;

@@ -1,0 +1,25 @@
+/*
+ * src/dumper/dump_api.h: the dumper as whyalive._core shows it
+ * (dump_api.c); module.c registers these.
+ *
+ * Invariant: options are checked and the output file is opened before the
+ * heap is touched; from then until the writer is committed or aborted no
+ * Python-level code runs and the cyclic GC is off; any failure leaves
+ * nothing at the target path.
+ */
+#ifndef WA_DUMP_API_H
+#define WA_DUMP_API_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* At import: __version__, FORMAT_VERSION, and the module's own dump()
+ * (a reference on the caller's stack that the walk discounts). */
+int wa_dump_init(PyObject *module);
+/* whyalive._core.dump(path, *, format, values, tracemalloc, background) */
+PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+extern const char wa_dump_py_doc[];
+/* whyalive._core._set_wrapper(fn): the Python-level whyalive.dump */
+PyObject *wa_dump_set_wrapper(PyObject *self, PyObject *fn);
+
+#endif
