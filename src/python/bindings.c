@@ -308,15 +308,6 @@ int wa_pj_put(PyObject *d, const char *key, PyObject *v)
     return r;
 }
 
-PyObject *wa_pj_u64(uint64_t v)
-{
-    if (v <= (1ull << 53))
-        return PyLong_FromUnsignedLongLong(v);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-    return PyUnicode_FromString(buf);
-}
-
 PyObject *wa_py_obj_dict(wa_pysnap *s, uint32_t obj)
 {
     wa_view_source src = {s->session, NULL};
@@ -340,7 +331,7 @@ static PyObject *snap_info_item(wa_pysnap *s, const char *key)
 {
     if (wa_py_closed(s))
         return NULL;
-    wa_view_source src = {s->snap, NULL, NULL, NULL};
+    wa_view_source src = {s->session, NULL};
     wa_view_info_extra x = {NULL, 0, 0.0};
     wa_error err;
     wa_error_clear(&err);

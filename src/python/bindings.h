@@ -99,7 +99,6 @@ uint32_t wa_py_one_object(wa_pysnap *s, PyObject *arg);
     } while (0)
 
 /* Dict helpers (bindings.c). */
-PyObject *wa_pj_u64(uint64_t v);                          /* int up to 2^53, else str (as the CLI) */
 int wa_pj_put(PyObject *d, const char *key, PyObject *v); /* steals v; -1 on error */
 
 /* A library view document as dicts and lists (bindings_views.c). */
