@@ -32,29 +32,29 @@ SRC = os.environ.get("WA_SRC", os.path.join(os.path.dirname(os.path.abspath(__fi
 sys.path.insert(0, os.path.join(SRC, "tests", "fixtures", "hostile"))
 import inert  # noqa: E402
 
-# Dumper bugs this test finds (src/python/dump_*.c, being moved to
-# src/dumper/: not fixed here). Each check skips with its reason while the
+# Dumper bugs this test finds (src/dumper/, owned by the dumper's engineer:
+# not fixed here). Each check skips with its reason while the
 # bug shows and passes once it is fixed.
 THREAD_NAME_HOOK = "Thread._name getter"
 DUMPER_BUG_THREAD_NAME = (
-    "DUMPER BUG (dump_roots.c thread_name): the thread's name is read with "
+    "DUMPER BUG (src/dumper/dump_roots.c thread_name): the thread's name is read with "
     "PyObject_GenericGetAttr(thread, '_name'), which runs a data descriptor "
     "(a property _name on a Thread subclass) during the dump; fix: read '_name' "
-    "only from the instance dict (_PyObject_GetDictPtr / the managed dict, "
-    "PyDict_GetItemWithError), or skip when _PyType_Lookup(type, '_name') is a "
-    "data descriptor, falling back to 'thread'")
+    "only when the class has no attribute of that name (call PyObject_GenericGetAttr "
+    "only if _PyType_Lookup(Py_TYPE(thread), '_name') is NULL: then only the "
+    "instance dict is read), else fall back to 'thread'")
 DUMPER_BUG_NUL = (
-    "DUMPER BUG (dump_walk.c wa_str_utf8 and its C-string callers): a NUL in a "
+    "DUMPER BUG (src/dumper/dump_text.c wa_dump_str_utf8 and its C-string callers): a NUL in a "
     "str is copied as a NUL byte, so everything built as a C string from it is cut "
     "there: a type whose __module__ or __qualname__ holds '\\x00' is dumped as "
-    "'mod.Qual' up to the NUL (type_index), an argv item '\\x00nul' as '' (meta "
-    "argv); labels, which pass a length, are whole; fix: in wa_str_utf8, write "
+    "'mod.Qual' up to the NUL (dump_walk.c type_index), an argv item '\\x00nul' as '' "
+    "(dump_api.c meta argv); labels, which pass a length, are whole; fix: in wa_dump_str_utf8, write "
     "U+0000 as U+FFFD like lone surrogates (if (ch == 0 || (ch >= 0xD800 && ch <= "
     "0xDFFF)) ch = 0xFFFD;)")
 DUMPER_BUG_LONG_THREAD_NAME = (
-    "DUMPER BUG (dump_roots.c thread_name): snprintf(out, cap, \"%.100s\", tmp) "
+    "DUMPER BUG (src/dumper/dump_roots.c thread_name): snprintf(out, cap, \"%.100s\", tmp) "
     "cuts the UTF-8 of a long non-ASCII thread name inside a character (the "
-    "writer then shows U+FFFD), and so does wa_pending_add's \"%.*s\" into the "
+    "writer then shows U+FFFD), and so does wa_dump_pending_add's \"%.*s\" into the "
     "128-byte root label ('thread state dict: <name>'); fix: cut both at a code point "
     "boundary (back up over continuation bytes)")
 
