@@ -121,13 +121,22 @@ done:
     return rc;
 }
 
-const char *wa_ana_obj_text(const cJSON *o, char *buf, size_t cap) {
-    const char *name = wa_j_str(o, "name");
-    int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), wa_type_display(wa_j_str(o, "type")));
-    if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", name);
-    else if (n > 0 && (size_t)n < cap && wa_j_get(o, "len"))
-        snprintf(buf + n, cap - (size_t)n, " (len %" PRIu64 ")", wa_j_u64(o, "len"));
+/* The tail of an object's text after n bytes of buf (cap) are used: its
+ * name or length; a text that does not fit is cut at a character. */
+static const char *obj_tail(char *buf, size_t cap, int n, const char *name, int has_len,
+                            uint64_t len) {
+    if (n < 0) return buf[0] = '\0', buf;
+    if ((size_t)n >= cap) return wa_cli_cut_fit(buf, cap), buf;
+    int m = 0;
+    if (name[0]) m = snprintf(buf + n, cap - (size_t)n, " '%s'", name);
+    else if (has_len) m = snprintf(buf + n, cap - (size_t)n, " (len %" PRIu64 ")", len);
+    if (m > 0 && (size_t)m >= cap - (size_t)n) wa_cli_cut_fit(buf, cap);
     return buf;
+}
+
+const char *wa_ana_obj_text(const cJSON *o, char *buf, size_t cap) {
+    int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), wa_type_display(wa_j_str(o, "type")));
+    return obj_tail(buf, cap, n, wa_j_str(o, "name"), wa_j_get(o, "len") != NULL, wa_j_u64(o, "len"));
 }
 
 const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *buf, size_t cap) {
@@ -145,10 +154,7 @@ const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *bu
     wa_text_escape(type, strlen(type), t, sizeof t);
     wa_text_escape(name, strlen(name), nm, sizeof nm);
     int n = snprintf(buf, cap, "%s %s", addr, t);
-    if (n > 0 && (size_t)n < cap && name[0]) snprintf(buf + n, cap - (size_t)n, " '%s'", nm);
-    else if (n > 0 && (size_t)n < cap && (o->flags & WA_OBJ_HAS_LEN))
-        snprintf(buf + n, cap - (size_t)n, " (len %u)", o->length);
-    return buf;
+    return obj_tail(buf, cap, n, name[0] ? nm : "", (o->flags & WA_OBJ_HAS_LEN) != 0, o->length);
 }
 
 void wa_ana_print_cluster(const cJSON *c) {

@@ -118,6 +118,9 @@ const char *wa_cli_count(uint64_t n, char buf[32]);
 /* Parse "10MB", "4KiB", "123" (B, KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary). */
 int wa_cli_parse_size(const char *s, uint64_t *out);
 
+/* Columns text takes: one per UTF-8 code point (the tables' measure). */
+int wa_cli_width(const char *s);
+
 /* ---- tables: aligned columns on a terminal ---- */
 typedef enum wa_align { WA_LEFT, WA_RIGHT } wa_align;
 
@@ -145,6 +148,11 @@ int wa_cli_json_out(cJSON *doc);
  * output does not do this (cJSON escapes exactly). 0, or -1 when out of
  * memory. */
 int wa_cli_escape_doc(const cJSON *doc);
+
+/* After snprintf() into buf (cap bytes) returned more than fits: end the
+ * cut text at a UTF-8 code point boundary with "..." instead of half a
+ * character. buf holds escaped (valid UTF-8) text. */
+void wa_cli_cut_fit(char *buf, size_t cap);
 
 /* Longest message (in input bytes) wa_cli_fail() and wa_cli_note() print;
  * what a message quotes beyond that is cut with "...". */

@@ -140,8 +140,12 @@ static int set_option(const wa_cli_command *cmd, const wa_option *o, const char 
 }
 
 static int usage_error(const wa_cli_command *cmd, const char *fmt, const char *what) {
+    /* what is an argument as given: a file name from a glob can hold
+     * anything a dump's name can (fix: it was printed raw) */
+    char *esc = wa_text_escape_dup(what, WA_CLI_MESSAGE_MAX);
     fprintf(stderr, "whyalive: error: %s: ", cmd->name);
-    fprintf(stderr, fmt, what);
+    fprintf(stderr, fmt, esc ? esc : "?");
+    free(esc);
     fprintf(stderr, "\nusage: whyalive %s %s\n(see 'whyalive %s --help')\n", cmd->name,
             cmd->usage, cmd->name);
     return WA_EXIT_INPUT;
@@ -277,12 +281,16 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total) {
 wa_snapshot *wa_cli_load(const char *path, const wa_cli_common *common, int *exit_code) {
     progress_state p = {path, 0, 0, {0, 0}};
     p.enabled = !common->quiet && (common->progress || isatty(STDERR_FILENO));
+    /* the progress line names the file: escaped like everything else */
+    char *shown = p.enabled ? wa_text_escape_dup(path, 200) : NULL;
+    if (shown) p.path = shown;
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     wa_load_options lo = {WA_FORMAT_AUTO, on_progress, &p};
     wa_error err;
     wa_error_clear(&err);
     wa_snapshot *snap = wa_snapshot_load(path, &lo, &err);
     if (p.shown) fprintf(stderr, "\r\033[K");
+    free(shown);
     if (!snap) {
         *exit_code = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
         return NULL;
@@ -342,7 +350,7 @@ size_t wa_table_rows(const wa_table *t) { return t ? t->rows : 0; }
 
 /* Display width of UTF-8 text: one column per code point (good enough for
  * type names and labels; wide CJK glyphs are rare in them). */
-static int utf8_width(const char *s) {
+int wa_cli_width(const char *s) {
     int w = 0;
     for (; *s; s++)
         if (((unsigned char)*s & 0xC0) != 0x80) w++;
@@ -351,7 +359,7 @@ static int utf8_width(const char *s) {
 
 /* Cut s to at most w columns, ending with "...", into out. */
 static void cut(const char *s, int w, char *out, size_t cap) {
-    int width = utf8_width(s);
+    int width = wa_cli_width(s);
     if (w <= 0 || width <= w) {
         snprintf(out, cap, "%s", s);
         return;
@@ -376,10 +384,10 @@ void wa_table_print(const wa_table *t, FILE *f) {
         free(w);
         return;
     }
-    for (int c = 0; c < t->ncols; c++) w[c] = utf8_width(t->headers[c] ? t->headers[c] : "");
+    for (int c = 0; c < t->ncols; c++) w[c] = wa_cli_width(t->headers[c] ? t->headers[c] : "");
     for (size_t r = 0; r < t->rows; r++)
         for (int c = 0; c < t->ncols; c++) {
-            int cw = utf8_width(t->cells[r * (size_t)t->ncols + (size_t)c]);
+            int cw = wa_cli_width(t->cells[r * (size_t)t->ncols + (size_t)c]);
             if (t->maxw[c] && cw > t->maxw[c]) cw = t->maxw[c];
             if (cw > w[c]) w[c] = cw;
         }
@@ -388,7 +396,7 @@ void wa_table_print(const wa_table *t, FILE *f) {
             const char *cell = r == 0 ? (t->headers[c] ? t->headers[c] : "")
                                       : t->cells[(r - 1) * (size_t)t->ncols + (size_t)c];
             cut(cell, t->maxw[c], buf, bufcap);
-            int pad = w[c] - utf8_width(buf);
+            int pad = w[c] - wa_cli_width(buf);
             int last = c == t->ncols - 1;
             if (t->align[c] == WA_RIGHT) fprintf(f, "%*s%s", pad, "", buf);
             else fprintf(f, "%s%*s", buf, last ? 0 : pad, "");
@@ -409,6 +417,18 @@ void wa_table_free(wa_table *t) {
     free(t->align);
     free(t->maxw);
     free(t);
+}
+
+void wa_cli_cut_fit(char *buf, size_t cap) {
+    if (cap < 4) {
+        if (cap) buf[0] = '\0';
+        return;
+    }
+    /* buf[n] is the first byte dropped: when it continues a sequence, the
+     * sequence's start goes too */
+    size_t n = cap - 4;
+    for (int k = 0; k < 3 && n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80; k++) n--;
+    memcpy(buf + n, "...", 4);
 }
 
 /* ------------------------------------------------------------------ JSON */

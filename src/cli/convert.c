@@ -1,7 +1,9 @@
 /* convert.c: `whyalive convert IN OUT`: JSON Lines <-> binary, lossless. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "whyalive/text.h"
 
 static int run(int argc, char **argv);
 
@@ -58,7 +60,11 @@ static int run(int argc, char **argv) {
         return wa_cli_json_out(doc);
     }
     char a[32], b[32], c[32];
-    printf("wrote %s (%s: %s objects, %s edges, %s roots)\n", pos[1], wa_format_name(fmt),
+    /* the output's name, as given, escaped (fix: printed raw) */
+    char *out = wa_text_escape_dup(pos[1], 0);
+    if (!out) return wa_cli_fail(WA_EXIT_INTERNAL, "out of memory");
+    printf("wrote %s (%s: %s objects, %s edges, %s roots)\n", out, wa_format_name(fmt),
            wa_cli_count(n, a), wa_cli_count(e, b), wa_cli_count(r, c));
+    free(out);
     return wa_cli_finish_output(WA_EXIT_OK);
 }

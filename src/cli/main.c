@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
     }
     for (const wa_cli_command *const *c = commands(); *c; c++)
         if (strcmp((*c)->name, name) == 0) return (*c)->run(argc - 1, argv + 1);
-    fprintf(stderr, "whyalive: error: unknown command '%s'\n", name);
+    wa_cli_fail(WA_EXIT_INPUT, "unknown command '%s'", name); /* escaped */
     top_help(stderr);
     return WA_EXIT_INPUT;
 }

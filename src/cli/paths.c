@@ -38,17 +38,21 @@ static void print_path(const wa_snapshot *snap, const cJSON *p) {
                "referrers the dump could not see)\n");
         return;
     }
+    /* Widths in columns, not bytes, as the tables: a label with non-ASCII
+     * text keeps the second column aligned. */
     const char *root = wa_j_str(wa_j_get(p, "root"), "text");
-    int w = (int)strlen(root), first = 1;
+    int w = wa_cli_width(root), first = 1;
     cJSON_ArrayForEach(h, hops) {
-        int k = first ? 0 : (int)strlen(wa_j_str(h, "label"));
+        int k = first ? 0 : wa_cli_width(wa_j_str(h, "label"));
         if (k > w) w = k;
         first = 0;
     }
     if (w > 60) w = 60;
     first = 1;
     cJSON_ArrayForEach(h, hops) {
-        printf("  %-*s  %s\n", w, first ? root : wa_j_str(h, "label"),
+        const char *label = first ? root : wa_j_str(h, "label");
+        int pad = w - wa_cli_width(label);
+        printf("  %s%*s  %s\n", label, pad > 0 ? pad : 0, "",
                wa_ana_addr_text(snap, wa_j_str(h, "addr"), a, sizeof a));
         first = 0;
     }

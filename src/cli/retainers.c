@@ -60,7 +60,11 @@ static void root_note(const cJSON *node, char *buf, size_t cap) {
     buf[0] = '\0';
     cJSON_ArrayForEach(r, wa_j_get(node, "roots")) {
         size_t len = strlen(buf);
-        snprintf(buf + len, cap - len, "%s[root %s]", len ? " " : "  ", wa_j_str(r, "text"));
+        int n = snprintf(buf + len, cap - len, "%s[root %s]", len ? " " : "  ", wa_j_str(r, "text"));
+        if (n > 0 && (size_t)n >= cap - len) {
+            wa_cli_cut_fit(buf, cap); /* at a character, not inside one */
+            return;
+        }
     }
 }
 

@@ -131,8 +131,11 @@ char *wa_text_escape_dup(const char *s, size_t max_bytes) {
     size_t n = strlen(s), cut = 0;
     if (max_bytes && n > max_bytes) {
         n = max_bytes;
-        /* back up to the start of a UTF-8 sequence */
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+        /* back up to the start of a UTF-8 sequence: over at most the three
+         * bytes one can continue with (a longer run of continuation bytes
+         * is invalid UTF-8, escaped byte by byte, and must not eat the
+         * whole text) */
+        for (int k = 0; k < 3 && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; k++) n--;
         cut = 1;
     }
     size_t need = wa_text_escape(s, n, NULL, 0);

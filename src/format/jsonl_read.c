@@ -463,6 +463,24 @@ static wa_status site_line(rd *r, const cJSON *root) {
     return here(r, wa_builder_site_addr(r->b, addr, id, r->line, r->err));
 }
 
+/* Column (1-based) of the first \u0000 escape in the line, or 0. cJSON
+ * decodes it to a NUL byte, which would cut the string short without a
+ * word (a type "Evil\u0000Hidden" shown as "Evil"); the format's strings
+ * have no NUL (docs/format.md), so the line is refused instead, as the
+ * binary reader refuses an inner NUL. Only a backslash preceded by an even
+ * number of backslashes starts an escape ("\\u0000" is text). */
+static size_t nul_escape_column(const char *p, size_t n) {
+    if (!memchr(p, '\\', n)) return 0;
+    const char *q = p, *end = p + n;
+    while ((q = memmem(q, (size_t)(end - q), "\\u0000", 6)) != NULL) {
+        size_t at = (size_t)(q - p), run = 0;
+        while (run < at && p[at - 1 - run] == '\\') run++;
+        if (run % 2 == 0) return (size_t)(q - p) + 1;
+        q++;
+    }
+    return 0;
+}
+
 static int blank(const char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return 0;
@@ -645,6 +663,7 @@ static void parse_part(part *P) {
         ja.used = 0;
         ja.spilled = 0;
         const char *end = NULL;
+        size_t nul_col;
         cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
         if (!root) {
             size_t col = end && end >= p && end <= p + n ? (size_t)(end - p) + 1 : 1;
@@ -660,6 +679,9 @@ static void parse_part(part *P) {
                               (size_t)(end - p) + 1);
         else if (!cJSON_IsObject(root))
             st = ferr(&r, "expected a JSON object (%s) on each line", "{...}");
+        else if ((nul_col = nul_escape_column(p, n)) != 0)
+            st = wa_error_set(err, WA_ERR_FORMAT, sh->path, r.line, WA_POS_NONE,
+                              "string contains a NUL character (\\u0000) at column %zu", nul_col);
         else if (P->index == 0 && !P->have_header)
             st = header_line(&r, P, root);
         else

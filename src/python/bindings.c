@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "whyalive/text.h"
+
 PyObject *wa_selector_error;
 
 /* ------------------------------------------------------------------ errors */
@@ -1109,17 +1111,31 @@ static PyObject *obj_to_dict(wa_pyobj *o, PyObject *unused)
     return dom ? wa_py_obj_dict(o->s, o->idx) : NULL;
 }
 
+/* s escaped for a person (whyalive/text.h) into out, cut at a character
+ * with "..." when it does not fit. */
+static const char *repr_text(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s);
+    if (wa_text_escape(s, n, out, cap - 3) >= cap - 3)
+        strcat(out, "...");
+    return out;
+}
+
 static PyObject *obj_repr(wa_pyobj *o)
 {
     if (!o->s->snap)
         return PyUnicode_FromFormat("<whyalive.Object #%u of a closed snapshot>", o->idx);
     const wa_object *r = &wa_snapshot_objects(o->s->snap)[o->idx];
-    char buf[600];
+    /* A repr is shown in a REPL or a log: the dump's names go through the
+     * terminal escaping, each cut at a character (fix: raw control
+     * characters, and a long non-ASCII type name cut inside a character
+     * made repr() raise UnicodeDecodeError). */
+    char buf[640], t[256], nm[208];
     int k = snprintf(buf, sizeof buf, "<whyalive.Object 0x%" PRIx64 " %s size=%" PRIu64, r->addr,
-                     wa_snapshot_type_name(o->s->snap, r->type), r->size);
+                     repr_text(wa_snapshot_type_name(o->s->snap, r->type), t, sizeof t), r->size);
     const char *name = wa_snapshot_string(o->s->snap, r->name);
     if (name[0] && k > 0 && (size_t)k < sizeof buf)
-        k += snprintf(buf + k, sizeof buf - (size_t)k, " name=%.200s", name);
+        k += snprintf(buf + k, sizeof buf - (size_t)k, " name=%s", repr_text(name, nm, sizeof nm));
     const wa_dom *dom = wa_session_dom_if_built(o->s->session);
     if (dom && k > 0 && (size_t)k < sizeof buf)
         k += snprintf(buf + k, sizeof buf - (size_t)k, " retained=%" PRIu64,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "render/scene.h"
+#include "whyalive/text.h"
 
 /* Legend (docs/graph.md). */
 #define COL_SELECTED_FILL "#ffd54f"
@@ -58,32 +59,43 @@ static const char *type_display(const wa_snapshot *snap, uint32_t type) {
     return wa_snapshot_type_display(snap, type);
 }
 
-/* Text inside a DOT double-quoted string: quotes and backslashes escaped,
- * control characters dropped, at most max_bytes of s (cut at a UTF-8 boundary,
- * "..." appended). max_bytes 0: no limit. */
+/* Text inside a DOT double-quoted string: escaped for a person first
+ * (wa_text_escape: control characters, C1, bidi and invisible format
+ * characters, invalid UTF-8 shown as visible escapes), then quotes and
+ * backslashes escaped for DOT; at most max_bytes of s (cut at a UTF-8
+ * boundary, "..." appended). max_bytes 0: no limit. The DOT goes to stdout
+ * and into every picture, so it is as inert as the tables. */
 static void dot_text(wa_buf *b, const char *s, size_t max_bytes) {
     size_t n = strlen(s);
     int cut = 0;
     if (max_bytes && n > max_bytes) {
         n = max_bytes;
-        /* back up to the start of a UTF-8 sequence so no code point is split */
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+        /* back up to the start of a UTF-8 sequence so no code point is split
+         * (over at most three continuation bytes, as wa_text_escape_dup) */
+        for (int k = 0; k < 3 && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; k++) n--;
         cut = 1;
     }
+    char small[512];
+    size_t need = wa_text_escape(s, n, NULL, 0);
+    char *e = need < sizeof small ? small : malloc(need + 1);
+    if (!e) {
+        wa_buf_fail(b); /* out of memory */
+        return;
+    }
+    wa_text_escape(s, n, e, need + 1);
     size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* Backslash would start a DOT escape (\n, \N, \G...), a quote would end
-         * the string; control characters have no business in a label. */
-        if (c == '"' || c == '\\' || c < 0x20 || c == 0x7F) {
-            wa_buf_put(b, s + start, i - start);
-            if (c == '"') wa_buf_put(b, "\\\"", 2);
-            else if (c == '\\') wa_buf_put(b, "\\\\", 2);
-            else wa_buf_put(b, " ", 1);
+    for (size_t i = 0; i < need; i++) {
+        char c = e[i];
+        /* Backslash would start a DOT escape (\n, \N, \G...), a quote would
+         * end the string; the escape's own backslashes are doubled too. */
+        if (c == '"' || c == '\\') {
+            wa_buf_put(b, e + start, i - start);
+            wa_buf_put(b, c == '"' ? "\\\"" : "\\\\", 2);
             start = i + 1;
         }
     }
-    wa_buf_put(b, s + start, n - start);
+    wa_buf_put(b, e + start, need - start);
+    if (e != small) free(e);
     if (cut) wa_buf_put(b, "...", 3);
 }
 

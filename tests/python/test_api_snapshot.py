@@ -167,3 +167,24 @@ def test_every_object_is_readable(path):
         for o in s.objects():
             assert o.type and o.size >= 0
             o.name, o.value, o.length, o.site, o.roots, o.tracked
+
+
+def test_repr_of_hostile_names_is_inert():
+    """Issue 19: a repr shows a dump's names escaped, each cut at a
+    character: no raw control character, and no UnicodeDecodeError from a
+    long non-ASCII type name cut inside a character (both were bugs)."""
+    import sys
+    src = os.environ.get("WA_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+    hostile = os.path.join(src, "tests", "fixtures", "hostile")
+    sys.path.insert(0, hostile)
+    import inert
+    with whyalive.load(os.path.join(hostile, "hostile.jsonl")) as s:
+        texts = [repr(o) for o in s] + [repr(s), repr(s.select("type=*Evil*"))]
+        s.compute()
+        texts += [repr(o) for o in s]
+    for t in texts:
+        assert not inert.problems(t.encode()), t
+    evil = [t for t in texts if "0x20000 " in t][0]
+    assert "Evil\\x1b]0;pwned\\x07" in evil and "name=inst\\x1b]0;pwned\\x07\\u2066" in evil
+    long = [t for t in texts if "0x19000 " in t][0]
+    assert "é..." in long and len(long) < 640

@@ -35,6 +35,15 @@ static void test_jsonl_cases(void) {
     jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"attr\",\"\xc3\x28\"]]}\n",
                WA_ERR_FORMAT, 2, "UTF-8");
     jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.\xff\",\"size\":1}\n", WA_ERR_FORMAT, 2, "UTF-8");
+    /* \u0000 would cut the string short ("m.Ev" for "m.Ev\u0000il"): refused
+     * in every slot, the header's too; "\\u0000" is text, not a NUL */
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.Ev\\u0000il\",\"size\":1}\n", WA_ERR_FORMAT, 2,
+               "NUL character (\\u0000) at column 27");
+    jsonl_case("{\"whyalive\":1,\"host\":\"a\\u0000\"}\n", WA_ERR_FORMAT, 1, "NUL");
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"attr\",\"\\\\\\u0000\"]]}\n",
+               WA_ERR_FORMAT, 2, "NUL");
+    jsonl_case(HDR OBJ("0x1") "{\"root\":\"other\",\"obj\":\"0x1\",\"label\":\"\\u0000\"}\n", WA_ERR_FORMAT, 3, "NUL");
+    jsonl_case(HDR OBJ("0x1") "{\"site\":\"x\\u0000\",\"obj\":\"0x1\"}\n", WA_ERR_FORMAT, 3, "NUL");
     jsonl_case(HDR OBJ("0x1") OBJ("0x2") "\n" OBJ("0x1"), WA_ERR_FORMAT, 5, "duplicate object address 0x1");
     jsonl_case("{\"whyalive\":2}\n", WA_ERR_FORMAT, 1, "version 2 is newer");
     jsonl_case("{\"whyalive\":\"1\"}\n", WA_ERR_FORMAT, 1, "format version");
@@ -58,6 +67,12 @@ static void test_jsonl_cases(void) {
     const char *ok = "{\"whyalive\":1,\"new\":[1]}\n{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"x\":{},"
                      "\"flags\":[\"shiny\"],\"refs\":[[\"0x2\"],[\"0x1\"],[\"0x3\",\"attr\",\"a\"]]}\n";
     wa_error err;
+    /* an escaped backslash before "u0000" is text: loads, the label intact */
+    const char *bs = HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"name\":\"a\\\\u0000b\"}\n";
+    wa_snapshot *sb = wa_snapshot_load_memory(bs, strlen(bs), "ok.jsonl", NULL, &err);
+    CHECK(sb != NULL);
+    if (sb) CHECK_STR(wa_snapshot_string(sb, wa_snapshot_objects(sb)[0].name), "a\\u0000b");
+    wa_snapshot_free(sb);
     wa_snapshot *s = wa_snapshot_load_memory(ok, strlen(ok), "ok.jsonl", NULL, &err);
     CHECK(s != NULL);
     if (s) {
