@@ -47,13 +47,24 @@ int wa_dump_pending_add(wa_dump *d, PyObject *o, uint32_t kind, uint32_t own, co
     p->obj = o;
     p->kind = kind;
     p->own_refs = own;
-    /* Root labels are display text: a long one is cut on purpose. */
-    snprintf(p->label, sizeof p->label, "%.*s", (int)(sizeof p->label - 1), label ? label : "");
+    /* Root labels are display text: a long one is cut on purpose, at a
+     * character boundary so the label stays valid UTF-8. */
+    size_t len = label ? strlen(label) : 0;
+    if (len > sizeof p->label - 1) {
+        len = sizeof p->label - 1;
+        while (len > 0 && ((unsigned char)label[len] & 0xC0) == 0x80)
+            len--;
+    }
+    if (len)
+        memcpy(p->label, label, len);
+    p->label[len] = '\0';
     return 0;
 }
 
 /* A thread's name from threading's registry, read without running Python
- * code of the Thread object (its _name attribute, looked up generically). */
+ * code of the Thread object: its _name instance attribute, looked up
+ * generically, and only when no class in its MRO defines _name (a property
+ * there would run). */
 static void thread_name(unsigned long tid, char *out, size_t cap)
 {
     snprintf(out, cap, "thread");
@@ -82,13 +93,23 @@ static void thread_name(unsigned long tid, char *out, size_t cap)
     Py_XDECREF(key);
     if (th) {
         PyObject *attr = PyUnicode_FromString("_name");
-        PyObject *n = attr ? PyObject_GenericGetAttr(th, attr) : NULL;
+        PyObject *n = attr && !_PyType_Lookup(Py_TYPE(th), attr) ? PyObject_GenericGetAttr(th, attr)
+                                                                 : NULL;
         Py_XDECREF(attr);
         if (n && PyUnicode_Check(n)) {
+            /* At most 60 characters and 100 bytes, cut between
+             * characters. */
             int trunc;
             char tmp[256];
-            wa_dump_str_utf8(n, tmp, sizeof tmp, 60, &trunc);
-            snprintf(out, cap, "%.100s", tmp);
+            size_t len = wa_dump_str_utf8(n, tmp, sizeof tmp, 60, &trunc);
+            size_t max = cap - 1 < 100 ? cap - 1 : 100;
+            if (len > max) {
+                len = max;
+                while (len > 0 && ((unsigned char)tmp[len] & 0xC0) == 0x80)
+                    len--;
+            }
+            memcpy(out, tmp, len);
+            out[len] = '\0';
         }
         Py_XDECREF(n);
     }

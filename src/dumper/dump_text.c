@@ -63,7 +63,9 @@ size_t wa_dump_str_utf8(PyObject *s, char *out, size_t cap, size_t max_chars, in
     }
     for (Py_ssize_t i = 0; i < lim && n + 4 < cap; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch >= 0xD800 && ch <= 0xDFFF)
+        /* NUL would cut the C string a name is kept in; a lone surrogate
+         * is no UTF-8: both become U+FFFD. */
+        if (ch == 0 || (ch >= 0xD800 && ch <= 0xDFFF))
             ch = 0xFFFD;
         if (ch < 0x80) {
             out[n++] = (char)ch;
