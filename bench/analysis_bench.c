@@ -131,13 +131,15 @@ static int write_edges(const wa_snapshot *s, const char *path) {
         const wa_edge *e;
         uint32_t k = wa_snapshot_out(s, v, &e);
         for (uint32_t j = 0; j < k; j++)
-            if (WA_LABEL_KIND(e[j].label) != WA_EDGE_WEAK) fprintf(f, "%u %u\n", v + 1, e[j].to + 1);
+            if (WA_LABEL_KIND(e[j].label) != WA_EDGE_WEAK)
+                fprintf(f, "%u %u\n", v + 1, e[j].to + 1);
     }
     return fclose(f);
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 3 && strcmp(argv[1], "--story") == 0) return story((uint32_t)strtoul(argv[2], NULL, 10));
+    if (argc >= 3 && strcmp(argv[1], "--story") == 0)
+        return story((uint32_t)strtoul(argv[2], NULL, 10));
     if (argc < 2) {
         fprintf(stderr, "usage: wa_anabench SNAP [--edges OUT] | --story N\n");
         return 2;

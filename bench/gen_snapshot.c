@@ -62,7 +62,8 @@ int main(int argc, char **argv) {
     m.argv = av;
     wa_writer_meta(w, &m, &err);
     uint32_t types[N_TYPES], attrs[N_ATTRS], keys[N_KEYS];
-    static const char *const builtin[] = {"dict", "list", "str", "int", "tuple", "function", "cell", "set"};
+    static const char *const builtin[] = {"dict",  "list",     "str",  "int",
+                                          "tuple", "function", "cell", "set"};
     char buf[128];
     for (int i = 0; i < N_TYPES; i++) {
         if (i < 8) {
@@ -142,7 +143,7 @@ int main(int argc, char **argv) {
     wa_writer_stats st;
     if (wa_writer_commit(w, &st, &err) != WA_OK) return die(&err);
     printf("wrote %s: %llu objects, %llu edges, %llu roots, %llu bytes\n", out,
-           (unsigned long long)st.objects, (unsigned long long)st.edges, (unsigned long long)st.roots,
-           (unsigned long long)st.bytes);
+           (unsigned long long)st.objects, (unsigned long long)st.edges,
+           (unsigned long long)st.roots, (unsigned long long)st.bytes);
     return 0;
 }

@@ -39,7 +39,8 @@ int main(int argc, char **argv) {
     }
     uint64_t n = wa_snapshot_n_objects(s), e = wa_snapshot_n_edges(s);
     uint64_t mem = wa_snapshot_memory(s), str = 0;
-    for (uint32_t i = 0; i < wa_snapshot_n_strings(s); i++) str += strlen(wa_snapshot_string(s, i)) + 1 + 8;
+    for (uint32_t i = 0; i < wa_snapshot_n_strings(s); i++)
+        str += strlen(wa_snapshot_string(s, i)) + 1 + 8;
     uint64_t graph = mem > str ? mem - str : mem;
     /* per-object arrays: objects (40) + out and in offsets (4 + 4); per edge: edge (8) + in_src (4) */
     double per_obj = n ? (double)(graph - e * 12) / (double)n : 0;

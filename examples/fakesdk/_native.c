@@ -30,8 +30,13 @@
 
 /* The signals a recognizer has; a small table keeps entries to plain ints. */
 static const char *const signal_names[] = {
-    "session_started", "session_stopped", "speech_start_detected", "speech_end_detected",
-    "transcribing",    "transcribed",     "canceled",
+    "session_started",
+    "session_stopped",
+    "speech_start_detected",
+    "speech_end_detected",
+    "transcribing",
+    "transcribed",
+    "canceled",
 };
 enum { N_SIGNALS = (int)(sizeof signal_names / sizeof signal_names[0]) };
 
@@ -46,11 +51,9 @@ static size_t reg_len, reg_cap;
 static unsigned long long next_handle = 1;
 static size_t live_handles;
 
-static int signal_index(const char *name)
-{
+static int signal_index(const char *name) {
     for (int i = 0; i < N_SIGNALS; i++)
-        if (strcmp(signal_names[i], name) == 0)
-            return i;
+        if (strcmp(signal_names[i], name) == 0) return i;
     PyErr_Format(PyExc_ValueError, "unknown signal '%s'", name);
     return -1;
 }
@@ -58,19 +61,16 @@ static int signal_index(const char *name)
 /* Moves the matching registrations out of the array into a new list the
  * caller must Py_DECREF, so the array is consistent before any reference is
  * dropped. signal < 0 matches every signal of the handle. */
-static PyObject *take_matching(unsigned long long handle, int signal)
-{
+static PyObject *take_matching(unsigned long long handle, int signal) {
     PyObject *taken = PyList_New(0);
-    if (!taken)
-        return NULL;
+    if (!taken) return NULL;
     size_t keep = 0;
     for (size_t i = 0; i < reg_len; i++) {
         if (reg[i].handle == handle && (signal < 0 || reg[i].signal == signal)) {
             /* The list takes its own reference; ours goes after the array
              * is compacted. On failure the rest stay registered. */
             if (PyList_Append(taken, reg[i].callback) < 0) {
-                for (size_t j = i; j < reg_len; j++)
-                    reg[keep++] = reg[j];
+                for (size_t j = i; j < reg_len; j++) reg[keep++] = reg[j];
                 reg_len = keep;
                 Py_DECREF(taken);
                 return NULL;
@@ -84,40 +84,31 @@ static PyObject *take_matching(unsigned long long handle, int signal)
     return taken;
 }
 
-static PyObject *native_create_handle(PyObject *self, PyObject *args)
-{
+static PyObject *native_create_handle(PyObject *self, PyObject *args) {
     const char *kind;
-    if (!PyArg_ParseTuple(args, "s:create_handle", &kind))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "s:create_handle", &kind)) return NULL;
     live_handles++;
     return PyLong_FromUnsignedLongLong(next_handle++);
 }
 
-static PyObject *native_release_handle(PyObject *self, PyObject *args)
-{
+static PyObject *native_release_handle(PyObject *self, PyObject *args) {
     unsigned long long handle;
-    if (!PyArg_ParseTuple(args, "K:release_handle", &handle))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "K:release_handle", &handle)) return NULL;
     PyObject *taken = take_matching(handle, -1);
-    if (!taken)
-        return NULL;
+    if (!taken) return NULL;
     Py_ssize_t n = PyList_GET_SIZE(taken);
-    if (live_handles > 0)
-        live_handles--;
+    if (live_handles > 0) live_handles--;
     Py_DECREF(taken);
     return PyLong_FromSsize_t(n);
 }
 
-static PyObject *native_connect(PyObject *self, PyObject *args)
-{
+static PyObject *native_connect(PyObject *self, PyObject *args) {
     unsigned long long handle;
     const char *name;
     PyObject *callback;
-    if (!PyArg_ParseTuple(args, "KsO:connect", &handle, &name, &callback))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "KsO:connect", &handle, &name, &callback)) return NULL;
     int signal = signal_index(name);
-    if (signal < 0)
-        return NULL;
+    if (signal < 0) return NULL;
     if (!PyCallable_Check(callback)) {
         PyErr_SetString(PyExc_TypeError, "callback must be callable");
         return NULL;
@@ -125,8 +116,7 @@ static PyObject *native_connect(PyObject *self, PyObject *args)
     if (reg_len == reg_cap) {
         size_t cap = reg_cap ? reg_cap * 2 : 64;
         registration *grown = PyMem_RawRealloc(reg, cap * sizeof *reg);
-        if (!grown)
-            return PyErr_NoMemory();
+        if (!grown) return PyErr_NoMemory();
         reg = grown;
         reg_cap = cap;
     }
@@ -138,18 +128,14 @@ static PyObject *native_connect(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static PyObject *native_disconnect(PyObject *self, PyObject *args)
-{
+static PyObject *native_disconnect(PyObject *self, PyObject *args) {
     unsigned long long handle;
     const char *name;
-    if (!PyArg_ParseTuple(args, "Ks:disconnect", &handle, &name))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "Ks:disconnect", &handle, &name)) return NULL;
     int signal = signal_index(name);
-    if (signal < 0)
-        return NULL;
+    if (signal < 0) return NULL;
     PyObject *taken = take_matching(handle, signal);
-    if (!taken)
-        return NULL;
+    if (!taken) return NULL;
     Py_ssize_t n = PyList_GET_SIZE(taken);
     Py_DECREF(taken);
     return PyLong_FromSsize_t(n);
@@ -158,19 +144,15 @@ static PyObject *native_disconnect(PyObject *self, PyObject *args)
 /* Calls every callback connected to (handle, signal) with one argument, the
  * way the SDK's core raises an event. A snapshot of the callbacks is taken
  * first: a callback may connect or disconnect while the event is raised. */
-static PyObject *native_fire(PyObject *self, PyObject *args)
-{
+static PyObject *native_fire(PyObject *self, PyObject *args) {
     unsigned long long handle;
     const char *name;
     PyObject *event;
-    if (!PyArg_ParseTuple(args, "KsO:fire", &handle, &name, &event))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "KsO:fire", &handle, &name, &event)) return NULL;
     int signal = signal_index(name);
-    if (signal < 0)
-        return NULL;
+    if (signal < 0) return NULL;
     PyObject *targets = PyList_New(0);
-    if (!targets)
-        return NULL;
+    if (!targets) return NULL;
     for (size_t i = 0; i < reg_len; i++) {
         if (reg[i].handle == handle && reg[i].signal == signal &&
             PyList_Append(targets, reg[i].callback) < 0) {
@@ -191,8 +173,7 @@ static PyObject *native_fire(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(n);
 }
 
-static PyObject *native_stats(PyObject *self, PyObject *unused)
-{
+static PyObject *native_stats(PyObject *self, PyObject *unused) {
     return Py_BuildValue("{s:n,s:n}", "handles", (Py_ssize_t)live_handles, "callbacks",
                          (Py_ssize_t)reg_len);
 }
@@ -217,13 +198,16 @@ static PyMethodDef native_methods[] = {
 /* Single-phase init on purpose: the registry is process-global, like the
  * vendor's core library, and outlives any interpreter-level module state. */
 static struct PyModuleDef native_module = {
-    PyModuleDef_HEAD_INIT, "fakesdk._native",
+    PyModuleDef_HEAD_INIT,
+    "fakesdk._native",
     "The fake speech SDK's native core: handles and a callback registry that\n"
     "holds strong references the cyclic GC cannot see.",
-    -1, native_methods, NULL, NULL, NULL, NULL,
+    -1,
+    native_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void)
-{
-    return PyModule_Create(&native_module);
-}
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&native_module); }

@@ -49,15 +49,15 @@ void wa_objlist_free(wa_objlist *list);
 
 typedef struct wa_dom {
     uint32_t n_objects;
-    uint32_t *idom;     /* n_objects: immediate dominator, WA_DOM_SUPER, or WA_NONE if unreachable */
+    uint32_t *idom; /* n_objects: immediate dominator, WA_DOM_SUPER, or WA_NONE if unreachable */
     uint64_t *retained; /* n_objects: bytes freed if the object went; 0 if unreachable */
     uint32_t *preorder; /* n_reachable: the reachable objects in a preorder of the dominator
                            tree: each object follows its immediate dominator, and the objects
                            it dominates follow it contiguously */
     uint32_t n_reachable, n_unreachable;
     uint64_t reachable_bytes, unreachable_bytes; /* shallow sums of each group */
-    uint64_t weak_edges;  /* edges ignored because they are weak */
-    uint64_t peak_temp;   /* most bytes held at once while computing (for the bench) */
+    uint64_t weak_edges;                         /* edges ignored because they are weak */
+    uint64_t peak_temp; /* most bytes held at once while computing (for the bench) */
 } wa_dom;
 
 wa_dom *wa_dom_compute(const wa_snapshot *snap, wa_error *err);
@@ -73,8 +73,8 @@ wa_objlist *wa_dom_children(const wa_dom *dom, uint32_t parent, uint32_t limit, 
 
 /* Bytes freed if every object of objs went at once: the sum of retained over
  * the members no other member dominates. O(n) at worst, whatever the depth. */
-wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t n,
-                              uint64_t *bytes, wa_error *err);
+wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t n, uint64_t *bytes,
+                              wa_error *err);
 
 /* Bytes freed if every object of objs went at once, exactly: the reachable
  * bytes minus what the roots still reach without them. Unlike
@@ -94,8 +94,9 @@ wa_status wa_dom_retained_group(const wa_snapshot *snap, const wa_dom *dom, cons
 /* Shortest-path tree: a BFS from the super-root (roots in snapshot order). */
 typedef struct wa_path_tree {
     uint32_t n_objects;
-    uint32_t *parent; /* n_objects: BFS parent, WA_PATH_ROOT for a root object, WA_NONE if unreachable */
-    uint32_t *via;    /* n_objects: index of the edge parent->obj in wa_snapshot_edges(), or the
+    uint32_t
+        *parent; /* n_objects: BFS parent, WA_PATH_ROOT for a root object, WA_NONE if unreachable */
+    uint32_t *via; /* n_objects: index of the edge parent->obj in wa_snapshot_edges(), or the
                          root index (into wa_snapshot_roots()) for a root object */
     uint32_t n_reachable;
 } wa_path_tree;
@@ -154,7 +155,7 @@ typedef struct wa_retainer_node {
 } wa_retainer_node;
 
 typedef struct wa_retainer_tree {
-    uint32_t n;              /* nodes, in depth-first (printing) order */
+    uint32_t n; /* nodes, in depth-first (printing) order */
     wa_retainer_node *nodes;
 } wa_retainer_tree;
 
@@ -172,29 +173,28 @@ void wa_retainers_free(wa_retainer_tree *tree);
  * ------------------------------------------------------------------------ */
 
 typedef struct wa_cluster {
-    uint32_t count;       /* instances */
-    uint64_t shallow;     /* their shallow bytes */
-    uint64_t retained;    /* bytes freed if they all went (nested instances counted once) */
-    uint32_t example;     /* the first instance (in the order given) */
-    uint32_t root;        /* root index of the example's path; WA_NONE: the unreachable group */
-    uint32_t len;         /* edges on the path */
-    uint32_t *types;      /* len + 1: type of each object on the path, root object first */
-    uint32_t *labels;     /* len: label words of the example's path */
-    uint8_t *abstracted;  /* len: 1 where the label is shown as [*] */
-    uint32_t *members;    /* count: the instances */
-    uint64_t key;         /* hash of the rendered path: equal across snapshots for equal paths */
+    uint32_t count;      /* instances */
+    uint64_t shallow;    /* their shallow bytes */
+    uint64_t retained;   /* bytes freed if they all went (nested instances counted once) */
+    uint32_t example;    /* the first instance (in the order given) */
+    uint32_t root;       /* root index of the example's path; WA_NONE: the unreachable group */
+    uint32_t len;        /* edges on the path */
+    uint32_t *types;     /* len + 1: type of each object on the path, root object first */
+    uint32_t *labels;    /* len: label words of the example's path */
+    uint8_t *abstracted; /* len: 1 where the label is shown as [*] */
+    uint32_t *members;   /* count: the instances */
+    uint64_t key;        /* hash of the rendered path: equal across snapshots for equal paths */
 } wa_cluster;
 
 typedef struct wa_cluster_set {
-    uint32_t n;            /* clusters, largest retained first (then count, then key) */
+    uint32_t n; /* clusters, largest retained first (then count, then key) */
     wa_cluster *clusters;
     uint32_t n_instances;
 } wa_cluster_set;
 
 /* Cluster the shortest paths of objs. dom may be NULL (retained is then 0). */
 wa_cluster_set *wa_path_cluster(const wa_snapshot *snap, const wa_path_tree *tree,
-                                const wa_dom *dom, const uint32_t *objs, uint32_t n,
-                                wa_error *err);
+                                const wa_dom *dom, const uint32_t *objs, uint32_t n, wa_error *err);
 void wa_cluster_set_free(wa_cluster_set *set);
 
 /* One hop's label as shown in a path: ".attr", "['key']", "[3]", or "[*]". */
@@ -210,11 +210,14 @@ size_t wa_cluster_format(const wa_snapshot *snap, const wa_cluster *c, char *buf
 
 typedef enum wa_summary_by { WA_SUMMARY_BY_TYPE = 0, WA_SUMMARY_BY_MODULE = 1 } wa_summary_by;
 typedef enum wa_sort_key {
-    WA_SORT_RETAINED = 0, WA_SORT_SHALLOW = 1, WA_SORT_COUNT = 2, WA_SORT_NAME = 3
+    WA_SORT_RETAINED = 0,
+    WA_SORT_SHALLOW = 1,
+    WA_SORT_COUNT = 2,
+    WA_SORT_NAME = 3
 } wa_sort_key;
 
 typedef struct wa_summary_row {
-    uint32_t key;      /* type index (by type) or module string id (by module) */
+    uint32_t key; /* type index (by type) or module string id (by module) */
     uint64_t count;
     uint64_t shallow;
     uint64_t retained; /* bytes freed if every counted instance went; 0 without a dom */
@@ -224,9 +227,9 @@ typedef struct wa_summary {
     wa_summary_by by;
     uint32_t n_rows;
     wa_summary_row *rows;
-    uint64_t count, shallow;     /* totals over the objects counted */
-    uint64_t reachable_bytes;    /* from the dom (0 without one) */
-    uint32_t n_unreachable;      /* counted objects no root reaches */
+    uint64_t count, shallow;  /* totals over the objects counted */
+    uint64_t reachable_bytes; /* from the dom (0 without one) */
+    uint32_t n_unreachable;   /* counted objects no root reaches */
     uint64_t unreachable_bytes;
 } wa_summary;
 
@@ -253,16 +256,16 @@ const char *wa_summary_row_name(const wa_snapshot *snap, const wa_summary *sum,
  * ------------------------------------------------------------------------ */
 
 typedef struct wa_diff_row {
-    const char *type;   /* full type name (points into one of the snapshots) */
-    uint64_t count[3];  /* per snapshot (third is 0 for a two-way diff) */
-    uint64_t bytes[3];  /* shallow bytes per snapshot */
-    int64_t dcount;     /* last - first */
+    const char *type;  /* full type name (points into one of the snapshots) */
+    uint64_t count[3]; /* per snapshot (third is 0 for a two-way diff) */
+    uint64_t bytes[3]; /* shallow bytes per snapshot */
+    int64_t dcount;    /* last - first */
     int64_t dbytes;
 } wa_diff_row;
 
 typedef struct wa_diff {
-    uint32_t n_snapshots;  /* 2 or 3 */
-    uint32_t n_rows;       /* sorted by dbytes descending, then dcount, then name */
+    uint32_t n_snapshots; /* 2 or 3 */
+    uint32_t n_rows;      /* sorted by dbytes descending, then dcount, then name */
     wa_diff_row *rows;
     uint64_t count[3], bytes[3];
     /* Three snapshots only: objects of the second dump that are new (no
@@ -323,15 +326,15 @@ typedef struct wa_suspect {
 } wa_suspect;
 
 typedef struct wa_suspect_options {
-    double threshold;       /* share of reachable bytes; default 0.10 */
-    double accumulation;    /* descend while the biggest child holds >= this; default 0.70 */
-    double external_share;  /* EXTERNAL suspects need >= this share; default 0.01 */
-    uint32_t min_growth;    /* GROWTH suspects need at least this many more instances; default 10 */
+    double threshold;      /* share of reachable bytes; default 0.10 */
+    double accumulation;   /* descend while the biggest child holds >= this; default 0.70 */
+    double external_share; /* EXTERNAL suspects need >= this share; default 0.01 */
+    uint32_t min_growth;   /* GROWTH suspects need at least this many more instances; default 10 */
     const wa_snapshot *baseline; /* may be NULL */
 } wa_suspect_options;
 
 typedef struct wa_suspect_list {
-    uint32_t n;            /* ranked: largest retained (GROWTH: grown bytes) first */
+    uint32_t n; /* ranked: largest retained (GROWTH: grown bytes) first */
     wa_suspect *items;
     uint64_t reachable_bytes;
 } wa_suspect_list;

@@ -20,14 +20,14 @@ extern "C" {
 
 typedef enum wa_status {
     WA_OK = 0,
-    WA_ERR_IO = 1,          /* open/read/write/rename failed (errno in message) */
-    WA_ERR_FORMAT = 2,      /* malformed input: bad magic, checksum, JSON, field */
-    WA_ERR_LIMIT = 3,       /* input claims more than the library will allocate */
-    WA_ERR_NOMEM = 4,       /* an allocation failed */
-    WA_ERR_ARG = 5,         /* a caller passed an invalid argument or option */
-    WA_ERR_SELECTOR = 6,    /* selector syntax error (position = column) */
-    WA_ERR_RENDER = 7,      /* Graphviz layout or render failed */
-    WA_ERR_UNSUPPORTED = 8  /* feature not available on this platform/build */
+    WA_ERR_IO = 1,         /* open/read/write/rename failed (errno in message) */
+    WA_ERR_FORMAT = 2,     /* malformed input: bad magic, checksum, JSON, field */
+    WA_ERR_LIMIT = 3,      /* input claims more than the library will allocate */
+    WA_ERR_NOMEM = 4,      /* an allocation failed */
+    WA_ERR_ARG = 5,        /* a caller passed an invalid argument or option */
+    WA_ERR_SELECTOR = 6,   /* selector syntax error (position = column) */
+    WA_ERR_RENDER = 7,     /* Graphviz layout or render failed */
+    WA_ERR_UNSUPPORTED = 8 /* feature not available on this platform/build */
 } wa_status;
 
 /* No position known. */
@@ -35,11 +35,11 @@ typedef enum wa_status {
 
 typedef struct wa_error {
     wa_status code;
-    char path[256];   /* file involved, "" if none */
-    uint64_t line;    /* 1-based line (JSON Lines), or WA_POS_NONE */
-    uint64_t offset;  /* byte offset (binary) or 1-based column (selector), or WA_POS_NONE */
-    char what[512];   /* what went wrong / what was expected, one sentence */
-    char text[1024];  /* scratch for wa_error_string() */
+    char path[256];  /* file involved, "" if none */
+    uint64_t line;   /* 1-based line (JSON Lines), or WA_POS_NONE */
+    uint64_t offset; /* byte offset (binary) or 1-based column (selector), or WA_POS_NONE */
+    char what[512];  /* what went wrong / what was expected, one sentence */
+    char text[1024]; /* scratch for wa_error_string() */
 } wa_error;
 
 /* Reset to WA_OK with no position. Safe on NULL. */

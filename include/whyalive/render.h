@@ -34,10 +34,10 @@ extern "C" {
 #endif
 
 typedef enum wa_render_mode {
-    WA_RENDER_AUTO = 0,       /* backrefs for a few objects, paths for many */
-    WA_RENDER_BACKREFS = 1,   /* referrers up to `depth` (objgraph's show_backrefs) */
-    WA_RENDER_PATHS = 2,      /* one chain per clustered shortest retention path */
-    WA_RENDER_DOMINATORS = 3  /* dominator chain + largest dominated children */
+    WA_RENDER_AUTO = 0,      /* backrefs for a few objects, paths for many */
+    WA_RENDER_BACKREFS = 1,  /* referrers up to `depth` (objgraph's show_backrefs) */
+    WA_RENDER_PATHS = 2,     /* one chain per clustered shortest retention path */
+    WA_RENDER_DOMINATORS = 3 /* dominator chain + largest dominated children */
 } wa_render_mode;
 
 typedef enum wa_render_format {
@@ -52,18 +52,18 @@ typedef enum wa_render_format {
 #define WA_RENDER_DEFAULT_MAX_NODES 300u
 #define WA_RENDER_DEFAULT_DEPTH 6u
 #define WA_RENDER_DEFAULT_FAN_IN 8u
-#define WA_RENDER_DEFAULT_PATHS 10u      /* clusters drawn in paths mode */
-#define WA_RENDER_DEFAULT_CHILDREN 8u    /* dominated children per node */
+#define WA_RENDER_DEFAULT_PATHS 10u       /* clusters drawn in paths mode */
+#define WA_RENDER_DEFAULT_CHILDREN 8u     /* dominated children per node */
 #define WA_RENDER_DEFAULT_SFDP_ABOVE 600u /* dot up to this many nodes, then sfdp */
-#define WA_RENDER_AUTO_PATHS_ABOVE 5u    /* AUTO: more selected -> paths */
+#define WA_RENDER_AUTO_PATHS_ABOVE 5u     /* AUTO: more selected -> paths */
 
 typedef struct wa_render_options {
     wa_render_mode mode;
-    uint32_t max_nodes;  /* cap on drawn nodes (0: default) */
-    uint32_t depth;      /* backrefs: referrer levels to follow (0: default) */
-    uint32_t fan_in;     /* referrers drawn per node before "N more" (0: default) */
-    uint32_t max_paths;  /* paths: clusters drawn (0: default) */
-    uint32_t children;   /* dominators: largest children shown (0: default) */
+    uint32_t max_nodes; /* cap on drawn nodes (0: default) */
+    uint32_t depth;     /* backrefs: referrer levels to follow (0: default) */
+    uint32_t fan_in;    /* referrers drawn per node before "N more" (0: default) */
+    uint32_t max_paths; /* paths: clusters drawn (0: default) */
+    uint32_t children;  /* dominators: largest children shown (0: default) */
     wa_render_format format;
     const char *engine;  /* NULL: "dot", or "sfdp" above sfdp_above nodes */
     uint32_t sfdp_above; /* 0: default */
@@ -71,23 +71,23 @@ typedef struct wa_render_options {
 
 /* What a picture holds and what the caps left out. */
 typedef struct wa_render_stats {
-    wa_render_mode mode;       /* the mode actually drawn (AUTO resolved) */
-    wa_render_format format;   /* the format actually written */
-    char engine[16];           /* layout engine (for DOT output: the one its layout= names) */
-    uint32_t nodes, edges;     /* drawn, collapse nodes included */
-    uint32_t objects;          /* drawn nodes that are objects */
-    uint32_t selected;         /* distinct objects selected */
-    uint32_t selected_drawn;   /* of which drawn */
-    uint32_t roots_drawn;      /* drawn nodes that are roots (in paths mode, a group
+    wa_render_mode mode;      /* the mode actually drawn (AUTO resolved) */
+    wa_render_format format;  /* the format actually written */
+    char engine[16];          /* layout engine (for DOT output: the one its layout= names) */
+    uint32_t nodes, edges;    /* drawn, collapse nodes included */
+    uint32_t objects;         /* drawn nodes that are objects */
+    uint32_t selected;        /* distinct objects selected */
+    uint32_t selected_drawn;  /* of which drawn */
+    uint32_t roots_drawn;     /* drawn nodes that are roots (in paths mode, a group
                                   node standing for a cluster's root objects too) */
-    uint32_t collapsed_nodes;  /* "N more" nodes */
-    uint64_t collapsed;        /* referrers/children hidden in them */
-    uint64_t cut_depth;        /* referrer edges not followed past --depth */
-    uint64_t cut_max_nodes;    /* distinct objects left out by max_nodes */
-    uint32_t clusters;         /* paths: clusters found; dominators: chain links, summed */
+    uint32_t collapsed_nodes; /* "N more" nodes */
+    uint64_t collapsed;       /* referrers/children hidden in them */
+    uint64_t cut_depth;       /* referrer edges not followed past --depth */
+    uint64_t cut_max_nodes;   /* distinct objects left out by max_nodes */
+    uint32_t clusters;        /* paths: clusters found; dominators: chain links, summed */
     uint32_t clusters_drawn;
-    uint64_t unreachable;      /* selected objects no root reaches */
-    uint64_t bytes;            /* output size */
+    uint64_t unreachable; /* selected objects no root reaches */
+    uint64_t bytes;       /* output size */
 } wa_render_stats;
 
 /* Options filled with the defaults. */
@@ -111,18 +111,21 @@ int wa_render_mode_parse(const char *name);
  * opts may be NULL (defaults); stats may be NULL. An empty selection is
  * WA_ERR_ARG: front ends report "nothing selected" themselves before calling.
  */
-wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
-                          const char *out_path, wa_render_stats *stats, wa_error *err);
+wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel,
+                          const wa_render_options *opts, const char *out_path,
+                          wa_render_stats *stats, wa_error *err);
 
 /* The same picture as DOT text (NUL-terminated; *len may be NULL). NULL and
  * err filled on failure. Free with wa_render_free(). */
-char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
-                    size_t *len, wa_render_stats *stats, wa_error *err);
+char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel,
+                    const wa_render_options *opts, size_t *len, wa_render_stats *stats,
+                    wa_error *err);
 
 /* The picture rendered in memory (SVG text, PNG or PDF bytes; DOT text for
  * WA_RENDER_FMT_DOT), e.g. for a notebook. format must not be AUTO. */
-wa_status wa_render_data(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
-                         char **data, size_t *len, wa_render_stats *stats, wa_error *err);
+wa_status wa_render_data(wa_session *session, const uint32_t *sel, size_t n_sel,
+                         const wa_render_options *opts, char **data, size_t *len,
+                         wa_render_stats *stats, wa_error *err);
 
 void wa_render_free(void *p);
 

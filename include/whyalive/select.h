@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define WA_SELECT_MAX_DEPTH 64   /* parentheses / `not` nesting */
+#define WA_SELECT_MAX_DEPTH 64    /* parentheses / `not` nesting */
 #define WA_SELECT_MAX_LENGTH 4096 /* bytes of selector text */
 
 typedef struct wa_selector wa_selector; /* opaque */

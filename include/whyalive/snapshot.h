@@ -30,11 +30,11 @@ extern "C" {
 #endif
 
 /* Limits enforced by every reader before allocating. */
-#define WA_MAX_OBJECTS 0xFFFFFFF0u  /* indexes are uint32_t */
-#define WA_MAX_EDGES 0xFFFFFFF0u    /* edge offsets are uint32_t */
-#define WA_MAX_STRINGS 0x0FFFFFFFu  /* label payload is 28 bits */
+#define WA_MAX_OBJECTS 0xFFFFFFF0u                /* indexes are uint32_t */
+#define WA_MAX_EDGES 0xFFFFFFF0u                  /* edge offsets are uint32_t */
+#define WA_MAX_STRINGS 0x0FFFFFFFu                /* label payload is 28 bits */
 #define WA_MAX_STRING_BYTES (64u * 1024u * 1024u) /* one string */
-#define WA_NONE 0xFFFFFFFFu          /* "no object" where an index is expected */
+#define WA_NONE 0xFFFFFFFFu                       /* "no object" where an index is expected */
 
 /* Object flags. */
 enum {
@@ -117,27 +117,27 @@ typedef struct wa_root {
 
 /* Dump metadata. Strings are "" when unknown, numbers 0 / -1. */
 typedef struct wa_meta {
-    uint32_t format_version;     /* version of the file this was read from */
-    const char *tool_version;    /* whyalive version that wrote the dump */
-    const char *python_version;  /* e.g. "3.11.2" */
-    const char *implementation;  /* e.g. "CPython" */
+    uint32_t format_version;    /* version of the file this was read from */
+    const char *tool_version;   /* whyalive version that wrote the dump */
+    const char *python_version; /* e.g. "3.11.2" */
+    const char *implementation; /* e.g. "CPython" */
     const char *host;
-    const char *time;            /* ISO 8601 UTC, e.g. "2026-11-26T01:02:03Z" */
-    int64_t pid;                 /* -1 if unknown */
-    uint64_t rss;                /* process RSS in bytes at dump time, 0 if unknown */
-    double seconds;              /* time the dump took, 0 if unknown */
+    const char *time; /* ISO 8601 UTC, e.g. "2026-11-26T01:02:03Z" */
+    int64_t pid;      /* -1 if unknown */
+    uint64_t rss;     /* process RSS in bytes at dump time, 0 if unknown */
+    double seconds;   /* time the dump took, 0 if unknown */
     uint32_t argc;
     const char *const *argv;
-    uint64_t dangling_edges;     /* edges dropped by an earlier conversion */
-    int source_format;           /* wa_format the snapshot was read from (0 if built) */
+    uint64_t dangling_edges; /* edges dropped by an earlier conversion */
+    int source_format;       /* wa_format the snapshot was read from (0 if built) */
 } wa_meta;
 
 typedef struct wa_snapshot wa_snapshot; /* opaque */
 
 typedef enum wa_format {
-    WA_FORMAT_AUTO = 0,   /* by magic when reading, by extension when writing */
-    WA_FORMAT_JSONL = 1,  /* ".jsonl" (also ".json", ".jsonl.gz" is not supported) */
-    WA_FORMAT_BINARY = 2  /* ".wa" (any other extension when writing: binary) */
+    WA_FORMAT_AUTO = 0,  /* by magic when reading, by extension when writing */
+    WA_FORMAT_JSONL = 1, /* ".jsonl" (also ".json", ".jsonl.gz" is not supported) */
+    WA_FORMAT_BINARY = 2 /* ".wa" (any other extension when writing: binary) */
 } wa_format;
 
 /* Progress callback for long loads: done/total in bytes; return non-zero to
@@ -176,7 +176,7 @@ uint32_t wa_snapshot_n_edges(const wa_snapshot *snap);
 uint32_t wa_snapshot_n_roots(const wa_snapshot *snap);
 uint32_t wa_snapshot_n_types(const wa_snapshot *snap);
 uint32_t wa_snapshot_n_strings(const wa_snapshot *snap);
-uint64_t wa_snapshot_dangling(const wa_snapshot *snap); /* dropped edges, incl. meta */
+uint64_t wa_snapshot_dangling(const wa_snapshot *snap);   /* dropped edges, incl. meta */
 uint64_t wa_snapshot_total_size(const wa_snapshot *snap); /* sum of shallow sizes */
 /* Bytes held by the snapshot's arena (the in-memory footprint). */
 uint64_t wa_snapshot_memory(const wa_snapshot *snap);
@@ -239,9 +239,9 @@ size_t wa_label_format(const wa_snapshot *snap, uint32_t label, char *buf, size_
  */
 const char *wa_size_text(uint64_t bytes, int max_decimals, char buf[32]);
 
-const char *wa_edge_kind_name(wa_edge_kind kind);  /* "attr", "dict_value", ... */
+const char *wa_edge_kind_name(wa_edge_kind kind);     /* "attr", "dict_value", ... */
 int wa_edge_kind_parse(const char *name, size_t len); /* -1 if unknown */
-const char *wa_root_kind_name(wa_root_kind kind);  /* "module", "thread", ... */
+const char *wa_root_kind_name(wa_root_kind kind);     /* "module", "thread", ... */
 int wa_root_kind_parse(const char *name, size_t len); /* -1 if unknown */
 
 /* ------------------------------------------------------------------------

@@ -51,7 +51,7 @@ typedef struct wa_view wa_view;
  * session for what it needs (computed once, on first use). */
 typedef struct wa_view_source {
     wa_session *session;
-    const char *name;          /* echoed as "snapshot" (the path as given) */
+    const char *name; /* echoed as "snapshot" (the path as given) */
 } wa_view_source;
 
 /* Use the view's own default (the CLI's default for that command). */
@@ -64,34 +64,34 @@ typedef struct wa_view_options {
     int has_selection;
     const uint32_t *objs;
     uint32_t n, total;
-    const char *select;        /* selector text echoed as "select"; NULL: not echoed */
-    uint32_t limit;            /* rows / objects / clusters shown, 0 = all;
+    const char *select; /* selector text echoed as "select"; NULL: not echoed */
+    uint32_t limit;     /* rows / objects / clusters shown, 0 = all;
                                   WA_VIEW_DEFAULT: summary 25, paths 0, retainers 5,
                                   dominators 20, diff 25, suspects 10 */
     /* summary */
     wa_summary_by by;
     wa_sort_key sort;
-    int no_retained;           /* no dominators: null retained column */
+    int no_retained; /* no dominators: null retained column */
     /* paths */
-    int each;                  /* one path per object */
-    uint32_t k;                /* > 0: k shortest through distinct roots */
-    uint32_t members;          /* member addresses per cluster (20) */
+    int each;         /* one path per object */
+    uint32_t k;       /* > 0: k shortest through distinct roots */
+    uint32_t members; /* member addresses per cluster (20) */
     /* retainers */
-    uint32_t depth;            /* 3, at most WA_RETAINERS_MAX_DEPTH */
-    uint32_t max_referrers;    /* 10 */
+    uint32_t depth;         /* 3, at most WA_RETAINERS_MAX_DEPTH */
+    uint32_t max_referrers; /* 10 */
     /* dominators */
-    uint32_t children;         /* 5 */
-    int tree;                  /* every object's idom */
+    uint32_t children; /* 5 */
+    int tree;          /* every object's idom */
     /* diff */
     const struct wa_selector *selector; /* restricts the counts; no dominator tests */
-    int all;                   /* keep unchanged rows */
-    uint32_t clusters;         /* survivor clusters shown (10), 0 = all */
+    int all;                            /* keep unchanged rows */
+    uint32_t clusters;                  /* survivor clusters shown (10), 0 = all */
     /* suspects */
-    wa_suspect_options suspect;     /* .baseline is the baseline snapshot */
-    const char *baseline_name;      /* echoed as "baseline" */
+    wa_suspect_options suspect; /* .baseline is the baseline snapshot */
+    const char *baseline_name;  /* echoed as "baseline" */
     /* graph */
     wa_render_options render;
-    const char *output;        /* write the picture here; NULL: in memory */
+    const char *output; /* write the picture here; NULL: in memory */
 } wa_view_options;
 
 void wa_view_options_init(wa_view_options *opts);
@@ -101,13 +101,11 @@ wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *opts,
 wa_view *wa_view_paths(const wa_view_source *src, const wa_view_options *opts, wa_error *err);
 wa_view *wa_view_retainers(const wa_view_source *src, const wa_view_options *opts, wa_error *err);
 /* Top level (no selection), selection, or the whole tree (opts->tree). */
-wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *opts,
-                            wa_error *err);
+wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *opts, wa_error *err);
 /* n_src is 2 or 3; survivors are clustered in src[2] (which needs no dom). */
 wa_view *wa_view_diff(const wa_view_source *src, uint32_t n_src, const wa_view_options *opts,
                       wa_error *err);
-wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *opts,
-                          wa_error *err);
+wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *opts, wa_error *err);
 /* Draws opts->objs (opts->render, opts->output). Without an output the DOT
  * text is in the document's "dot" field, or for another format the bytes
  * are in wa_view_data(). An empty selection draws nothing. */
@@ -115,7 +113,7 @@ wa_view *wa_view_graph(const wa_view_source *src, const wa_view_options *opts, w
 
 /* `whyalive info`: metadata and counts of a loaded snapshot. */
 typedef struct wa_view_info_extra {
-    const char *format;     /* "jsonl" or "binary" */
+    const char *format; /* "jsonl" or "binary" */
     uint64_t file_bytes;
     double load_seconds;
 } wa_view_info_extra;

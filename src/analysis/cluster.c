@@ -84,8 +84,7 @@ static int abstract_hop(const wa_snapshot *s, const wa_path_tree *t, uint32_t sr
     const char *text;
     switch (WA_LABEL_KIND(label)) {
     case WA_EDGE_INDEX:
-    case WA_EDGE_DICT_KEY:
-        return 1;
+    case WA_EDGE_DICT_KEY: return 1;
     case WA_EDGE_DICT_VALUE:
         if (namespace_dict(s, t, src)) return 0;
         if ((s->objects[src].flags & WA_OBJ_HAS_LEN) && s->objects[src].length > DICT_MANY)
@@ -94,8 +93,7 @@ static int abstract_hop(const wa_snapshot *s, const wa_path_tree *t, uint32_t sr
     case WA_EDGE_OTHER:
         text = wa_snapshot_string(s, WA_LABEL_PAYLOAD(label));
         return text_has_address(text);
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -112,15 +110,15 @@ static uint64_t hash_label(const wa_snapshot *s, uint64_t h, uint32_t label, int
  * are equal, and each object's class is computed once from its parent's, so
  * grouping costs O(objects on the paths), whatever their depth. */
 typedef struct classes {
-    uint32_t *parent;  /* parent class, WA_NONE for a root class */
-    uint32_t *type;    /* type of the object the prefix ends at */
-    uint32_t *label;   /* label word of the last hop (root class: root index) */
-    uint8_t *abs;      /* last hop shown as [*] */
-    uint32_t *depth;   /* hops */
-    uint64_t *key;     /* text hash, comparable across snapshots */
+    uint32_t *parent; /* parent class, WA_NONE for a root class */
+    uint32_t *type;   /* type of the object the prefix ends at */
+    uint32_t *label;  /* label word of the last hop (root class: root index) */
+    uint8_t *abs;     /* last hop shown as [*] */
+    uint32_t *depth;  /* hops */
+    uint64_t *key;    /* text hash, comparable across snapshots */
     uint32_t n, cap;
-    wa_u64map map;     /* structural hash -> first class with it; collisions chain */
-    uint32_t *chain;   /* next class with the same structural hash */
+    wa_u64map map;   /* structural hash -> first class with it; collisions chain */
+    uint32_t *chain; /* next class with the same structural hash */
 } classes;
 
 static int classes_grow(classes *c) {
@@ -161,8 +159,8 @@ static uint32_t label_cmp_word(uint32_t label, int abs) {
 
 /* Class for (parent, type, label, abs); for a root class parent is WA_NONE
  * and label is the root index, compared by the root's kind and label. */
-static uint32_t intern(classes *c, const wa_snapshot *s, const uint64_t *type_hash,
-                       uint32_t parent, uint32_t type, uint32_t label, int abs) {
+static uint32_t intern(classes *c, const wa_snapshot *s, const uint64_t *type_hash, uint32_t parent,
+                       uint32_t type, uint32_t label, int abs) {
     uint32_t cmp = parent == WA_NONE ? 0 : label_cmp_word(label, abs);
     uint32_t rkind = 0, rlabel = 0;
     if (parent == WA_NONE) {
@@ -288,8 +286,7 @@ static int for_each_signature(const classes *cl, const wa_snapshot *s, uint32_t 
             if (visit(ctx, c, sig) != 0) return -1;
         }
         below = wa_fnv_u64(wa_fnv_u64(below, cl->type[c]),
-                                ((uint64_t)label_cmp_word(cl->label[c], cl->abs[c]) << 1) |
-                                    cl->abs[c]);
+                           ((uint64_t)label_cmp_word(cl->label[c], cl->abs[c]) << 1) | cl->abs[c]);
     }
     return 0;
 }
@@ -300,10 +297,10 @@ static int for_each_signature(const classes *cl, const wa_snapshot *s, uint32_t 
  * whose shown paths differ (clusters are still grouped by exact classes). */
 typedef struct sig_groups {
     const classes *cl;
-    wa_u64map map;       /* signature -> index into key */
+    wa_u64map map; /* signature -> index into key */
     uint32_t *key;
     uint32_t n, cap;
-    uint8_t *abstract;   /* per class (second walk): abstract its hop */
+    uint8_t *abstract; /* per class (second walk): abstract its hop */
     uint32_t n_marked;
 } sig_groups;
 
@@ -342,9 +339,8 @@ static int mark_sig(void *ctx, uint32_t cls, uint64_t sig) {
  * classes of their paths with the per-instance keys abstracted. Each
  * distinct leaf is walked twice (collect, then re-intern top-down), so the
  * cost is the hops of the distinct paths, which the caller bounds. */
-static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s,
-                                       const uint64_t *type_hash, inst *in, uint32_t n,
-                                       wa_error *err) {
+static wa_status abstract_sibling_keys(classes *cl, const wa_snapshot *s, const uint64_t *type_hash,
+                                       inst *in, uint32_t n, wa_error *err) {
     uint32_t n0 = cl->n;
     sig_groups g;
     memset(&g, 0, sizeof g);

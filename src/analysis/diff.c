@@ -71,8 +71,7 @@ static uint64_t ident(const wa_snapshot *s, const uint64_t *type_hash, uint32_t 
 static uint64_t *type_hashes(const wa_snapshot *s, wa_error *err) {
     uint64_t *h = wa_alloc(s->n_types, 8, err);
     if (!h) return NULL;
-    for (uint32_t t = 0; t < s->n_types; t++)
-        h[t] = wa_fnv_str(0x77, wa_snapshot_type_name(s, t));
+    for (uint32_t t = 0; t < s->n_types; t++) h[t] = wa_fnv_str(0x77, wa_snapshot_type_name(s, t));
     return h;
 }
 

@@ -394,8 +394,8 @@ fail:
     return NULL;
 }
 
-wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t n,
-                              uint64_t *bytes, wa_error *err) {
+wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t n, uint64_t *bytes,
+                              wa_error *err) {
     *bytes = 0;
     if (!dom || n == 0) return WA_OK;
     wa_bits *top = wa_ana_top_members(dom, objs, n, err);

@@ -29,8 +29,8 @@ wa_bits *wa_ana_weak_in(const wa_snapshot *snap, int *none, wa_error *err);
 /* wa_dom_compute and wa_path_k over a weak mask the caller computed once
  * (wa_ana_weak_in; NULL: no weak edge) and keeps: the session's way. */
 wa_dom *wa_dom_compute_weak(const wa_snapshot *snap, const wa_bits *weak, wa_error *err);
-wa_path_list *wa_path_k_weak(const wa_snapshot *snap, uint32_t obj, uint32_t k,
-                             const wa_bits *weak, wa_error *err);
+wa_path_list *wa_path_k_weak(const wa_snapshot *snap, uint32_t obj, uint32_t k, const wa_bits *weak,
+                             wa_error *err);
 
 /* Bit set of root objects (any kind). */
 wa_bits *wa_ana_root_bits(const wa_snapshot *snap, wa_error *err);

@@ -179,8 +179,8 @@ wa_path_list *wa_path_k(const wa_snapshot *s, uint32_t obj, uint32_t k, wa_error
     return l;
 }
 
-wa_path_list *wa_path_k_weak(const wa_snapshot *s, uint32_t obj, uint32_t k,
-                             const wa_bits *weak, wa_error *err) {
+wa_path_list *wa_path_k_weak(const wa_snapshot *s, uint32_t obj, uint32_t k, const wa_bits *weak,
+                             wa_error *err) {
     const uint32_t n = s->n_objects;
     if (obj >= n) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
@@ -251,9 +251,7 @@ size_t wa_path_root_format(const wa_snapshot *s, uint32_t root, char *buf, size_
     const char *label = wa_snapshot_string(s, r->label);
     int n;
     switch (r->kind) {
-    case WA_ROOT_MODULE:
-        n = snprintf(buf, cap, "sys.modules['%s']", label[0] ? label : "?");
-        break;
+    case WA_ROOT_MODULE: n = snprintf(buf, cap, "sys.modules['%s']", label[0] ? label : "?"); break;
     case WA_ROOT_THREAD:
         n = label[0] ? snprintf(buf, cap, "<thread %s>", label) : snprintf(buf, cap, "<thread>");
         break;

@@ -102,8 +102,7 @@ static void *weak_compute(wa_session *s, wa_error *err) {
     return w;
 }
 
-static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute,
-                 wa_error *err);
+static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute, wa_error *err);
 
 /* The weak mask (NULL bits: none), or NULL with err filled. */
 static const weak_mask *weak_of(wa_session *s, wa_error *err) {
@@ -115,15 +114,12 @@ static void *dom_compute(wa_session *s, wa_error *err) {
     return w ? wa_dom_compute_weak(s->snap, w->bits, err) : NULL;
 }
 
-static void *tree_compute(wa_session *s, wa_error *err) {
-    return wa_path_tree_build(s->snap, err);
-}
+static void *tree_compute(wa_session *s, wa_error *err) { return wa_path_tree_build(s->snap, err); }
 
 /* The part's value, computed once under its lock. The weak part is taken
  * from inside the dominators' computation (its lock held): the weak part
  * itself takes no other lock, so the order is always dom -> weak. */
-static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute,
-                 wa_error *err) {
+static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compute, wa_error *err) {
     void *v = atomic_load_explicit(&p->value, memory_order_acquire);
     if (v) return v;
     pthread_mutex_lock(&p->lock);

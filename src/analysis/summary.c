@@ -99,8 +99,10 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
             uint32_t m = s->types[t].module, lo = 0, hi = nkeys;
             while (lo < hi) {
                 uint32_t mid = lo + (hi - lo) / 2;
-                if (key_id[mid] < m) lo = mid + 1;
-                else hi = mid;
+                if (key_id[mid] < m)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
             key_of_type[t] = lo;
         }
@@ -167,9 +169,9 @@ wa_summary *wa_summary_compute(const wa_snapshot *s, const wa_dom *dom, wa_summa
         m++;
     }
     int (*cmp)(const void *, const void *) = sort == WA_SORT_SHALLOW ? by_shallow
-                                              : sort == WA_SORT_COUNT ? by_count
-                                              : sort == WA_SORT_NAME  ? by_name
-                                                                      : by_retained;
+                                             : sort == WA_SORT_COUNT ? by_count
+                                             : sort == WA_SORT_NAME  ? by_name
+                                                                     : by_retained;
     if (!dom && sort == WA_SORT_RETAINED) cmp = by_shallow;
     qsort(tmp, m, sizeof *tmp, cmp);
     for (uint32_t k = 0; k < m; k++) rows[k] = tmp[k].row;

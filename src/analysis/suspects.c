@@ -125,8 +125,7 @@ static wa_status accumulation(const wa_snapshot *s, const wa_dom *dom, const wa_
                 break;
             /* Other big children are suspects of their own. */
             for (uint32_t c = kids.first[cur]; c != WA_NONE; c = kids.next[c])
-                if (c != big && dom->retained[c] >= thr && wa_u32vec_push(&work, c) != 0)
-                    goto out;
+                if (c != big && dom->retained[c] >= thr && wa_u32vec_push(&work, c) != 0) goto out;
             cur = big;
         }
         uint64_t split = 0;
@@ -144,7 +143,10 @@ static wa_status accumulation(const wa_snapshot *s, const wa_dom *dom, const wa_
         if (wa_u64map_init(&bytype, 16) != 0) goto out;
         uint32_t best_t = s->objects[cur].type, best_count = 1;
         uint64_t best_bytes = 0;
-        typedef struct { uint64_t bytes; uint32_t count; } acc;
+        typedef struct {
+            uint64_t bytes;
+            uint32_t count;
+        } acc;
         acc *accs = NULL;
         uint32_t naccs = 0, capaccs = 0;
         for (uint32_t c = kids.first[cur]; c != WA_NONE; c = kids.next[c]) {
@@ -343,12 +345,10 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         /* One search per group (few: one per type and hop of natively held
          * objects); the dominator lower bound would miss what only the
          * members together keep alive. */
-        if (wa_dom_retained_group(s, dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) !=
-            WA_OK)
+        if (wa_dom_retained_group(s, dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) != WA_OK)
             goto out;
         if (!total || (double)bytes < o->external_share * (double)total) continue;
-        wa_cluster_set *cs =
-            wa_path_cluster(s, tree, dom, g[i].objs.v, (uint32_t)g[i].objs.n, err);
+        wa_cluster_set *cs = wa_path_cluster(s, tree, dom, g[i].objs.v, (uint32_t)g[i].objs.n, err);
         if (!cs) goto out;
         wa_suspect *x = add(b);
         if (!x) {
@@ -464,12 +464,13 @@ out:
     return st;
 }
 
-wa_suspect_list *wa_suspect_find(const wa_snapshot *s, const wa_dom *dom,
-                                 const wa_path_tree *tree, const wa_suspect_options *opts,
-                                 wa_error *err) {
+wa_suspect_list *wa_suspect_find(const wa_snapshot *s, const wa_dom *dom, const wa_path_tree *tree,
+                                 const wa_suspect_options *opts, wa_error *err) {
     wa_suspect_options o;
-    if (opts) o = *opts;
-    else wa_suspect_options_init(&o);
+    if (opts)
+        o = *opts;
+    else
+        wa_suspect_options_init(&o);
     if (!(o.threshold > 0 && o.threshold <= 1) || !(o.accumulation > 0 && o.accumulation <= 1) ||
         !(o.external_share >= 0 && o.external_share <= 1)) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,

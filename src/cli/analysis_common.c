@@ -13,8 +13,10 @@
 static void on_compute(void *ctx, wa_session_part part, int done, double seconds) {
     (void)ctx;
     if (part != WA_SESSION_DOM) return;
-    if (!done) fprintf(stderr, "whyalive: computing dominators...");
-    else fprintf(stderr, " %.1f s\n", seconds);
+    if (!done)
+        fprintf(stderr, "whyalive: computing dominators...");
+    else
+        fprintf(stderr, " %.1f s\n", seconds);
 }
 
 wa_session *wa_ana_cli_open(const char *path, const wa_cli_common *common, int *rc) {
@@ -89,7 +91,8 @@ static wa_objlist *run_select(const wa_ana_job *job, wa_session *s, const wa_cli
         return NULL;
     }
     if (l->total == 0)
-        wa_cli_note(common, "%s", job->empty_note ? job->empty_note : "the selection matched no object");
+        wa_cli_note(common, "%s",
+                    job->empty_note ? job->empty_note : "the selection matched no object");
     wa_view_options *vo = job->vo;
     vo->has_selection = 1;
     vo->objs = l->objs;
@@ -128,15 +131,18 @@ static const char *obj_tail(char *buf, size_t cap, int n, const char *name, int 
     if (n < 0) return buf[0] = '\0', buf;
     if ((size_t)n >= cap) return wa_cli_cut_fit(buf, cap), buf;
     int m = 0;
-    if (name[0]) m = snprintf(buf + n, cap - (size_t)n, " '%s'", name);
-    else if (has_len) m = snprintf(buf + n, cap - (size_t)n, " (len %" PRIu64 ")", len);
+    if (name[0])
+        m = snprintf(buf + n, cap - (size_t)n, " '%s'", name);
+    else if (has_len)
+        m = snprintf(buf + n, cap - (size_t)n, " (len %" PRIu64 ")", len);
     if (m > 0 && (size_t)m >= cap - (size_t)n) wa_cli_cut_fit(buf, cap);
     return buf;
 }
 
 const char *wa_ana_obj_text(const cJSON *o, char *buf, size_t cap) {
     int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), wa_type_display(wa_j_str(o, "type")));
-    return obj_tail(buf, cap, n, wa_j_str(o, "name"), wa_j_get(o, "len") != NULL, wa_j_u64(o, "len"));
+    return obj_tail(buf, cap, n, wa_j_str(o, "name"), wa_j_get(o, "len") != NULL,
+                    wa_j_u64(o, "len"));
 }
 
 const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *buf, size_t cap) {

@@ -28,12 +28,12 @@ typedef wa_view *(*wa_ana_view_fn)(const wa_view_source *src, const wa_view_opti
 
 /* One analysis command's run, for wa_ana_cli_run(). */
 typedef struct wa_ana_job {
-    const char *path;         /* the snapshot (SNAP) */
-    wa_selector *sel;         /* parsed --select, or NULL (owned by the caller) */
-    int no_select_run;        /* parsed and echoed, but the view ignores it (dominators --tree) */
-    uint32_t select_limit;    /* matches kept (0: all); the total is counted anyway */
-    const char *empty_note;   /* the note when the selection matches nothing (NULL: default) */
-    const char *baseline;     /* suspects --baseline: loaded into vo->suspect.baseline */
+    const char *path;       /* the snapshot (SNAP) */
+    wa_selector *sel;       /* parsed --select, or NULL (owned by the caller) */
+    int no_select_run;      /* parsed and echoed, but the view ignores it (dominators --tree) */
+    uint32_t select_limit;  /* matches kept (0: all); the total is counted anyway */
+    const char *empty_note; /* the note when the selection matches nothing (NULL: default) */
+    const char *baseline;   /* suspects --baseline: loaded into vo->suspect.baseline */
     wa_view_options *vo;
     wa_ana_view_fn view;
     wa_ana_print_fn print;

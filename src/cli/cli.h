@@ -24,11 +24,11 @@
 
 /* Exit codes (docs/cli.md). */
 enum {
-    WA_EXIT_OK = 0,       /* success (also: a selection that matched nothing) */
-    WA_EXIT_FOUND = 1,    /* a check asked for with --fail-on... found something */
-    WA_EXIT_INPUT = 2,    /* bad usage, bad selector, unreadable or malformed input */
-    WA_EXIT_OUTPUT = 3,   /* the output could not be written */
-    WA_EXIT_INTERNAL = 4  /* out of memory or an internal error */
+    WA_EXIT_OK = 0,      /* success (also: a selection that matched nothing) */
+    WA_EXIT_FOUND = 1,   /* a check asked for with --fail-on... found something */
+    WA_EXIT_INPUT = 2,   /* bad usage, bad selector, unreadable or malformed input */
+    WA_EXIT_OUTPUT = 3,  /* the output could not be written */
+    WA_EXIT_INTERNAL = 4 /* out of memory or an internal error */
 };
 
 /* wa_cli_parse(): continue with the command. Any other value is an exit code
@@ -44,8 +44,8 @@ typedef enum wa_opt_kind {
 } wa_opt_kind;
 
 typedef struct wa_option {
-    const char *name;  /* long name without "--" */
-    char short_name;   /* 0 if none */
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 if none */
     wa_opt_kind kind;
     void *dest;
     const char *metavar; /* for help, e.g. "SEL" */
@@ -54,10 +54,10 @@ typedef struct wa_option {
 
 typedef struct wa_cli_command {
     const char *name;
-    const char *summary;     /* one line for `whyalive --help` */
-    const char *usage;       /* e.g. "SNAP [--select SEL] [--json]" */
-    const char *description; /* paragraphs shown by --help; may be NULL */
-    int min_args, max_args;  /* positional arguments; max -1 = unlimited */
+    const char *summary;               /* one line for `whyalive --help` */
+    const char *usage;                 /* e.g. "SNAP [--select SEL] [--json]" */
+    const char *description;           /* paragraphs shown by --help; may be NULL */
+    int min_args, max_args;            /* positional arguments; max -1 = unlimited */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } wa_cli_command;
 
@@ -76,8 +76,8 @@ typedef struct wa_cli_common {
  * collected into pos (pointers into argv) and counted into *npos; pos must
  * have room for argc entries. "--" ends option parsing.
  */
-int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common *common,
-                 int argc, char **argv, char **pos, int *npos);
+int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common *common, int argc,
+                 char **argv, char **pos, int *npos);
 
 /* Print the command's --help text to f. */
 void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f);

@@ -120,8 +120,8 @@ static int set_option(const wa_cli_command *cmd, const wa_option *o, const char 
     case WA_OPT_SIZE:
         if (wa_cli_parse_size(arg, (uint64_t *)o->dest) != 0) {
             wa_cli_fail(WA_EXIT_INPUT,
-                        "%s: --%s expects a size such as 512, 10KB or 4MiB, got '%s'",
-                        cmd->name, o->name, arg);
+                        "%s: --%s expects a size such as 512, 10KB or 4MiB, got '%s'", cmd->name,
+                        o->name, arg);
             return -1;
         }
         return 0;
@@ -146,13 +146,13 @@ static int usage_error(const wa_cli_command *cmd, const char *fmt, const char *w
     fprintf(stderr, "whyalive: error: %s: ", cmd->name);
     fprintf(stderr, fmt, esc ? esc : "?");
     free(esc);
-    fprintf(stderr, "\nusage: whyalive %s %s\n(see 'whyalive %s --help')\n", cmd->name,
-            cmd->usage, cmd->name);
+    fprintf(stderr, "\nusage: whyalive %s %s\n(see 'whyalive %s --help')\n", cmd->name, cmd->usage,
+            cmd->name);
     return WA_EXIT_INPUT;
 }
 
-int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common *common,
-                 int argc, char **argv, char **pos, int *npos) {
+int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common *common, int argc,
+                 char **argv, char **pos, int *npos) {
     wa_cli_common dummy;
     if (!common) common = &dummy;
     memset(common, 0, sizeof *common);
@@ -191,7 +191,8 @@ int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common
                 arg = eq + 1;
             }
         } else {
-            if (a[2] != '\0' && !(find_short(opts, a[1]) && find_short(opts, a[1])->kind != WA_OPT_FLAG))
+            if (a[2] != '\0' &&
+                !(find_short(opts, a[1]) && find_short(opts, a[1])->kind != WA_OPT_FLAG))
                 return usage_error(cmd, "unknown option '%s' (long options take two dashes)", a);
             o = find_short(opts, a[1]);
             if (!o) o = find_short(builtin, a[1]);
@@ -398,8 +399,10 @@ void wa_table_print(const wa_table *t, FILE *f) {
             cut(cell, t->maxw[c], buf, bufcap);
             int pad = w[c] - wa_cli_width(buf);
             int last = c == t->ncols - 1;
-            if (t->align[c] == WA_RIGHT) fprintf(f, "%*s%s", pad, "", buf);
-            else fprintf(f, "%s%*s", buf, last ? 0 : pad, "");
+            if (t->align[c] == WA_RIGHT)
+                fprintf(f, "%*s%s", pad, "", buf);
+            else
+                fprintf(f, "%s%*s", buf, last ? 0 : pad, "");
             if (!last) fputs("  ", f);
         }
         fputc('\n', f);

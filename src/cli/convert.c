@@ -17,7 +17,9 @@ const wa_cli_command wa_cmd_convert = {
     "gives the same snapshot. OUT is written atomically with mode 0600: on any\n"
     "error nothing is left at OUT. Edges whose targets were not in IN are\n"
     "dropped and their count is carried in OUT's metadata.",
-    2, 2, run};
+    2,
+    2,
+    run};
 
 static int run(int argc, char **argv) {
     wa_cli_common common;
@@ -32,11 +34,13 @@ static int run(int argc, char **argv) {
     if (rc != WA_CLI_CONTINUE) return rc;
     wa_format fmt = WA_FORMAT_AUTO;
     if (format) {
-        if (strcmp(format, "jsonl") == 0) fmt = WA_FORMAT_JSONL;
-        else if (strcmp(format, "binary") == 0 || strcmp(format, "wa") == 0) fmt = WA_FORMAT_BINARY;
+        if (strcmp(format, "jsonl") == 0)
+            fmt = WA_FORMAT_JSONL;
+        else if (strcmp(format, "binary") == 0 || strcmp(format, "wa") == 0)
+            fmt = WA_FORMAT_BINARY;
         else
-            return wa_cli_fail(WA_EXIT_INPUT, "convert: unknown --format '%s' (expected jsonl or binary)",
-                               format);
+            return wa_cli_fail(WA_EXIT_INPUT,
+                               "convert: unknown --format '%s' (expected jsonl or binary)", format);
     }
     if (fmt == WA_FORMAT_AUTO) fmt = wa_format_from_path(pos[1]);
 

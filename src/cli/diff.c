@@ -21,7 +21,9 @@ const wa_cli_command wa_cmd_diff = {
     "let go. Object identity across dumps is (address, type) at best: CPython\n"
     "reuses the addresses of freed objects, so a \"survivor\" may be a new object\n"
     "of the same type at the same address.",
-    2, 3, run};
+    2,
+    3,
+    run};
 
 /* buf holds 40 bytes: a sign and a 32-byte number. */
 static const char *signed_count(int64_t v, char buf[40]) {
@@ -47,7 +49,8 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
     uint32_t ns = (uint32_t)cJSON_GetArraySize(files);
     for (uint32_t i = 0; i < ns; i++) {
         const cJSON *t = cJSON_GetArrayItem(tot, (int)i);
-        printf("%s = %s: %s objects, %s\n", names[i], cJSON_GetArrayItem(files, (int)i)->valuestring,
+        printf("%s = %s: %s objects, %s\n", names[i],
+               cJSON_GetArrayItem(files, (int)i)->valuestring,
                wa_cli_count(wa_j_u64(t, "count"), a), wa_size_text(wa_j_u64(t, "bytes"), 2, b));
     }
     printf("note: %s\n\n", wa_j_str(doc, "identity_note"));
@@ -70,16 +73,19 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         cp[0] = wa_type_display(wa_j_str(r, "type"));
         const cJSON *cn = wa_j_get(r, "count"), *by = wa_j_get(r, "bytes");
         for (uint32_t j = 0; j < ns; j++) {
-            cp[1 + j] = wa_cli_count((uint64_t)cJSON_GetArrayItem(cn, (int)j)->valuedouble, cells[1 + j]);
-            cp[1 + ns + 1 + j] =
-                wa_size_text((uint64_t)cJSON_GetArrayItem(by, (int)j)->valuedouble, 2, cells[5 + j]);
+            cp[1 + j] =
+                wa_cli_count((uint64_t)cJSON_GetArrayItem(cn, (int)j)->valuedouble, cells[1 + j]);
+            cp[1 + ns + 1 + j] = wa_size_text((uint64_t)cJSON_GetArrayItem(by, (int)j)->valuedouble,
+                                              2, cells[5 + j]);
         }
         cp[1 + ns] = signed_count((int64_t)wa_j_num(r, "dcount"), cells[4]);
         cp[ncol - 1] = signed_size((int64_t)wa_j_num(r, "dbytes"), cells[9]);
         wa_table_row(t, cp);
     }
-    if (cJSON_GetArraySize(rows)) wa_table_print(t, stdout);
-    else printf("no type changed%s\n", has_select ? " among the selected objects" : "");
+    if (cJSON_GetArraySize(rows))
+        wa_table_print(t, stdout);
+    else
+        printf("no type changed%s\n", has_select ? " among the selected objects" : "");
     wa_table_free(t);
     uint64_t shown = (uint64_t)cJSON_GetArraySize(rows), total = wa_j_u64(doc, "rows_total");
     if (shown < total)
@@ -92,7 +98,8 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
                wa_cli_count(wa_j_u64(sv, "count"), a), wa_size_text(wa_j_u64(sv, "shallow"), 2, b));
         cJSON_ArrayForEach(e, cl) wa_ana_print_cluster(e);
         uint64_t m = (uint64_t)cJSON_GetArraySize(cl), n = wa_j_u64(sv, "clusters_total");
-        if (m < n) printf("... %s more clusters (--clusters 0 shows all)\n", wa_cli_count(n - m, c));
+        if (m < n)
+            printf("... %s more clusters (--clusters 0 shows all)\n", wa_cli_count(n - m, c));
     }
     return wa_cli_finish_output(WA_EXIT_OK);
 }

@@ -20,7 +20,9 @@ const wa_cli_command wa_cmd_dominators = {
     "object, its dominators from the nearest up, and its largest dominated\n"
     "children. --tree lists every object with its immediate dominator (\"root\"\n"
     "for the super-root, nothing when unreachable) and its retained size.",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 static double pct(uint64_t part, uint64_t whole) {
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
@@ -39,9 +41,11 @@ static void print_tree(const cJSON *doc) {
     const cJSON *o;
     cJSON_ArrayForEach(o, wa_j_get(doc, "tree")) {
         const cJSON *idom = wa_j_get(o, "idom");
-        if (!cJSON_IsString(idom)) printf("%s - 0\n", wa_j_str(o, "addr"));
-        else printf("%s %s %" PRIu64 "\n", wa_j_str(o, "addr"), idom->valuestring,
-                    wa_j_u64(o, "retained"));
+        if (!cJSON_IsString(idom))
+            printf("%s - 0\n", wa_j_str(o, "addr"));
+        else
+            printf("%s %s %" PRIu64 "\n", wa_j_str(o, "addr"), idom->valuestring,
+                   wa_j_u64(o, "retained"));
     }
 }
 
@@ -54,7 +58,8 @@ static void print_top(const cJSON *doc) {
     printf("%10s %6s %10s  %s\n", "retained", "share", "shallow", "object");
     cJSON_ArrayForEach(o, top) print_obj_line(o, reach, "");
     uint64_t shown = (uint64_t)cJSON_GetArraySize(top), total = wa_j_u64(doc, "top_total");
-    if (shown < total) printf("... %s more (--limit 0 shows all)\n", wa_cli_count(total - shown, b));
+    if (shown < total)
+        printf("... %s more (--limit 0 shows all)\n", wa_cli_count(total - shown, b));
     if (wa_j_u64(un, "count"))
         printf("\nunreachable: %s objects, %s (not in the dominator tree: no root reaches "
                "them)\n",
@@ -88,15 +93,19 @@ static void print_selection(const cJSON *doc) {
     }
     uint64_t shown = (uint64_t)cJSON_GetArraySize(wa_j_get(doc, "objects"));
     uint64_t total = wa_j_u64(doc, "selected");
-    if (shown < total) printf("... %s more selected objects (--limit)\n", wa_cli_count(total - shown, b));
+    if (shown < total)
+        printf("... %s more selected objects (--limit)\n", wa_cli_count(total - shown, b));
 }
 
 static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     (void)ctx;
     const char *mode = wa_j_str(doc, "mode");
-    if (!strcmp(mode, "tree")) print_tree(doc);
-    else if (!strcmp(mode, "top")) print_top(doc);
-    else print_selection(doc);
+    if (!strcmp(mode, "tree"))
+        print_tree(doc);
+    else if (!strcmp(mode, "top"))
+        print_top(doc);
+    else
+        print_selection(doc);
     return wa_cli_finish_output(WA_EXIT_OK);
 }
 
@@ -112,7 +121,8 @@ static int run(int argc, char **argv) {
          "top dominators (default 20) or selected objects to show; 0 = all"},
         {"children", 'c', WA_OPT_UINT, &nchildren, "N",
          "largest dominated children per selected object (default 5)"},
-        {"tree", 0, WA_OPT_FLAG, &tree, NULL, "every object's immediate dominator and retained size"},
+        {"tree", 0, WA_OPT_FLAG, &tree, NULL,
+         "every object's immediate dominator and retained size"},
         {0},
     };
     int rc = wa_cli_parse(&wa_cmd_dominators, opts, &common, argc, argv, pos, &npos);
@@ -126,8 +136,12 @@ static int run(int argc, char **argv) {
     vo.tree = tree;
     vo.limit = (uint32_t)limit;
     vo.children = nchildren > UINT32_MAX ? UINT32_MAX : (uint32_t)nchildren;
-    wa_ana_job job = {.path = pos[0], .sel = sel, .no_select_run = tree,
-                      .select_limit = (uint32_t)limit, .vo = &vo, .view = wa_view_dominators,
+    wa_ana_job job = {.path = pos[0],
+                      .sel = sel,
+                      .no_select_run = tree,
+                      .select_limit = (uint32_t)limit,
+                      .vo = &vo,
+                      .view = wa_view_dominators,
                       .print = print_doc};
     rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);

@@ -35,7 +35,9 @@ const wa_cli_command wa_cmd_graph = {
     "text goes to stdout (with --json, into the \"dot\" field). FILE is written\n"
     "atomically: on any error nothing is left at FILE. Selecting nothing is not\n"
     "an error: a note, exit 0, no file. See docs/graph.md.",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 /* What was drawn, from the view's document: the DOT text itself when it
  * went to stdout, else one line on the file written and what was cut. */
@@ -59,7 +61,8 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
                " referrers beyond --depth %" PRIu64 ", %" PRIu64 " collapsed into %" PRIu64
                " \"more\" nodes\n",
                wa_j_u64(cut, "max_nodes"), wa_j_u64(lim, "max_nodes"), wa_j_u64(cut, "depth"),
-               wa_j_u64(lim, "depth"), wa_j_u64(cut, "collapsed"), wa_j_u64(cut, "collapsed_nodes"));
+               wa_j_u64(lim, "depth"), wa_j_u64(cut, "collapsed"),
+               wa_j_u64(cut, "collapsed_nodes"));
     return wa_cli_finish_output(WA_EXIT_OK);
 }
 
@@ -67,8 +70,7 @@ static int run(int argc, char **argv) {
     wa_cli_common common;
     char *pos[argc > 0 ? argc : 1];
     int npos = 0;
-    const char *select = NULL, *output = NULL, *mode_s = NULL, *format_s = NULL,
-               *engine = NULL;
+    const char *select = NULL, *output = NULL, *mode_s = NULL, *format_s = NULL, *engine = NULL;
     uint64_t depth = 0, max_nodes = 0, fan_in = 0, paths = 0, children = 0;
     const wa_option opts[] = {
         {"select", 's', WA_OPT_STRING, &select, "SEL", "objects to draw (required)"},
@@ -90,16 +92,17 @@ static int run(int argc, char **argv) {
     };
     int rc = wa_cli_parse(&wa_cmd_graph, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
-    if (!select) return wa_cli_fail(WA_EXIT_INPUT, "graph: --select is required (try --select 'type=...')");
+    if (!select)
+        return wa_cli_fail(WA_EXIT_INPUT, "graph: --select is required (try --select 'type=...')");
 
     wa_render_options ro;
     wa_render_options_init(&ro);
     if (mode_s) {
         int m = wa_render_mode_parse(mode_s);
         if (m < 0)
-            return wa_cli_fail(WA_EXIT_INPUT,
-                               "graph: unknown --mode '%s' (expected backrefs, paths or dominators)",
-                               mode_s);
+            return wa_cli_fail(
+                WA_EXIT_INPUT,
+                "graph: unknown --mode '%s' (expected backrefs, paths or dominators)", mode_s);
         ro.mode = (wa_render_mode)m;
     }
     if (format_s) {
@@ -119,14 +122,17 @@ static int run(int argc, char **argv) {
         ro.format = WA_RENDER_FMT_DOT;
     }
     if (!output && ro.format != WA_RENDER_FMT_DOT)
-        return wa_cli_fail(WA_EXIT_INPUT, "graph: --format %s needs -o FILE (only DOT goes to stdout)",
+        return wa_cli_fail(WA_EXIT_INPUT,
+                           "graph: --format %s needs -o FILE (only DOT goes to stdout)",
                            wa_render_format_name(ro.format));
     const struct {
         uint64_t v;
         uint32_t *dst;
         const char *name;
-    } nums[] = {{depth, &ro.depth, "depth"},         {max_nodes, &ro.max_nodes, "max-nodes"},
-                {fan_in, &ro.fan_in, "fan-in"},      {paths, &ro.max_paths, "paths"},
+    } nums[] = {{depth, &ro.depth, "depth"},
+                {max_nodes, &ro.max_nodes, "max-nodes"},
+                {fan_in, &ro.fan_in, "fan-in"},
+                {paths, &ro.max_paths, "paths"},
                 {children, &ro.children, "children"}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (nums[i].v > 1000000)
@@ -146,8 +152,12 @@ static int run(int argc, char **argv) {
     char note[512];
     snprintf(note, sizeof note, "graph: '%s' selects nothing in %s; no graph written", select,
              pos[0]);
-    wa_ana_job job = {.path = pos[0], .sel = sel, .empty_note = note, .vo = &vo,
-                      .view = wa_view_graph, .print = print_doc};
+    wa_ana_job job = {.path = pos[0],
+                      .sel = sel,
+                      .empty_note = note,
+                      .vo = &vo,
+                      .view = wa_view_graph,
+                      .print = print_doc};
     rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     /* Free Graphviz's context so a leak checker sees only what Graphviz

@@ -23,7 +23,9 @@ const wa_cli_command wa_cmd_info = {
     "who wrote it and when, the process it came from, object, edge, type and\n"
     "root counts, total shallow bytes, and edges whose target was not in the\n"
     "dump (dropped at load and counted).",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 /* The human report, drawn from the view's document. */
 static void print_doc(const cJSON *doc) {
@@ -57,7 +59,8 @@ static void print_doc(const cJSON *doc) {
     printf("types        %s\n", wa_cli_count(wa_j_u64(doc, "types"), a));
     printf("roots        %s:", wa_cli_count(wa_j_u64(r, "total"), a));
     int k = 0;
-    cJSON_ArrayForEach(v, bk) printf("%s %s %s", k++ ? "," : "", v->string, wa_cli_count(wa_j_u64(bk, v->string), b));
+    cJSON_ArrayForEach(v, bk)
+        printf("%s %s %s", k++ ? "," : "", v->string, wa_cli_count(wa_j_u64(bk, v->string), b));
     printf("\n");
     uint64_t ext = wa_j_u64(bk, "external");
     if (ext)
@@ -90,8 +93,8 @@ static int run(int argc, char **argv) {
     double load_s = now() - t0;
 
     struct stat st;
-    wa_view_info_extra x = {wa_format_name((wa_format)wa_snapshot_meta(snap)->source_format), stat(path, &st) == 0 ? (uint64_t)st.st_size : 0,
-                            load_s};
+    wa_view_info_extra x = {wa_format_name((wa_format)wa_snapshot_meta(snap)->source_format),
+                            stat(path, &st) == 0 ? (uint64_t)st.st_size : 0, load_s};
     wa_error err;
     wa_error_clear(&err);
     wa_session *session = wa_session_new(snap, &err);

@@ -36,15 +36,15 @@ static const wa_cli_command *const *commands(void) {
 }
 
 static void top_help(FILE *f) {
-    fprintf(f,
-            "usage: whyalive COMMAND [OPTIONS] SNAPSHOT...\n\n"
-            "Why is this object still alive? Offline analysis of Python heap dumps\n"
-            "written by whyalive.dump() (JSON Lines or binary snapshots).\n\ncommands:\n");
+    fprintf(f, "usage: whyalive COMMAND [OPTIONS] SNAPSHOT...\n\n"
+               "Why is this object still alive? Offline analysis of Python heap dumps\n"
+               "written by whyalive.dump() (JSON Lines or binary snapshots).\n\ncommands:\n");
     for (const wa_cli_command *const *c = commands(); *c; c++)
         fprintf(f, "  %-12s %s\n", (*c)->name, (*c)->summary);
-    fprintf(f, "\nRun 'whyalive COMMAND --help' for a command's options. Every command\n"
-               "takes --json; selectors (--select) are described in docs/selectors.md.\n"
-               "whyalive %s, snapshot format %d.\n",
+    fprintf(f,
+            "\nRun 'whyalive COMMAND --help' for a command's options. Every command\n"
+            "takes --json; selectors (--select) are described in docs/selectors.md.\n"
+            "whyalive %s, snapshot format %d.\n",
             WA_VERSION, WA_FORMAT_VERSION);
 }
 

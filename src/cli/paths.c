@@ -23,7 +23,9 @@ const wa_cli_command wa_cmd_paths = {
     "--each prints one path per object; -k N the N shortest paths through\n"
     "distinct roots (per object; a reverse search for each, so keep --limit small).\n"
     "Weak references never retain and are never on a path.",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 /* One path of a document, in two aligned columns: the edge label (the root
  * for the first hop), then the object it leads to. */
@@ -31,7 +33,8 @@ static void print_path(const wa_snapshot *snap, const cJSON *p) {
     char a[512], b[32];
     const cJSON *target = wa_j_get(p, "target"), *hops = wa_j_get(p, "hops"), *h;
     printf("%s", wa_ana_obj_text(target, a, sizeof a));
-    if (wa_j_get(target, "retained")) printf(" (%s retained)", wa_size_text(wa_j_u64(target, "retained"), 2, b));
+    if (wa_j_get(target, "retained"))
+        printf(" (%s retained)", wa_size_text(wa_j_u64(target, "retained"), 2, b));
     printf("\n");
     if (!wa_j_bool(p, "reachable")) {
         printf("  unreachable: no root reaches it (garbage awaiting collection, or held by "
@@ -131,8 +134,12 @@ static int run(int argc, char **argv) {
     vo.limit = (uint32_t)limit;
     vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;
     /* Clusters need every match; one path per object only the shown ones. */
-    wa_ana_job job = {.path = pos[0], .sel = sel, .select_limit = clustered ? 0 : (uint32_t)limit,
-                      .vo = &vo, .view = wa_view_paths, .print = print_doc};
+    wa_ana_job job = {.path = pos[0],
+                      .sel = sel,
+                      .select_limit = clustered ? 0 : (uint32_t)limit,
+                      .vo = &vo,
+                      .view = wa_view_paths,
+                      .print = print_doc};
     rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;

@@ -20,7 +20,9 @@ const wa_cli_command wa_cmd_retainers = {
     "the branch is marked (cycle) and one already shown is marked (shown above);\n"
     "neither is expanded again. Roots are marked with their kind. Weak referrers\n"
     "are listed (they refer) but do not keep anything alive.",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 /* A line still to print: a node of the document, or (node NULL) the
  * "N more referrers" line of a fan-in cut. */
@@ -60,7 +62,8 @@ static void root_note(const cJSON *node, char *buf, size_t cap) {
     buf[0] = '\0';
     cJSON_ArrayForEach(r, wa_j_get(node, "roots")) {
         size_t len = strlen(buf);
-        int n = snprintf(buf + len, cap - len, "%s[root %s]", len ? " " : "  ", wa_j_str(r, "text"));
+        int n =
+            snprintf(buf + len, cap - len, "%s[root %s]", len ? " " : "  ", wa_j_str(r, "text"));
         if (n > 0 && (size_t)n >= cap - len) {
             wa_cli_cut_fit(buf, cap); /* at a character, not inside one */
             return;
@@ -88,14 +91,18 @@ static int print_tree(const cJSON *top) {
         int cycle = wa_j_bool(n, "cycle"), seen = wa_j_bool(n, "shown_above");
         root_note(n, roots, sizeof roots);
         if (e.depth == 0) {
-            printf("%s (%s", wa_ana_obj_text(n, a, sizeof a), wa_size_text(wa_j_u64(n, "size"), 2, b));
-            if (wa_j_get(n, "retained")) printf(", retained %s", wa_size_text(wa_j_u64(n, "retained"), 2, c));
+            printf("%s (%s", wa_ana_obj_text(n, a, sizeof a),
+                   wa_size_text(wa_j_u64(n, "size"), 2, b));
+            if (wa_j_get(n, "retained"))
+                printf(", retained %s", wa_size_text(wa_j_u64(n, "retained"), 2, c));
             printf(")%s\n", roots);
         } else {
             prefix_for(last_at, e.depth, prefix);
             printf("%s%s %s ← %s%s%s\n", prefix, e.last ? "└─" : "├─", wa_j_str(n, "label"),
                    wa_ana_obj_text(n, a, sizeof a), roots,
-                   cycle ? "  (cycle)" : seen ? "  (shown above)" : "");
+                   cycle  ? "  (cycle)"
+                   : seen ? "  (shown above)"
+                          : "");
         }
         if (cycle || seen) continue;
         const cJSON *kids = wa_j_get(n, "referrers");
@@ -112,8 +119,8 @@ static int print_tree(const cJSON *top) {
         if (more && push(&st, (line){NULL, e.depth + 1, 1, more}) != 0) goto nomem;
         int nk = cJSON_GetArraySize(kids);
         for (int i = nk; i-- > 0;)
-            if (push(&st, (line){cJSON_GetArrayItem(kids, i), e.depth + 1,
-                                 i == nk - 1 && !more, 0}) != 0)
+            if (push(&st, (line){cJSON_GetArrayItem(kids, i), e.depth + 1, i == nk - 1 && !more,
+                                 0}) != 0)
                 goto nomem;
     }
     free(st.v);
@@ -155,8 +162,7 @@ static int run(int argc, char **argv) {
     };
     int rc = wa_cli_parse(&wa_cmd_retainers, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
-    if (!select)
-        return wa_cli_fail(WA_EXIT_INPUT, "retainers: --select SEL is required");
+    if (!select) return wa_cli_fail(WA_EXIT_INPUT, "retainers: --select SEL is required");
     if (depth > WA_RETAINERS_MAX_DEPTH)
         return wa_cli_fail(WA_EXIT_INPUT, "retainers: --depth is at most %u",
                            WA_RETAINERS_MAX_DEPTH);
@@ -170,8 +176,12 @@ static int run(int argc, char **argv) {
     vo.depth = (uint32_t)depth;
     vo.max_referrers = maxref > UINT32_MAX ? UINT32_MAX : (uint32_t)maxref;
     vo.limit = (uint32_t)limit;
-    wa_ana_job job = {.path = pos[0], .sel = sel, .select_limit = (uint32_t)limit, .vo = &vo,
-                      .view = wa_view_retainers, .print = print_doc};
+    wa_ana_job job = {.path = pos[0],
+                      .sel = sel,
+                      .select_limit = (uint32_t)limit,
+                      .vo = &vo,
+                      .view = wa_view_retainers,
+                      .print = print_doc};
     rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;

@@ -15,7 +15,9 @@ const wa_cli_command wa_cmd_summary = {
     "once (nested instances are counted once). Objects no root reaches are\n"
     "reported as their own group, never dropped. --select restricts the objects\n"
     "counted. --no-retained skips the dominator computation.",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 /* The human table, drawn from the view's document. */
 static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
@@ -28,7 +30,8 @@ static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ct
     const cJSON *un = wa_j_get(doc, "unreachable");
     printf("%s: %s objects, %s shallow", path, wa_cli_count(wa_j_u64(tot, "count"), a),
            wa_size_text(wa_j_u64(tot, "shallow"), 2, b));
-    if (has_ret) printf(", %s reachable from roots", wa_size_text(wa_j_u64(tot, "reachable_bytes"), 2, c));
+    if (has_ret)
+        printf(", %s reachable from roots", wa_size_text(wa_j_u64(tot, "reachable_bytes"), 2, c));
     printf("\n\n");
     wa_table *t = wa_table_new(has_ret ? 4 : 3);
     wa_table_col(t, 0, by_type ? "type" : "module", WA_LEFT, 60);
@@ -74,14 +77,21 @@ static int run(int argc, char **argv) {
     int rc = wa_cli_parse(&wa_cmd_summary, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
     wa_summary_by by_key;
-    if (!strcmp(by, "type")) by_key = WA_SUMMARY_BY_TYPE;
-    else if (!strcmp(by, "module")) by_key = WA_SUMMARY_BY_MODULE;
-    else return wa_cli_fail(WA_EXIT_INPUT, "summary: --by expects type or module, got '%s'", by);
+    if (!strcmp(by, "type"))
+        by_key = WA_SUMMARY_BY_TYPE;
+    else if (!strcmp(by, "module"))
+        by_key = WA_SUMMARY_BY_MODULE;
+    else
+        return wa_cli_fail(WA_EXIT_INPUT, "summary: --by expects type or module, got '%s'", by);
     wa_sort_key sk;
-    if (!strcmp(sort, "retained")) sk = WA_SORT_RETAINED;
-    else if (!strcmp(sort, "shallow")) sk = WA_SORT_SHALLOW;
-    else if (!strcmp(sort, "count")) sk = WA_SORT_COUNT;
-    else if (!strcmp(sort, "name")) sk = WA_SORT_NAME;
+    if (!strcmp(sort, "retained"))
+        sk = WA_SORT_RETAINED;
+    else if (!strcmp(sort, "shallow"))
+        sk = WA_SORT_SHALLOW;
+    else if (!strcmp(sort, "count"))
+        sk = WA_SORT_COUNT;
+    else if (!strcmp(sort, "name"))
+        sk = WA_SORT_NAME;
     else
         return wa_cli_fail(WA_EXIT_INPUT,
                            "summary: --sort expects retained, shallow, count or name, got '%s'",
@@ -101,8 +111,8 @@ static int run(int argc, char **argv) {
     vo.no_retained = no_retained;
     vo.limit = (uint32_t)(limit > UINT32_MAX ? UINT32_MAX - 1 : limit);
     vo.select = select;
-    wa_ana_job job = {.path = pos[0], .sel = sel, .vo = &vo, .view = wa_view_summary,
-                      .print = print_table};
+    wa_ana_job job = {
+        .path = pos[0], .sel = sel, .vo = &vo, .view = wa_view_summary, .print = print_table};
     rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
     return rc;

@@ -23,7 +23,9 @@ const wa_cli_command wa_cmd_suspects = {
     "growth (with --baseline): retention-path clusters that gained at least\n"
     "  --min-growth instances (default 10) since the baseline dump.\n"
     "No suspect is not an error: the report says so and exits 0.",
-    1, 1, run};
+    1,
+    1,
+    run};
 
 /* The report, drawn from the view's document; ctx is the suspect options. */
 static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
@@ -80,7 +82,8 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         if (path[0]) printf("   via %s\n", path);
     }
     uint64_t shown = (uint64_t)cJSON_GetArraySize(arr), total = wa_j_u64(doc, "suspects_total");
-    if (shown < total) printf("... %s more suspects (--limit 0 shows all)\n", wa_cli_count(total - shown, b));
+    if (shown < total)
+        printf("... %s more suspects (--limit 0 shows all)\n", wa_cli_count(total - shown, b));
     return wa_cli_finish_output(WA_EXIT_OK);
 }
 
@@ -113,8 +116,12 @@ static int run(int argc, char **argv) {
     vo.suspect = so;
     vo.baseline_name = baseline;
     vo.limit = limit >= UINT32_MAX ? 0 : (uint32_t)limit;
-    wa_ana_job job = {.path = pos[0], .baseline = baseline, .vo = &vo, .view = wa_view_suspects,
-                      .print = print_doc, .print_ctx = &vo.suspect};
+    wa_ana_job job = {.path = pos[0],
+                      .baseline = baseline,
+                      .vo = &vo,
+                      .view = wa_view_suspects,
+                      .print = print_doc,
+                      .print_ctx = &vo.suspect};
     rc = wa_ana_cli_run(&job, &common);
     return rc;
 }

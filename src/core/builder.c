@@ -62,7 +62,7 @@ struct wa_builder {
     pending_root *roots;
     uint64_t n_roots, roots_cap;
 
-    uint32_t *sites; /* pairs (obj, site) */
+    uint32_t *sites;          /* pairs (obj, site) */
     pending_root *addr_sites; /* sites given by address: addr, line, label = site */
     uint64_t n_addr_sites, addr_sites_cap;
     uint64_t n_sites, sites_cap;
@@ -74,7 +74,8 @@ struct wa_builder {
 };
 
 static wa_status nomem(wa_error *err, const char *what) {
-    return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory %s", what);
+    return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory %s",
+                        what);
 }
 
 static void free_segs(wa_builder *b) {
@@ -128,7 +129,9 @@ void wa_builder_set_locator(wa_builder *b, wa_builder_locate_fn fn, void *ctx) {
     b->locate_ctx = ctx;
 }
 
-struct wa_strtab *wa_builder_strtab(wa_builder *b) { return &b->str; }
+struct wa_strtab *wa_builder_strtab(wa_builder *b) {
+    return &b->str;
+}
 
 void wa_builder_add_dangling(wa_builder *b, uint64_t n) { b->dangling_extra += n; }
 
@@ -138,7 +141,8 @@ uint32_t wa_builder_intern(wa_builder *b, const char *s, size_t len, wa_error *e
 
 uint32_t wa_builder_type_ids(wa_builder *b, uint32_t name, uint32_t module, wa_error *err) {
     if (name >= b->str.n || module >= b->str.n) {
-        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "type string id out of range");
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "type string id out of range");
         return WA_NONE;
     }
     return wa_typetab_add(&b->types, name, module, err);
@@ -178,12 +182,13 @@ wa_status wa_builder_reserve(wa_builder *b, uint64_t objects, uint64_t edges, wa
 uint32_t wa_builder_object(wa_builder *b, const wa_object *obj, wa_error *err) {
     if (obj->type >= b->types.n || obj->name >= b->str.n || obj->value >= b->str.n) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
-                     "object 0x%llx: type or string id out of range", (unsigned long long)obj->addr);
+                     "object 0x%llx: type or string id out of range",
+                     (unsigned long long)obj->addr);
         return WA_NONE;
     }
     if (b->n_objs >= WA_MAX_OBJECTS) {
-        wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
-                     "more than %u objects", WA_MAX_OBJECTS);
+        wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE, "more than %u objects",
+                     WA_MAX_OBJECTS);
         return WA_NONE;
     }
     if (b->n_objs == b->objs_cap) {
@@ -219,11 +224,10 @@ wa_status wa_builder_edge(wa_builder *b, uint32_t from, uint64_t to_addr, uint32
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "edge label 0x%08x has an unknown kind or string id", label);
     if (b->n_seg_edges + b->n_edges >= WA_MAX_EDGES)
-        return wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE,
-                            "more than %u edges", WA_MAX_EDGES);
-    if (b->n_edges == b->edges_cap &&
-        wa_grow((void **)&b->edges, &b->edges_cap, b->n_edges + 1, sizeof *b->edges,
-                WA_MAX_EDGES) != 0)
+        return wa_error_set(err, WA_ERR_LIMIT, NULL, WA_POS_NONE, WA_POS_NONE, "more than %u edges",
+                            WA_MAX_EDGES);
+    if (b->n_edges == b->edges_cap && wa_grow((void **)&b->edges, &b->edges_cap, b->n_edges + 1,
+                                              sizeof *b->edges, WA_MAX_EDGES) != 0)
         return nomem(err, "adding an edge");
     if (from < b->last_from) b->edges_sorted = 0;
     b->last_from = from;
@@ -276,7 +280,8 @@ wa_status wa_builder_site(wa_builder *b, uint32_t obj, uint32_t site, wa_error *
 wa_status wa_builder_site_addr(wa_builder *b, uint64_t addr, uint32_t site, uint64_t line,
                                wa_error *err) {
     if (site >= b->str.n)
-        return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "site string id out of range");
+        return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                            "site string id out of range");
     if (wa_grow((void **)&b->addr_sites, &b->addr_sites_cap, b->n_addr_sites + 1,
                 sizeof *b->addr_sites, WA_MAX_OBJECTS) != 0)
         return nomem(err, "adding a site");
@@ -288,9 +293,7 @@ wa_status wa_builder_site_addr(wa_builder *b, uint64_t addr, uint32_t site, uint
     return WA_OK;
 }
 
-static const char *meta_str(wa_arena *a, const char *s) {
-    return s ? wa_arena_strdup(a, s) : "";
-}
+static const char *meta_str(wa_arena *a, const char *s) { return s ? wa_arena_strdup(a, s) : ""; }
 
 wa_status wa_builder_meta(wa_builder *b, const wa_meta *m, wa_error *err) {
     wa_arena *a = &b->s->arena;
@@ -437,9 +440,8 @@ wa_status wa_builder_append(wa_builder *dst, wa_builder *src, uint64_t line_offs
 
     /* roots, sites */
     const uint32_t *sm = map ? map : dst->segs[dst->n_segs - 1].smap;
-    if (src->n_roots &&
-        wa_grow((void **)&dst->roots, &dst->roots_cap, dst->n_roots + src->n_roots,
-                sizeof *dst->roots, WA_MAX_OBJECTS) != 0)
+    if (src->n_roots && wa_grow((void **)&dst->roots, &dst->roots_cap, dst->n_roots + src->n_roots,
+                                sizeof *dst->roots, WA_MAX_OBJECTS) != 0)
         goto oom;
     for (uint64_t i = 0; i < src->n_roots; i++) {
         pending_root r = src->roots[i];
@@ -447,10 +449,9 @@ wa_status wa_builder_append(wa_builder *dst, wa_builder *src, uint64_t line_offs
         r.line = shift_line(r.line, line_offset);
         dst->roots[dst->n_roots++] = r;
     }
-    if (src->n_addr_sites &&
-        wa_grow((void **)&dst->addr_sites, &dst->addr_sites_cap,
-                dst->n_addr_sites + src->n_addr_sites, sizeof *dst->addr_sites,
-                WA_MAX_OBJECTS) != 0)
+    if (src->n_addr_sites && wa_grow((void **)&dst->addr_sites, &dst->addr_sites_cap,
+                                     dst->n_addr_sites + src->n_addr_sites, sizeof *dst->addr_sites,
+                                     WA_MAX_OBJECTS) != 0)
         goto oom;
     for (uint64_t i = 0; i < src->n_addr_sites; i++) {
         pending_root r = src->addr_sites[i];
@@ -588,7 +589,8 @@ static wa_status index_addresses(wa_builder *b, const char *path, wa_error *err)
 /* Roots by address become roots by index; an unknown address is an error. */
 static wa_status resolve_roots(wa_builder *b, const char *path, wa_error *err) {
     struct wa_snapshot *s = b->s;
-    wa_root *roots = wa_arena_alloc(&s->arena, (size_t)(b->n_roots ? b->n_roots : 1) * sizeof *roots);
+    wa_root *roots =
+        wa_arena_alloc(&s->arena, (size_t)(b->n_roots ? b->n_roots : 1) * sizeof *roots);
     if (!roots) return nomem(err, OOM_FINISH);
     for (uint64_t i = 0; i < b->n_roots; i++) {
         const pending_root *r = &b->roots[i];

@@ -27,8 +27,8 @@ void *wa_calloc(size_t count, size_t size, wa_error *err) {
     return p;
 }
 
-#define BIG_HEADER 64u           /* keeps the payload 64-byte aligned */
-#define BIG_MAP_MIN (1u << 20)   /* smaller arrays come from malloc */
+#define BIG_HEADER 64u         /* keeps the payload 64-byte aligned */
+#define BIG_MAP_MIN (1u << 20) /* smaller arrays come from malloc */
 
 void *wa_big_alloc(size_t count, size_t size, wa_error *err) {
     if (count == 0) count = 1;
@@ -57,8 +57,10 @@ void wa_big_free(void *q) {
     unsigned char *p = (unsigned char *)q - BIG_HEADER;
     size_t bytes;
     memcpy(&bytes, p, sizeof bytes);
-    if (bytes < BIG_MAP_MIN) free(p);
-    else munmap(p, bytes);
+    if (bytes < BIG_MAP_MIN)
+        free(p);
+    else
+        munmap(p, bytes);
 }
 
 int wa_u32vec_push(wa_u32vec *s, uint32_t x) {

@@ -42,7 +42,9 @@ typedef uint64_t wa_bits;
 static inline wa_bits *wa_bits_new(uint64_t n, wa_error *err) {
     return wa_calloc((size_t)((n + 63) / 64) + 1, sizeof(wa_bits), err);
 }
-static inline int wa_bit(const wa_bits *b, uint64_t i) { return (int)((b[i >> 6] >> (i & 63)) & 1u); }
+static inline int wa_bit(const wa_bits *b, uint64_t i) {
+    return (int)((b[i >> 6] >> (i & 63)) & 1u);
+}
 static inline void wa_bit_set(wa_bits *b, uint64_t i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
 static inline void wa_bit_clear(wa_bits *b, uint64_t i) { b[i >> 6] &= ~((uint64_t)1 << (i & 63)); }
 

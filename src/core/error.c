@@ -49,8 +49,8 @@ const char *wa_error_string(wa_error *err) {
     else if (err->path[0])
         snprintf(err->text, sizeof err->text, "%s: %s", err->path, what);
     else if (err->offset != WA_POS_NONE)
-        snprintf(err->text, sizeof err->text, "column %llu: %s",
-                 (unsigned long long)err->offset, what);
+        snprintf(err->text, sizeof err->text, "column %llu: %s", (unsigned long long)err->offset,
+                 what);
     else
         snprintf(err->text, sizeof err->text, "%s", what);
     return err->text;

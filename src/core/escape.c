@@ -26,7 +26,7 @@ static int invisible(uint32_t cp) {
            (cp >= 0x2028 && cp <= 0x202E) || /* separators, embeddings, overrides */
            (cp >= 0x2060 && cp <= 0x206F) || /* word joiner, isolates, deprecated format */
            (cp >= 0xFFF9 && cp <= 0xFFFB) || /* interlinear annotation */
-           (cp >= 0xE0000 && cp <= 0xE007F);  /* tags */
+           (cp >= 0xE0000 && cp <= 0xE007F); /* tags */
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4) with its code point, or 0
@@ -71,13 +71,19 @@ static void escape_one(const unsigned char *s, size_t n, char esc[16], size_t *a
     }
     *adv = len;
     if (cp < 0x20 || cp == 0x7F) {
-        if (cp == '\n') memcpy(esc, "\\n", 3);
-        else if (cp == '\t') memcpy(esc, "\\t", 3);
-        else if (cp == '\r') memcpy(esc, "\\r", 3);
-        else snprintf(esc, 16, "\\x%02x", (unsigned)cp);
+        if (cp == '\n')
+            memcpy(esc, "\\n", 3);
+        else if (cp == '\t')
+            memcpy(esc, "\\t", 3);
+        else if (cp == '\r')
+            memcpy(esc, "\\r", 3);
+        else
+            snprintf(esc, 16, "\\x%02x", (unsigned)cp);
     } else if (cp >= 0x80 && invisible(cp)) {
-        if (cp > 0xFFFF) snprintf(esc, 16, "\\U%08x", (unsigned)cp);
-        else snprintf(esc, 16, "\\u%04x", (unsigned)cp);
+        if (cp > 0xFFFF)
+            snprintf(esc, 16, "\\U%08x", (unsigned)cp);
+        else
+            snprintf(esc, 16, "\\u%04x", (unsigned)cp);
     }
 }
 

@@ -244,16 +244,21 @@ size_t wa_label_format(const wa_snapshot *s, uint32_t label, char *buf, size_t c
     case WA_EDGE_DICT_VALUE: n = snprintf(buf, cap, "[%s]", t); break;
     case WA_EDGE_INDEX: n = snprintf(buf, cap, "[%u]", p); break;
     case WA_EDGE_SET_MEMBER: n = snprintf(buf, cap, "{member}"); break;
-    case WA_EDGE_CLOSURE: n = t[0] ? snprintf(buf, cap, "<closure %s>", t) : snprintf(buf, cap, "<closure>"); break;
+    case WA_EDGE_CLOSURE:
+        n = t[0] ? snprintf(buf, cap, "<closure %s>", t) : snprintf(buf, cap, "<closure>");
+        break;
     case WA_EDGE_FRAME_LOCAL: n = snprintf(buf, cap, "f_locals.%s", t); break;
-    case WA_EDGE_WEAK: n = t[0] ? snprintf(buf, cap, "<weak %s>", t) : snprintf(buf, cap, "<weak>"); break;
+    case WA_EDGE_WEAK:
+        n = t[0] ? snprintf(buf, cap, "<weak %s>", t) : snprintf(buf, cap, "<weak>");
+        break;
     default: n = snprintf(buf, cap, "%s", t); break;
     }
     return n < 0 ? 0 : (size_t)n;
 }
 
 static const char *const edge_kind_names[WA_EDGE_KIND_COUNT] = {
-    "other", "attr", "dict_key", "dict_value", "index", "set_member", "closure", "frame_local", "weak"};
+    "other",      "attr",    "dict_key",    "dict_value", "index",
+    "set_member", "closure", "frame_local", "weak"};
 static const char *const root_kind_names[WA_ROOT_KIND_COUNT] = {"module", "thread", "external",
                                                                 "interpreter", "other"};
 
@@ -282,7 +287,8 @@ int wa_root_kind_parse(const char *name, size_t len) {
 
 wa_format wa_format_from_path(const char *path) {
     size_t n = path ? strlen(path) : 0;
-    if ((n >= 6 && strcmp(path + n - 6, ".jsonl") == 0) || (n >= 5 && strcmp(path + n - 5, ".json") == 0))
+    if ((n >= 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
+        (n >= 5 && strcmp(path + n - 5, ".json") == 0))
         return WA_FORMAT_JSONL;
     return WA_FORMAT_BINARY;
 }

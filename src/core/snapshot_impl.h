@@ -36,7 +36,7 @@ struct wa_snapshot {
     const uint32_t *site_pairs; /* 2 * n_sites */
 
     wa_meta meta;
-    uint64_t dangling;   /* dropped at this load + meta.dangling_edges */
+    uint64_t dangling; /* dropped at this load + meta.dangling_edges */
     uint64_t total_size;
 
     /* lazy address -> index hash (open addressing, WA_NONE = empty) */
@@ -50,7 +50,6 @@ wa_status wa_snapshot_build_reverse(struct wa_snapshot *s, wa_error *err);
 
 /* Allocate an empty snapshot (arena initialised). */
 struct wa_snapshot *wa_snapshot_alloc(wa_error *err);
-
 
 /* ---- internal helpers (not public API) ---- */
 

@@ -297,7 +297,8 @@ wa_status wa_type_split_intern(wa_strtab *t, const char *s, size_t len, uint32_t
                                 "type \"module:qualname\" has an empty part");
         char stack[256];
         char *buf = len + 1 <= sizeof stack ? stack : malloc(len + 1);
-        if (!buf) return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
+        if (!buf)
+            return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
         memcpy(buf, s, len);
         buf[ml] = '.';
         *name = wa_strtab_intern(t, buf, len, err);
@@ -319,7 +320,8 @@ wa_status wa_type_split_intern(wa_strtab *t, const char *s, size_t len, uint32_t
     char stack[256];
     size_t full = len + 9;
     char *buf = full <= sizeof stack ? stack : malloc(full);
-    if (!buf) return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
+    if (!buf)
+        return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
     memcpy(buf, "builtins.", 9);
     memcpy(buf + 9, s, len);
     *name = wa_strtab_intern(t, buf, full, err);

@@ -80,7 +80,7 @@ typedef struct wa_strtab {
     uint32_t n, off_cap; /* strings */
     uint32_t *slots;     /* open addressing over ids, WA_NONE = empty */
     uint32_t mask;
-    int sanitize;        /* replace invalid UTF-8 / NUL by U+FFFD instead of failing */
+    int sanitize; /* replace invalid UTF-8 / NUL by U+FFFD instead of failing */
 } wa_strtab;
 
 wa_status wa_strtab_init(wa_strtab *t, int sanitize, wa_error *err);

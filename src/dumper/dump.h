@@ -47,9 +47,9 @@
  * in bits 0..48, then the walk's state of that object. Not written. */
 #define WA_SLOT_KEY_MASK ((1ull << 49) - 1)
 #define WA_SLOT_SEEN_SHIFT 49
-#define WA_SLOT_SEEN_MAX 0xFFFull        /* 12 bits; more in the overflow map */
-#define WA_SLOT_NAMESPACE (1ull << 61)   /* a dict serving as some object's __dict__ */
-#define WA_SLOT_DONE (1ull << 62)        /* references collected (or a leaf) */
+#define WA_SLOT_SEEN_MAX 0xFFFull      /* 12 bits; more in the overflow map */
+#define WA_SLOT_NAMESPACE (1ull << 61) /* a dict serving as some object's __dict__ */
+#define WA_SLOT_DONE (1ull << 62)      /* references collected (or a leaf) */
 
 static inline PyObject *wa_dump_slot_obj(uint64_t slot)
 {
@@ -58,12 +58,12 @@ static inline PyObject *wa_dump_slot_obj(uint64_t slot)
 
 /* How a hint's label is produced (resolved lazily, only when written). */
 enum {
-    WA_LS_NONE = 0,   /* unlabeled */
-    WA_LS_CSTR = 1,   /* name: const char * text */
-    WA_LS_PYSTR = 2,  /* name: str object, bare text (attribute, variable) */
-    WA_LS_KEY = 3,    /* name: any dict key object, shown as a short repr */
-    WA_LS_INDEX = 4,  /* num: list/tuple index */
-    WA_LS_NSKEY = 5   /* name: key of a namespace dict: bare if str, else repr */
+    WA_LS_NONE = 0,  /* unlabeled */
+    WA_LS_CSTR = 1,  /* name: const char * text */
+    WA_LS_PYSTR = 2, /* name: str object, bare text (attribute, variable) */
+    WA_LS_KEY = 3,   /* name: any dict key object, shown as a short repr */
+    WA_LS_INDEX = 4, /* num: list/tuple index */
+    WA_LS_NSKEY = 5  /* name: key of a namespace dict: bare if str, else repr */
 };
 
 /* Hint classes (see dump_walk.c: how traverse results and hints merge). */
@@ -94,8 +94,8 @@ typedef struct wa_ref {
 typedef struct wa_dump_options {
     const char *path;
     wa_format format;
-    uint32_t values;   /* 0 = no values; N = prefix length */
-    int tracemalloc;   /* -1 auto, 0 off, 1 on */
+    uint32_t values; /* 0 = no values; N = prefix length */
+    int tracemalloc; /* -1 auto, 0 off, 1 on */
 } wa_dump_options;
 
 typedef struct wa_dump_stats {
@@ -106,8 +106,8 @@ typedef struct wa_dump_stats {
 /* A root found before the walk (threads, interpreter state). */
 typedef struct wa_pending_root {
     PyObject *obj;
-    uint32_t kind;       /* wa_root_kind */
-    uint32_t own_refs;   /* references the holder owns, added to seen */
+    uint32_t kind;     /* wa_root_kind */
+    uint32_t own_refs; /* references the holder owns, added to seen */
     char label[128];
 } wa_pending_root;
 
@@ -126,9 +126,9 @@ typedef struct wa_seg {
     uint64_t *slot;
     size_t bytes;
     uint32_t cap, n, limit;
-    uint32_t base;      /* dense index of the segment's first object (frozen) */
-    uint64_t *bits;     /* occupancy bitmap (frozen) */
-    uint32_t *dir;      /* objects before each 64-slot word, in the segment */
+    uint32_t base;  /* dense index of the segment's first object (frozen) */
+    uint64_t *bits; /* occupancy bitmap (frozen) */
+    uint32_t *dir;  /* objects before each 64-slot word, in the segment */
     size_t rank_bytes;
 } wa_seg;
 
@@ -146,22 +146,22 @@ struct wa_dump {
     /* object set (dump_table.c) */
     wa_seg *segs;
     uint32_t n_segs, seg_bits;
-    uint32_t n; /* objects in the set */
-    int frozen; /* dense indexes built; no insertion after */
-    int bad_addr; /* an object address the set cannot encode */
-    int too_many; /* more objects than 32-bit indexes allow */
+    uint32_t n;       /* objects in the set */
+    int frozen;       /* dense indexes built; no insertion after */
+    int bad_addr;     /* an object address the set cannot encode */
+    int too_many;     /* more objects than 32-bit indexes allow */
     uint64_t *rehash; /* scratch for one segment's growth */
     uint32_t rehash_cap;
     wa_ptrmap ovf; /* seen counts above WA_SLOT_SEEN_MAX */
     /* discovery FIFO of objects to collect (drained after each tracked one) */
     PyObject **queue;
     uint32_t q_head, q_tail, q_cap;
-    int sweeping; /* walk over: every new object is queued */
+    int sweeping;       /* walk over: every new object is queued */
     PyObject *ring[16]; /* tracked objects prefetched, waiting to be collected */
     uint32_t ring_n, ring_head;
     PyObject **pend, **pend_next; /* targets held back one tracked object */
     uint32_t n_pend, pend_cap, pend_cap2;
-    uint64_t cur_slot; /* slot word of the object being written (emission) */
+    uint64_t cur_slot;       /* slot word of the object being written (emission) */
     PyTypeObject *leaf_type; /* last leaf type written, its index and __sizeof__ */
     uint32_t leaf_index;
     PyCFunction leaf_szf;
@@ -212,7 +212,6 @@ struct wa_dump {
     wa_dump_stats stats;
 };
 
-
 /* Grow a scratch array to hold `need` elements (dump_table.c); -1 if out
  * of memory. */
 int wa_dump_scratch_reserve(void **p, uint32_t *cap, uint32_t need, size_t elem);
@@ -226,7 +225,8 @@ static inline int wa_dump_hint_add(wa_dump *d, PyObject *to, uint8_t kind, uint8
     if (!to)
         return 0;
     if (d->n_hints == d->hints_cap &&
-        wa_dump_scratch_reserve((void **)&d->hints, &d->hints_cap, d->n_hints + 1, sizeof(wa_hint)) != 0) {
+        wa_dump_scratch_reserve((void **)&d->hints, &d->hints_cap, d->n_hints + 1,
+                                sizeof(wa_hint)) != 0) {
         d->oom = 1;
         return -1;
     }

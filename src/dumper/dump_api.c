@@ -322,17 +322,13 @@ static PyObject *info_dict(const wa_dump *d, const char *path, wa_format fmt, lo
     PyObject *pidobj = pid > 0 ? PyLong_FromLong(pid) : Py_None;
     if (pid <= 0)
         Py_INCREF(Py_None);
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:d,s:s,s:s,s:K,s:K,s:N}",
-                         "objects", (unsigned long long)d->stats.objects,
-                         "edges", (unsigned long long)d->stats.edges,
-                         "roots", (unsigned long long)d->stats.roots,
-                         "bytes", (unsigned long long)d->stats.bytes,
-                         "seconds", d->stats.seconds,
-                         "path", path,
-                         "format", f == WA_FORMAT_JSONL ? "jsonl" : "binary",
-                         "external_roots", (unsigned long long)d->stats.external_roots,
-                         "dropped_edges", (unsigned long long)d->stats.dropped_edges,
-                         "pid", pidobj);
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:d,s:s,s:s,s:K,s:K,s:N}", "objects",
+        (unsigned long long)d->stats.objects, "edges", (unsigned long long)d->stats.edges, "roots",
+        (unsigned long long)d->stats.roots, "bytes", (unsigned long long)d->stats.bytes, "seconds",
+        d->stats.seconds, "path", path, "format", f == WA_FORMAT_JSONL ? "jsonl" : "binary",
+        "external_roots", (unsigned long long)d->stats.external_roots, "dropped_edges",
+        (unsigned long long)d->stats.dropped_edges, "pid", pidobj);
 }
 
 const char wa_dump_py_doc[] =
@@ -347,8 +343,8 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
     static const char *const kwlist[] = {"format", "values", "tracemalloc", "background"};
     PyObject *kw[4] = {NULL, NULL, NULL, NULL};
     if (nargs != 1) {
-        PyErr_Format(PyExc_TypeError, "whyalive.dump() takes 1 positional argument (path), %zd given",
-                     nargs);
+        PyErr_Format(PyExc_TypeError,
+                     "whyalive.dump() takes 1 positional argument (path), %zd given", nargs);
         return NULL;
     }
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
@@ -362,7 +358,8 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
             }
         }
         if (!found) {
-            PyErr_Format(PyExc_TypeError, "whyalive.dump() got an unexpected keyword argument %R", k);
+            PyErr_Format(PyExc_TypeError, "whyalive.dump() got an unexpected keyword argument %R",
+                         k);
             return NULL;
         }
     }
@@ -393,7 +390,7 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
             goto bad;
         if (v < 0 || v > 1000000) {
             PyErr_SetString(PyExc_ValueError,
-                             "whyalive.dump: values must be an int from 0 (no values) to 1000000");
+                            "whyalive.dump: values must be an int from 0 (no values) to 1000000");
             goto bad;
         }
         d.opt.values = (uint32_t)v;
@@ -427,7 +424,8 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
             if (rc != 0) {
                 char msg[1400];
                 if (PyErr_Occurred()) {
-                    snprintf(msg, sizeof msg, "whyalive: background dump to %s failed (Python error)\n", path);
+                    snprintf(msg, sizeof msg,
+                             "whyalive: background dump to %s failed (Python error)\n", path);
                 } else {
                     snprintf(msg, sizeof msg, "whyalive: background dump failed: %s\n",
                              wa_error_string(&d.err));

@@ -31,7 +31,8 @@
 #error "whyalive's dumper knows CPython 3.9 to 3.13; check dump_compat.c for newer versions"
 #endif
 
-#define H(to, kind, src, cls, name) wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
+#define H(to, kind, src, cls, name)                                                                \
+    wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
 
 int wa_dump_compat_is_immortal(PyObject *o)
 {
@@ -175,7 +176,8 @@ uint64_t wa_dump_compat_sizeof(PyObject *o, PyCFunction f)
     ) {
         base = sizeof(PyASCIIObject) + (uint64_t)PyUnicode_GET_LENGTH(o) + 1;
     } else if (tp == &PyList_Type) {
-        base = (uint64_t)tp->tp_basicsize + (uint64_t)((PyListObject *)o)->allocated * sizeof(void *);
+        base =
+            (uint64_t)tp->tp_basicsize + (uint64_t)((PyListObject *)o)->allocated * sizeof(void *);
     } else if (tp == &PyTuple_Type || tp == &PyBytes_Type || tp == &PyFloat_Type) {
         base = default_sizeof(o);
     } else if (tp == &PyLong_Type) {
@@ -288,7 +290,8 @@ static int locals_hints(wa_dump *d, PyObject **slots, Py_ssize_t n, PyObject *na
             if (H(v, WA_EDGE_FRAME_LOCAL, WA_LS_PYSTR, cls, name) != 0)
                 return -1;
             /* A cell held by a frame is named after its variable. */
-            if (PyCell_Check(v) && !wa_dump_cell_name_get(d, v) && wa_dump_cell_name_set(d, v, name) != 0)
+            if (PyCell_Check(v) && !wa_dump_cell_name_get(d, v) &&
+                wa_dump_cell_name_set(d, v, name) != 0)
                 return -1;
         } else if (H(v, WA_EDGE_FRAME_LOCAL, WA_LS_NONE, cls, NULL) != 0) {
             return -1;
@@ -457,8 +460,7 @@ int wa_dump_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
     if (g->gi_frame_state >= FRAME_CLEARED)
         return 0;
     _PyInterpreterFrame *fr = (_PyInterpreterFrame *)g->gi_iframe;
-    if (fr->frame_obj &&
-        H(fr->frame_obj, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, frame_label) != 0)
+    if (fr->frame_obj && H(fr->frame_obj, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, frame_label) != 0)
         return -1;
     return iframe_hints(d, fr, WA_HC_LABEL);
 #else
@@ -477,10 +479,10 @@ int wa_dump_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
 int wa_dump_compat_code_hints(wa_dump *d, PyObject *code)
 {
     PyCodeObject *co = (PyCodeObject *)code;
-#define CF(field, label)                                                                    \
-    do {                                                                                    \
-        if (co->field && H(co->field, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_OWNED, label) != 0) \
-            return -1;                                                                      \
+#define CF(field, label)                                                                           \
+    do {                                                                                           \
+        if (co->field && H(co->field, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_OWNED, label) != 0)          \
+            return -1;                                                                             \
     } while (0)
     CF(co_consts, "co_consts");
     CF(co_names, "co_names");
@@ -530,7 +532,7 @@ int wa_dump_compat_type_hints(wa_dump *d, PyTypeObject *t)
     PyObject *dict;
 #if PY_VERSION_HEX >= 0x030C0000
     dict = PyType_GetDict(t); /* static builtins keep it in the interpreter */
-    Py_XDECREF(dict);          /* still owned by the type or interpreter */
+    Py_XDECREF(dict);         /* still owned by the type or interpreter */
 #else
     dict = t->tp_dict;
 #endif
@@ -549,9 +551,11 @@ int wa_dump_compat_type_hints(wa_dump *d, PyTypeObject *t)
         if (ht->ht_qualname &&
             H(ht->ht_qualname, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_OWNED, "__qualname__") != 0)
             return -1;
-        if (ht->ht_slots && H(ht->ht_slots, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_OWNED, "__slots__") != 0)
+        if (ht->ht_slots &&
+            H(ht->ht_slots, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_OWNED, "__slots__") != 0)
             return -1;
-        if (ht->ht_module && H(ht->ht_module, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "ht_module") != 0)
+        if (ht->ht_module &&
+            H(ht->ht_module, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "ht_module") != 0)
             return -1;
     }
 #if PY_VERSION_HEX >= 0x030C0000

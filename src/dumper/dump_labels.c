@@ -15,7 +15,8 @@
 
 #include "structmember.h"
 
-#define H(to, kind, src, cls, name) wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
+#define H(to, kind, src, cls, name)                                                                \
+    wa_dump_hint_add(d, (PyObject *)(to), (kind), (src), (cls), (name), 0)
 
 /* During discovery, a dict that is some object's __dict__ is marked so that
  * its str keys are written as attribute names (the walk marks it in the
@@ -31,7 +32,8 @@ static void mark_namespace(wa_dump *d, PyObject *dict)
 static int dict_hints(wa_dump *d, PyObject *o)
 {
     /* When writing, the slot of the object being written is at hand. */
-    int ns = d->phase == 1 && wa_dump_slot_obj(d->cur_slot) == o && (d->cur_slot & WA_SLOT_NAMESPACE);
+    int ns =
+        d->phase == 1 && wa_dump_slot_obj(d->cur_slot) == o && (d->cur_slot & WA_SLOT_NAMESPACE);
     /* A split table's keys belong to the class's shared keys, not to this
      * dict: they name the values but are not references of the dict. */
     int split = wa_dump_compat_dict_is_split(o);
@@ -41,7 +43,8 @@ static int dict_hints(wa_dump *d, PyObject *o)
     while (PyDict_Next(o, &pos, &k, &v)) {
         if (H(k, WA_EDGE_DICT_KEY, WA_LS_KEY, cls, k) != 0)
             return -1;
-        if (ns ? H(v, PyUnicode_CheckExact(k) ? WA_EDGE_ATTR : WA_EDGE_DICT_VALUE, WA_LS_NSKEY, cls, k)
+        if (ns ? H(v, PyUnicode_CheckExact(k) ? WA_EDGE_ATTR : WA_EDGE_DICT_VALUE, WA_LS_NSKEY, cls,
+                   k)
                : H(v, WA_EDGE_DICT_VALUE, WA_LS_KEY, cls, k))
             return -1;
     }
@@ -55,11 +58,16 @@ static int function_hints(wa_dump *d, PyObject *o)
         PyObject *v;
         const char *name;
     } fields[] = {
-        {f->func_code, "__code__"},         {f->func_globals, "__globals__"},
-        {f->func_defaults, "__defaults__"}, {f->func_kwdefaults, "__kwdefaults__"},
-        {f->func_closure, "__closure__"},   {f->func_doc, "__doc__"},
-        {f->func_name, "__name__"},         {f->func_dict, "__dict__"},
-        {f->func_module, "__module__"},     {f->func_annotations, "__annotations__"},
+        {f->func_code, "__code__"},
+        {f->func_globals, "__globals__"},
+        {f->func_defaults, "__defaults__"},
+        {f->func_kwdefaults, "__kwdefaults__"},
+        {f->func_closure, "__closure__"},
+        {f->func_doc, "__doc__"},
+        {f->func_name, "__name__"},
+        {f->func_dict, "__dict__"},
+        {f->func_module, "__module__"},
+        {f->func_annotations, "__annotations__"},
         {f->func_qualname, "__qualname__"},
 #if PY_VERSION_HEX >= 0x030A0000
         {f->func_builtins, "__builtins__"},
@@ -69,7 +77,8 @@ static int function_hints(wa_dump *d, PyObject *o)
 #endif
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (fields[i].v && H(fields[i].v, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, fields[i].name) != 0)
+        if (fields[i].v &&
+            H(fields[i].v, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, fields[i].name) != 0)
             return -1;
     mark_namespace(d, f->func_dict);
     /* Name the closure's cells after the code's free variables, so that
@@ -100,7 +109,8 @@ static int exception_hints(wa_dump *d, PyObject *o)
     if (e->notes && H(e->notes, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__notes__") != 0)
         return -1;
 #endif
-    if (e->traceback && H(e->traceback, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__traceback__") != 0)
+    if (e->traceback &&
+        H(e->traceback, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__traceback__") != 0)
         return -1;
     if (e->context && H(e->context, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__context__") != 0)
         return -1;
@@ -116,7 +126,8 @@ static int specific_hints(wa_dump *d, PyObject *o, int *err)
     int r = 0;
     if (PyDict_Check(o)) {
         r = dict_hints(d, o);
-    } else if ((PyList_Check(o) && !PyList_CheckExact(o)) || (PyTuple_Check(o) && !PyTuple_CheckExact(o))) {
+    } else if ((PyList_Check(o) && !PyList_CheckExact(o)) ||
+               (PyTuple_Check(o) && !PyTuple_CheckExact(o))) {
         Py_ssize_t n = PyList_Check(o) ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
         for (Py_ssize_t i = 0; i < n && r == 0; i++) {
             PyObject *it = PyList_Check(o) ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);

@@ -93,8 +93,8 @@ static void thread_name(unsigned long tid, char *out, size_t cap)
     Py_XDECREF(key);
     if (th) {
         PyObject *attr = PyUnicode_FromString("_name");
-        PyObject *n = attr && !_PyType_Lookup(Py_TYPE(th), attr) ? PyObject_GenericGetAttr(th, attr)
-                                                                 : NULL;
+        PyObject *n =
+            attr && !_PyType_Lookup(Py_TYPE(th), attr) ? PyObject_GenericGetAttr(th, attr) : NULL;
         Py_XDECREF(attr);
         if (n && PyUnicode_Check(n)) {
             /* At most 60 characters and 100 bytes, cut between
@@ -120,7 +120,8 @@ static void thread_name(unsigned long tid, char *out, size_t cap)
 int wa_dump_roots_prepare(wa_dump *d)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
-    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts;
+         ts = PyThreadState_Next(ts)) {
         char tname[160], label[200];
         char dl[240];
         thread_name(ts->thread_id, tname, sizeof tname);
@@ -146,7 +147,8 @@ int wa_dump_roots_prepare(wa_dump *d)
             return -1;
     }
     PyErr_Clear();
-    if (wa_dump_pending_add(d, PyImport_GetModuleDict(), WA_ROOT_INTERPRETER, 1, "sys.modules") != 0)
+    if (wa_dump_pending_add(d, PyImport_GetModuleDict(), WA_ROOT_INTERPRETER, 1, "sys.modules") !=
+        0)
         return -1;
     PyObject *sysname = PyUnicode_FromString("sys");
     PyObject *sys = sysname ? PyImport_GetModule(sysname) : NULL;
@@ -269,8 +271,7 @@ int wa_dump_roots_write(wa_dump *d)
         if (i == WA_NONE)
             continue;
         uint32_t label = wa_dump_intern_cstr(d, d->pending[p].label);
-        if (label == WA_NONE ||
-            root(d, i, d->pending[p].obj, d->pending[p].kind, label, 0) != 0)
+        if (label == WA_NONE || root(d, i, d->pending[p].obj, d->pending[p].kind, label, 0) != 0)
             return -1;
     }
 

@@ -89,7 +89,6 @@ static size_t round_pages(size_t bytes)
 
 /* ------------------------------------------------------------ hashing */
 
-
 static inline uint32_t popcount64(uint64_t x)
 {
     /* Portable: a builtin without -mpopcnt is a libgcc call. */
@@ -197,8 +196,7 @@ int wa_dump_tab_init(wa_dump *d, uint64_t expected, uint64_t heap_bytes)
     d->lc_vals = calloc(1u << 15, sizeof *d->lc_vals);
     if (pm_init(&d->cells, 256) != 0 || pm_init(&d->ovf, 64) != 0)
         return -1;
-    if (!d->type_keys || !d->type_vals || !d->type_szf || !d->lc_keys ||
-        !d->lc_vals)
+    if (!d->type_keys || !d->type_vals || !d->type_szf || !d->lc_keys || !d->lc_vals)
         return -1;
     return 0;
 }

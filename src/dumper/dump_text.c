@@ -169,7 +169,8 @@ static uint32_t code_name(wa_dump *d, PyObject *qual, PyObject *code, int line)
             line = co->co_firstlineno;
     }
     char out[900];
-    int n = f[0] ? snprintf(out, sizeof out, "%s (%s:%d)", q, f, line) : snprintf(out, sizeof out, "%s", q);
+    int n = f[0] ? snprintf(out, sizeof out, "%s (%s:%d)", q, f, line)
+                 : snprintf(out, sizeof out, "%s", q);
     return wa_dump_intern(d, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1));
 }
 

@@ -38,8 +38,8 @@ static int visit_collect(PyObject *o, void *arg)
     wa_dump *d = arg;
     if (!o)
         return 0;
-    if (d->n_refs == d->refs_cap &&
-        wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
+    if (d->n_refs == d->refs_cap && wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap,
+                                                            d->n_refs + 1, sizeof(wa_ref)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -168,9 +168,9 @@ static int collect(wa_dump *d, PyObject *o)
 static inline int is_leaf(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
-    return t == &PyUnicode_Type || t == &PyLong_Type || t == &PyFloat_Type ||
-           t == &PyBytes_Type || t == &PyBool_Type || t == &PyComplex_Type || o == Py_None ||
-           o == Py_Ellipsis || o == Py_NotImplemented;
+    return t == &PyUnicode_Type || t == &PyLong_Type || t == &PyFloat_Type || t == &PyBytes_Type ||
+           t == &PyBool_Type || t == &PyComplex_Type || o == Py_None || o == Py_Ellipsis ||
+           o == Py_NotImplemented;
 }
 
 /* Dicts and sets this long are streamed (like every exact list and tuple)
@@ -184,13 +184,14 @@ static int is_big_dict(PyObject *o)
 
 static int is_big_set(PyObject *o)
 {
-    return (Py_IS_TYPE(o, &PySet_Type) || PyFrozenSet_CheckExact(o)) && PySet_GET_SIZE(o) >= WA_STREAM_MIN;
+    return (Py_IS_TYPE(o, &PySet_Type) || PyFrozenSet_CheckExact(o)) &&
+           PySet_GET_SIZE(o) >= WA_STREAM_MIN;
 }
 
 static int q_push(wa_dump *d, PyObject *o)
 {
-    if (d->q_tail == d->q_cap &&
-        wa_dump_scratch_reserve((void **)&d->queue, &d->q_cap, d->q_tail + 1, sizeof(PyObject *)) != 0) {
+    if (d->q_tail == d->q_cap && wa_dump_scratch_reserve((void **)&d->queue, &d->q_cap,
+                                                         d->q_tail + 1, sizeof(PyObject *)) != 0) {
         d->oom = 1;
         return -1;
     }
@@ -232,8 +233,8 @@ static int discover_add(wa_dump *d, PyObject *o, uint64_t flags)
  * would report exactly the non-NULL items, and no labeler adds any). */
 static int process_sequence(wa_dump *d, PyObject *o)
 {
-    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
-                                            : ((PyTupleObject *)o)->ob_item;
+    PyObject **items =
+        PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
     Py_ssize_t len = Py_SIZE(o);
     for (Py_ssize_t k = 0; k < len; k++) {
         if (k % 16 == 0)
@@ -487,7 +488,8 @@ static uint32_t resolve_label(wa_dump *d, const wa_hint *h)
         return WA_LABEL(WA_EDGE_INDEX, h->num);
     if (h->source == WA_LS_NONE || !h->name)
         return WA_LABEL(h->kind, 0);
-    uint32_t slot = (uint32_t)((((uint64_t)(uintptr_t)h->name ^ h->source) * 0x9E3779B97F4A7C15ull) >> 49);
+    uint32_t slot =
+        (uint32_t)((((uint64_t)(uintptr_t)h->name ^ h->source) * 0x9E3779B97F4A7C15ull) >> 49);
     uint32_t tag = (uint32_t)h->source << 28;
     if (d->lc_keys[slot] == h->name && (d->lc_vals[slot] & 0xF0000000u) == tag)
         return WA_LABEL(h->kind, d->lc_vals[slot] & 0x0FFFFFFFu);
@@ -746,8 +748,7 @@ typedef struct wa_chunk {
 static int chunk_start(wa_chunk *c, wa_dump *d, PyObject *o, uint64_t ne)
 {
     wa_object rec;
-    if (object_record(d, o, &rec) != 0 ||
-        wa_writer_object_begin(d->w, &rec, ne, &d->err) != WA_OK)
+    if (object_record(d, o, &rec) != 0 || wa_writer_object_begin(d->w, &rec, ne, &d->err) != WA_OK)
         return -1;
     if (wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, WA_CHUNK, sizeof(wa_ref)) != 0) {
         d->oom = 1;
@@ -799,8 +800,8 @@ static int chunk_end(wa_chunk *c, uint32_t i)
 /* An exact list or tuple: its items are its references, in order. */
 static int emit_sequence(wa_dump *d, uint32_t i, PyObject *o)
 {
-    PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
-                                            : ((PyTupleObject *)o)->ob_item;
+    PyObject **items =
+        PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
     uint32_t len = (uint32_t)Py_SIZE(o);
     uint64_t ne = 0;
     for (uint32_t k = 0; k < len; k++)
@@ -890,7 +891,6 @@ static int emit_set(wa_dump *d, uint32_t i, PyObject *o)
     return chunk_end(&c, i);
 }
 
-
 static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
 {
     if (is_leaf(o))
@@ -909,7 +909,8 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
      * two. Stores go through memcpy so no type-based aliasing assumption
      * can reorder them. */
     _Static_assert(sizeof(wa_ref) == sizeof(wa_writer_edge), "edges are written in place");
-    if (wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) != 0) {
+    if (wa_dump_scratch_reserve((void **)&d->refs, &d->refs_cap, d->n_refs + 1, sizeof(wa_ref)) !=
+        0) {
         d->oom = 1;
         return -1;
     }
@@ -918,8 +919,8 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
      * it, and fall back to unlabeled if neither order fits. */
     int by_position = 0; /* 1: forward, -1: reversed */
     if (PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
-        PyObject **items = PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item
-                                                : ((PyTupleObject *)o)->ob_item;
+        PyObject **items =
+            PyList_CheckExact(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
         Py_ssize_t len = Py_SIZE(o);
         if ((Py_ssize_t)d->n_refs == len && len > 0) {
             by_position = d->refs[0].to == items[len - 1] ? -1 : 1;

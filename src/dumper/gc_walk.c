@@ -70,7 +70,8 @@ static struct _gc_runtime_state *gc_state(void)
     if (!head)
         return NULL;
     struct _gc_runtime_state *st =
-        (struct _gc_runtime_state *)((char *)head - offsetof(struct _gc_runtime_state, generations));
+        (struct _gc_runtime_state *)((char *)head -
+                                     offsetof(struct _gc_runtime_state, generations));
     if (st->generation0 != head || st->collecting)
         return NULL;
     return st;

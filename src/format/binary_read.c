@@ -56,11 +56,12 @@ static wa_status read_at(const wa_input *in, void *dst, uint64_t off, uint64_t n
         ssize_t r = pread(in->fd, p + done, want, (off_t)(off + done));
         if (r < 0) {
             if (errno == EINTR) continue;
-            return wa_error_set(err, WA_ERR_IO, in->path, WA_POS_NONE, off + done, "read failed: %s",
-                                strerror(errno));
+            return wa_error_set(err, WA_ERR_IO, in->path, WA_POS_NONE, off + done,
+                                "read failed: %s", strerror(errno));
         }
         if (r == 0)
-            return ferr(err, in, off + done, "unexpected end of file (the file shrank while reading?)");
+            return ferr(err, in, off + done,
+                        "unexpected end of file (the file shrank while reading?)");
         done += (uint64_t)r;
         if (progress && in->opts && in->opts->progress &&
             in->opts->progress(in->opts->progress_ctx, off + done, in->size))
@@ -89,11 +90,13 @@ typedef struct layout {
 static wa_status read_header(const wa_input *in, layout *L, wa_error *err) {
     unsigned char hdr[WA_BIN_HEADER_SIZE];
     if (in->size < WA_BIN_HEADER_SIZE + WA_BIN_FOOTER_SIZE)
-        return ferr(err, in, in->size, "file too short for a binary snapshot (%llu bytes): truncated?",
+        return ferr(err, in, in->size,
+                    "file too short for a binary snapshot (%llu bytes): truncated?",
                     (unsigned long long)in->size);
     if (read_at(in, hdr, 0, sizeof hdr, 0, err) != WA_OK) return err ? err->code : WA_ERR_IO;
     if (memcmp(hdr, WA_BIN_MAGIC, 8) != 0)
-        return ferr(err, in, 0, "bad magic: expected \"WHYALIVE\" at the start of a binary snapshot");
+        return ferr(err, in, 0,
+                    "bad magic: expected \"WHYALIVE\" at the start of a binary snapshot");
     L->version = rd32(hdr + 8);
     if (L->version != WA_BIN_VERSION) {
         if (L->version > WA_BIN_VERSION)
@@ -113,15 +116,18 @@ static wa_status read_toc(const wa_input *in, layout *L, wa_error *err) {
     unsigned char foot[WA_BIN_FOOTER_SIZE];
     unsigned char toc[WA_BIN_MAX_SECTIONS * WA_BIN_TOC_ENTRY];
     uint64_t foot_off = size - WA_BIN_FOOTER_SIZE;
-    if (read_at(in, foot, foot_off, sizeof foot, 0, err) != WA_OK) return err ? err->code : WA_ERR_IO;
+    if (read_at(in, foot, foot_off, sizeof foot, 0, err) != WA_OK)
+        return err ? err->code : WA_ERR_IO;
     if (memcmp(foot + 24, WA_BIN_END_MAGIC, 8) != 0)
-        return ferr(err, in, foot_off + 24, "no end marker \"WHYALEND\": the file is truncated or damaged");
+        return ferr(err, in, foot_off + 24,
+                    "no end marker \"WHYALEND\": the file is truncated or damaged");
     uint64_t toc_off = rd64(foot);
     uint32_t nt = rd32(foot + 8);
     if (nt == 0 || nt > WA_BIN_MAX_SECTIONS || toc_off < WA_BIN_HEADER_SIZE ||
         toc_off != foot_off - (uint64_t)nt * WA_BIN_TOC_ENTRY)
-        return ferr(err, in, foot_off, "bad table of contents position or size (%u entries at byte %llu)",
-                    nt, (unsigned long long)toc_off);
+        return ferr(err, in, foot_off,
+                    "bad table of contents position or size (%u entries at byte %llu)", nt,
+                    (unsigned long long)toc_off);
     if (read_at(in, toc, toc_off, (uint64_t)nt * WA_BIN_TOC_ENTRY, 0, err) != WA_OK)
         return err ? err->code : WA_ERR_IO;
     if (wa_checksum(toc, (size_t)nt * WA_BIN_TOC_ENTRY) != rd64(foot + 16))
@@ -137,8 +143,9 @@ static wa_status read_toc(const wa_input *in, layout *L, wa_error *err) {
         if (off < WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER || (off & 7) || off > toc_off ||
             len > toc_off - off)
             return ferr(err, in, eoff,
-                        "section %u claims %llu bytes at byte %llu, outside the file (%llu bytes)", id,
-                        (unsigned long long)len, (unsigned long long)off, (unsigned long long)size);
+                        "section %u claims %llu bytes at byte %llu, outside the file (%llu bytes)",
+                        id, (unsigned long long)len, (unsigned long long)off,
+                        (unsigned long long)size);
         if (id == 0 || id > WA_SEC_MAX) continue; /* unknown section: skipped */
         if (seen[id]) return ferr(err, in, eoff, "section %s appears twice", sec_names[id]);
         seen[id] = 1;
@@ -160,20 +167,26 @@ static wa_status check_sizes(const wa_input *in, layout *L, wa_error *err) {
     struct {
         int id;
         uint64_t unit;
-    } rec[] = {{WA_SEC_OBJECTS, sizeof(wa_object)}, {WA_SEC_EDGES, sizeof(wa_edge)},
-               {WA_SEC_ROOTS, sizeof(wa_root)},     {WA_SEC_SITES, 8},
+    } rec[] = {{WA_SEC_OBJECTS, sizeof(wa_object)},
+               {WA_SEC_EDGES, sizeof(wa_edge)},
+               {WA_SEC_ROOTS, sizeof(wa_root)},
+               {WA_SEC_SITES, 8},
                {WA_SEC_TYPES, sizeof(wa_type)}};
     for (size_t i = 0; i < sizeof rec / sizeof rec[0]; i++)
         if (sec[rec[i].id].len % rec[i].unit)
-            return ferr(err, in, sec[rec[i].id].off, "section %s: %llu bytes is not a whole number of %llu-byte records",
-                        sec_names[rec[i].id], (unsigned long long)sec[rec[i].id].len, (unsigned long long)rec[i].unit);
+            return ferr(err, in, sec[rec[i].id].off,
+                        "section %s: %llu bytes is not a whole number of %llu-byte records",
+                        sec_names[rec[i].id], (unsigned long long)sec[rec[i].id].len,
+                        (unsigned long long)rec[i].unit);
     if (n > WA_MAX_OBJECTS || L->ne > WA_MAX_EDGES || sec[WA_SEC_ROOTS].len / 16 > WA_MAX_OBJECTS ||
         sec[WA_SEC_SITES].len / 8 > WA_MAX_OBJECTS || sec[WA_SEC_TYPES].len / 8 > WA_MAX_STRINGS)
         return wa_error_set(err, WA_ERR_LIMIT, in->path, WA_POS_NONE, sec[WA_SEC_OBJECTS].off,
                             "more objects, edges, roots, sites or types than the limits allow");
     if (sec[WA_SEC_OUT_OFFSETS].len != (n + 1) * 4)
-        return ferr(err, in, sec[WA_SEC_OUT_OFFSETS].off, "section OUT_OFFSETS: expected %llu bytes for %llu objects, found %llu",
-                    (unsigned long long)((n + 1) * 4), (unsigned long long)n, (unsigned long long)sec[WA_SEC_OUT_OFFSETS].len);
+        return ferr(err, in, sec[WA_SEC_OUT_OFFSETS].off,
+                    "section OUT_OFFSETS: expected %llu bytes for %llu objects, found %llu",
+                    (unsigned long long)((n + 1) * 4), (unsigned long long)n,
+                    (unsigned long long)sec[WA_SEC_OUT_OFFSETS].len);
     if (sec[WA_SEC_STRINGS].len < 24)
         return ferr(err, in, sec[WA_SEC_STRINGS].off, "section STRINGS is too short");
     if (sec[WA_SEC_META].len > MAX_META)
@@ -223,25 +236,28 @@ static wa_status load_strings(const wa_input *in, const loc *x, const unsigned c
     uint64_t blob_len = len - 8 - (count + 1) * 8;
     uint64_t blob_pos = x->off + 8 + (count + 1) * 8;
     if (off[0] != 0 || off[count] != blob_len || blob_len < 1 || blob[0] != '\0')
-        return ferr(err, in, x->off + 8,
-                    "string table: offsets must start at 0 with the empty string and end at the blob size");
+        return ferr(
+            err, in, x->off + 8,
+            "string table: offsets must start at 0 with the empty string and end at the blob size");
     for (uint64_t i = 0; i < count; i++) {
         uint64_t a = off[i], b = off[i + 1];
         if (b <= a || b > blob_len)
             return ferr(err, in, x->off + 16 + i * 8,
-                        "string %llu: offset %llu out of order or outside the blob", (unsigned long long)i + 1,
-                        (unsigned long long)b);
+                        "string %llu: offset %llu out of order or outside the blob",
+                        (unsigned long long)i + 1, (unsigned long long)b);
         uint64_t sl = b - a - 1;
         if (sl > WA_MAX_STRING_BYTES)
             return wa_error_set(err, WA_ERR_LIMIT, in->path, WA_POS_NONE, blob_pos + a,
                                 "string %llu is %llu bytes, more than the limit of %u",
                                 (unsigned long long)i, (unsigned long long)sl, WA_MAX_STRING_BYTES);
         if (blob[b - 1] != '\0' || memchr(blob + a, 0, (size_t)sl))
-            return ferr(err, in, blob_pos + a, "string %llu is not NUL-terminated or holds a NUL byte",
+            return ferr(err, in, blob_pos + a,
+                        "string %llu is not NUL-terminated or holds a NUL byte",
                         (unsigned long long)i);
         size_t bad = wa_utf8_check(blob + a, (size_t)sl);
         if (bad != sl)
-            return ferr(err, in, blob_pos + a + bad, "string %llu is not valid UTF-8", (unsigned long long)i);
+            return ferr(err, in, blob_pos + a + bad, "string %llu is not valid UTF-8",
+                        (unsigned long long)i);
     }
     s->n_strings = (uint32_t)count;
     s->str_off = off;
@@ -255,7 +271,8 @@ static wa_status load_types(const wa_input *in, const loc *x, const unsigned cha
     uint64_t nty = x->len / sizeof *t;
     for (uint64_t i = 0; i < nty; i++)
         if (t[i].name >= s->n_strings || t[i].module >= s->n_strings)
-            return ferr(err, in, x->off + i * 8, "type %llu: string id out of range", (unsigned long long)i);
+            return ferr(err, in, x->off + i * 8, "type %llu: string id out of range",
+                        (unsigned long long)i);
     s->types = t;
     s->n_types = (uint32_t)nty;
     return WA_OK;
@@ -269,8 +286,8 @@ static wa_status load_objects(const wa_input *in, const layout *L, const unsigne
     uint64_t total = 0;
     for (uint64_t i = 0; i < L->n; i++) {
         if (o[i].type >= s->n_types || o[i].name >= ns || o[i].value >= ns)
-            return ferr(err, in, x->off + i * sizeof *o, "object %llu: type or string id out of range",
-                        (unsigned long long)i);
+            return ferr(err, in, x->off + i * sizeof *o,
+                        "object %llu: type or string id out of range", (unsigned long long)i);
         total += o[i].size;
     }
     s->objects = o;
@@ -294,14 +311,16 @@ static wa_status load_edges(const wa_input *in, const layout *L, const unsigned 
             return ferr(err, in, xo->off + (i + 1) * 4, "edge offsets decrease at object %llu",
                         (unsigned long long)i + 1);
     uint32_t *in_off = wa_arena_calloc(&s->arena, (size_t)n + 1, 4);
-    if (!in_off) return wa_error_set(err, WA_ERR_NOMEM, in->path, WA_POS_NONE, WA_POS_NONE, "out of memory");
+    if (!in_off)
+        return wa_error_set(err, WA_ERR_NOMEM, in->path, WA_POS_NONE, WA_POS_NONE, "out of memory");
     const wa_edge *e = (const wa_edge *)(buf + xe->off);
     for (uint64_t i = 0; i < ne; i++) {
         uint32_t to = e[i].to, lab = e[i].label;
         wa_edge_kind k = WA_LABEL_KIND(lab);
         if (to >= n || (unsigned)k >= WA_EDGE_KIND_COUNT ||
             (k != WA_EDGE_INDEX && WA_LABEL_PAYLOAD(lab) >= s->n_strings))
-            return ferr(err, in, xe->off + i * 8, "edge %llu: target %u, kind %u or label id out of range",
+            return ferr(err, in, xe->off + i * 8,
+                        "edge %llu: target %u, kind %u or label id out of range",
                         (unsigned long long)i, to, (unsigned)k);
         in_off[to]++;
     }
@@ -329,7 +348,8 @@ static wa_status load_roots_sites(const wa_input *in, const layout *L, const uns
     for (uint64_t i = 0; i < nsi; i++)
         if (sp[2 * i] >= n || sp[2 * i + 1] >= ns || (i && sp[2 * i] <= sp[2 * i - 2]))
             return ferr(err, in, xs->off + i * 8,
-                        "site %llu: object out of range or out of order, or bad string id", (unsigned long long)i);
+                        "site %llu: object out of range or out of order, or bad string id",
+                        (unsigned long long)i);
     s->site_pairs = sp;
     s->n_sites = (uint32_t)nsi;
     return WA_OK;
@@ -342,8 +362,8 @@ static wa_status load_meta(const wa_input *in, const layout *L, const unsigned c
     cJSON *meta = cJSON_ParseWithLength((const char *)(buf + x->off), (size_t)x->len);
     if (!meta) return ferr(err, in, x->off, "META section is not valid JSON");
     int64_t declared;
-    wa_status st = wa_meta_from_json(meta, &s->meta, &s->arena, &declared, in->path, WA_POS_NONE,
-                                     x->off, err);
+    wa_status st =
+        wa_meta_from_json(meta, &s->meta, &s->arena, &declared, in->path, WA_POS_NONE, x->off, err);
     cJSON_Delete(meta);
     if (st != WA_OK) return st;
     if (declared >= 0 && (uint64_t)declared != L->n)

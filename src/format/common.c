@@ -80,7 +80,8 @@ uint64_t wa_csum_final(const wa_csum *c) {
         memcpy(&w, c->buf + i, c->nbuf - i);
         l[k] = csum_round(l[k], w);
     }
-    uint64_t h = wa_rotl64(l[0], 1) + wa_rotl64(l[1], 7) + wa_rotl64(l[2], 12) + wa_rotl64(l[3], 18);
+    uint64_t h =
+        wa_rotl64(l[0], 1) + wa_rotl64(l[1], 7) + wa_rotl64(l[2], 12) + wa_rotl64(l[3], 18);
     h ^= c->total * WA_K1;
     return wa_mix64(h);
 }
@@ -138,7 +139,8 @@ wa_status wa_outfile_open(wa_outfile *f, const char *path, wa_error *err) {
     return WA_OK;
 }
 
-wa_status wa_outfile_pwrite(wa_outfile *f, const void *data, size_t n, uint64_t off, wa_error *err) {
+wa_status wa_outfile_pwrite(wa_outfile *f, const void *data, size_t n, uint64_t off,
+                            wa_error *err) {
     const char *p = data;
     while (n) {
         ssize_t w = pwrite(f->fd, p, n > (1u << 30) ? (1u << 30) : n, (off_t)off);
@@ -296,9 +298,10 @@ int wa_meta_to_json(wa_buf *b, const wa_meta *m, uint64_t n_objects, uint64_t da
         r |= wa_buf_put(b, "]", 1);
     }
     if (m->rss) r |= wa_buf_printf(b, ",\"rss\":%llu", (unsigned long long)m->rss);
-    if (m->seconds != 0 && isfinite(m->seconds)) r |= wa_buf_printf(b, ",\"seconds\":%.17g", m->seconds);
-    r |= wa_buf_printf(b, ",\"objects\":%llu,\"dangling_edges\":%llu}", (unsigned long long)n_objects,
-                    (unsigned long long)dangling);
+    if (m->seconds != 0 && isfinite(m->seconds))
+        r |= wa_buf_printf(b, ",\"seconds\":%.17g", m->seconds);
+    r |= wa_buf_printf(b, ",\"objects\":%llu,\"dangling_edges\":%llu}",
+                       (unsigned long long)n_objects, (unsigned long long)dangling);
     return r ? -1 : 0;
 }
 
@@ -333,9 +336,10 @@ wa_status wa_meta_from_json(const cJSON *obj, wa_meta *m, struct wa_arena *a, in
             if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble != floor(v->valuedouble))
                 return meta_err(err, path, line, offset, k, "a format version number (1)");
             if (v->valuedouble > WA_BIN_VERSION)
-                return wa_error_set(err, WA_ERR_FORMAT, path, line, offset,
-                                    "format version %.0f is newer than this build reads (version %u)",
-                                    v->valuedouble > 1e15 ? 1e15 : v->valuedouble, WA_BIN_VERSION);
+                return wa_error_set(
+                    err, WA_ERR_FORMAT, path, line, offset,
+                    "format version %.0f is newer than this build reads (version %u)",
+                    v->valuedouble > 1e15 ? 1e15 : v->valuedouble, WA_BIN_VERSION);
             m->format_version = (uint32_t)v->valuedouble;
             have_version = 1;
         } else if (strcmp(k, "tool_version") == 0 || strcmp(k, "python") == 0 ||
@@ -344,11 +348,16 @@ wa_status wa_meta_from_json(const cJSON *obj, wa_meta *m, struct wa_arena *a, in
             if (!cJSON_IsString(v)) return meta_err(err, path, line, offset, k, "a string");
             const char *c = meta_copy(a, v);
             if (!c) return meta_err(err, path, line, offset, k, "valid UTF-8 text");
-            if (k[0] == 't' && k[1] == 'o') m->tool_version = c;
-            else if (k[0] == 'p') m->python_version = c;
-            else if (k[0] == 'i') m->implementation = c;
-            else if (k[0] == 'h') m->host = c;
-            else m->time = c;
+            if (k[0] == 't' && k[1] == 'o')
+                m->tool_version = c;
+            else if (k[0] == 'p')
+                m->python_version = c;
+            else if (k[0] == 'i')
+                m->implementation = c;
+            else if (k[0] == 'h')
+                m->host = c;
+            else
+                m->time = c;
         } else if (strcmp(k, "pid") == 0) {
             if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
                 fabs(v->valuedouble) > MAX_EXACT)
@@ -362,22 +371,28 @@ wa_status wa_meta_from_json(const cJSON *obj, wa_meta *m, struct wa_arena *a, in
                 if (v->valuedouble > WA_MAX_OBJECTS)
                     return wa_error_set(err, WA_ERR_LIMIT, path, line, offset,
                                         "header claims %.0f objects, more than the limit of %u",
-                                        v->valuedouble > 1e18 ? 1e18 : v->valuedouble, WA_MAX_OBJECTS);
+                                        v->valuedouble > 1e18 ? 1e18 : v->valuedouble,
+                                        WA_MAX_OBJECTS);
                 *objects = (int64_t)v->valuedouble;
             } else {
                 uint64_t x = v->valuedouble >= 1.8e19 ? UINT64_MAX : (uint64_t)v->valuedouble;
-                if (k[0] == 'r') m->rss = x;
-                else m->dangling_edges = x > ((uint64_t)1 << 53) ? ((uint64_t)1 << 53) : x;
+                if (k[0] == 'r')
+                    m->rss = x;
+                else
+                    m->dangling_edges = x > ((uint64_t)1 << 53) ? ((uint64_t)1 << 53) : x;
             }
         } else if (strcmp(k, "seconds") == 0) {
             if (!cJSON_IsNumber(v)) return meta_err(err, path, line, offset, k, "a number");
             m->seconds = v->valuedouble;
         } else if (strcmp(k, "argv") == 0) {
-            if (!cJSON_IsArray(v)) return meta_err(err, path, line, offset, k, "an array of strings");
+            if (!cJSON_IsArray(v))
+                return meta_err(err, path, line, offset, k, "an array of strings");
             uint32_t n = 0;
             for (const cJSON *x = v->child; x; x = x->next) {
-                if (!cJSON_IsString(x)) return meta_err(err, path, line, offset, k, "an array of strings");
-                if (n == UINT32_MAX - 1) return meta_err(err, path, line, offset, k, "a shorter array");
+                if (!cJSON_IsString(x))
+                    return meta_err(err, path, line, offset, k, "an array of strings");
+                if (n == UINT32_MAX - 1)
+                    return meta_err(err, path, line, offset, k, "a shorter array");
                 n++;
             }
             const char **argv = n ? wa_arena_alloc(a, (size_t)n * sizeof *argv) : NULL;

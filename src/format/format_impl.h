@@ -101,7 +101,7 @@ void wa_stream_free(wa_stream *s);
 typedef struct wa_input {
     int fd;
     const unsigned char *mem;
-    uint64_t size; /* file size or buffer length; UINT64_MAX if unknown (pipe) */
+    uint64_t size;    /* file size or buffer length; UINT64_MAX if unknown (pipe) */
     const char *path; /* for messages */
     const wa_load_options *opts;
 } wa_input;

@@ -135,7 +135,7 @@ static int next_line(lines *L, const char **p, size_t *n, wa_error *err) {
         }
         size_t want = L->cap - L->end;
         if (L->limit != UINT64_MAX && L->limit - L->pos < want) want = (size_t)(L->limit - L->pos);
-        ssize_t r = want == 0 ? 0
+        ssize_t r = want == 0                ? 0
                     : L->limit == UINT64_MAX ? read(in->fd, L->buf + L->end, want)
                                              : pread(in->fd, L->buf + L->end, want, (off_t)L->pos);
         if (r < 0) {
@@ -349,11 +349,14 @@ static wa_status object_line(rd *r, const cJSON *root, uint32_t *index_out) {
             if (strcmp(k, "type") == 0) type = v;
             break;
         case 's':
-            if (strcmp(k, "size") == 0) size = v;
-            else if (strcmp(k, "site") == 0) site = v;
+            if (strcmp(k, "size") == 0)
+                size = v;
+            else if (strcmp(k, "site") == 0)
+                site = v;
             break;
         case 'r':
-            if (strcmp(k, "refs") == 0) refs = v;
+            if (strcmp(k, "refs") == 0)
+                refs = v;
             else if (strcmp(k, "rc") == 0) {
                 uint64_t x;
                 if (get_uint(v, &x) != 0)
@@ -376,22 +379,30 @@ static wa_status object_line(rd *r, const cJSON *root, uint32_t *index_out) {
                 if (!cJSON_IsString(v)) return ferr(r, "expected \"%s\" to be a string", k);
                 uint32_t id = intern(r, v);
                 if (id == WA_NONE) return here(r, r->err ? r->err->code : WA_ERR_FORMAT);
-                if (k[0] == 'n') o.name = id;
-                else o.value = id;
+                if (k[0] == 'n')
+                    o.name = id;
+                else
+                    o.value = id;
             }
             break;
         case 'f':
             if (strcmp(k, "flags") == 0) {
-                if (!cJSON_IsArray(v)) return ferr(r, "expected \"%s\" to be an array of strings", k);
+                if (!cJSON_IsArray(v))
+                    return ferr(r, "expected \"%s\" to be an array of strings", k);
                 for (const cJSON *f = v->child; f; f = f->next) {
                     if (!cJSON_IsString(f))
                         return ferr(r, "expected \"%s\" to be an array of strings", k);
                     const char *s = f->valuestring;
-                    if (strcmp(s, "gc") == 0) o.flags |= WA_OBJ_GC_TRACKED;
-                    else if (strcmp(s, "immortal") == 0) o.flags |= WA_OBJ_IMMORTAL;
-                    else if (strcmp(s, "type") == 0) o.flags |= WA_OBJ_IS_TYPE;
-                    else if (strcmp(s, "module") == 0) o.flags |= WA_OBJ_IS_MODULE;
-                    else if (strcmp(s, "truncated") == 0) o.flags |= WA_OBJ_TRUNCATED;
+                    if (strcmp(s, "gc") == 0)
+                        o.flags |= WA_OBJ_GC_TRACKED;
+                    else if (strcmp(s, "immortal") == 0)
+                        o.flags |= WA_OBJ_IMMORTAL;
+                    else if (strcmp(s, "type") == 0)
+                        o.flags |= WA_OBJ_IS_TYPE;
+                    else if (strcmp(s, "module") == 0)
+                        o.flags |= WA_OBJ_IS_MODULE;
+                    else if (strcmp(s, "truncated") == 0)
+                        o.flags |= WA_OBJ_TRUNCATED;
                     /* unknown flags: ignored */
                 }
             }
@@ -400,7 +411,8 @@ static wa_status object_line(rd *r, const cJSON *root, uint32_t *index_out) {
         }
     }
     if (get_addr(addr, &o.addr) != 0)
-        return ferr(r, "expected \"%s\" to be an address (\"0x...\" hex string or an integer <= 2^53)",
+        return ferr(r,
+                    "expected \"%s\" to be an address (\"0x...\" hex string or an integer <= 2^53)",
                     "addr");
     if (!cJSON_IsString(type)) return ferr(r, "expected \"%s\" to be a type name string", "type");
     if (get_uint(size, &o.size) != 0)
@@ -428,15 +440,21 @@ static wa_status object_line(rd *r, const cJSON *root, uint32_t *index_out) {
 static wa_status root_line(rd *r, const cJSON *root) {
     const cJSON *kind = NULL, *obj = NULL, *label = NULL, *excess = NULL;
     for (const cJSON *v = root->child; v; v = v->next) {
-        if (strcmp(v->string, "root") == 0) kind = v;
-        else if (strcmp(v->string, "obj") == 0) obj = v;
-        else if (strcmp(v->string, "label") == 0) label = v;
-        else if (strcmp(v->string, "excess") == 0) excess = v;
+        if (strcmp(v->string, "root") == 0)
+            kind = v;
+        else if (strcmp(v->string, "obj") == 0)
+            obj = v;
+        else if (strcmp(v->string, "label") == 0)
+            label = v;
+        else if (strcmp(v->string, "excess") == 0)
+            excess = v;
     }
     int kd;
-    if (!cJSON_IsString(kind) || (kd = wa_root_kind_parse(kind->valuestring, strlen(kind->valuestring))) < 0)
-        return ferr(r, "expected \"%s\" to be a root kind (module, thread, external, interpreter, other)",
-                    "root");
+    if (!cJSON_IsString(kind) ||
+        (kd = wa_root_kind_parse(kind->valuestring, strlen(kind->valuestring))) < 0)
+        return ferr(
+            r, "expected \"%s\" to be a root kind (module, thread, external, interpreter, other)",
+            "root");
     uint64_t addr;
     if (get_addr(obj, &addr) != 0) return ferr(r, "expected \"%s\" to be an address", "obj");
     uint32_t lab = 0;
@@ -448,8 +466,9 @@ static wa_status root_line(rd *r, const cJSON *root) {
     uint64_t ex = 0;
     if (excess && !cJSON_IsNull(excess) && get_uint(excess, &ex) != 0)
         return ferr(r, "expected \"%s\" to be a non-negative integer", "excess");
-    return here(r, wa_builder_root_at(r->b, addr, (wa_root_kind)kd, lab,
-                                      ex > UINT32_MAX ? UINT32_MAX : (uint32_t)ex, r->line, r->err));
+    return here(r,
+                wa_builder_root_at(r->b, addr, (wa_root_kind)kd, lab,
+                                   ex > UINT32_MAX ? UINT32_MAX : (uint32_t)ex, r->line, r->err));
 }
 
 static wa_status site_line(rd *r, const cJSON *root) {
@@ -560,8 +579,8 @@ static wa_status header_line(rd *r, part *P, const cJSON *root) {
     wa_meta m;
     wa_arena tmp;
     wa_arena_init(&tmp);
-    wa_status st = wa_meta_from_json(root, &m, &tmp, &P->declared, r->path, r->line, WA_POS_NONE,
-                                     r->err);
+    wa_status st =
+        wa_meta_from_json(root, &m, &tmp, &P->declared, r->path, r->line, WA_POS_NONE, r->err);
     if (st == WA_OK) st = wa_builder_meta(P->b, &m, r->err);
     wa_arena_free(&tmp);
     if (st == WA_OK && P->declared > 0) {
@@ -587,21 +606,25 @@ static wa_status body_line(rd *r, part *P, const cJSON *root, uint64_t *expect_l
     const cJSON *first = root->child;
     int kind = 0; /* 1 object, 2 root, 3 site */
     for (const cJSON *v = first; v && !kind; v = v->next) {
-        if (strcmp(v->string, "addr") == 0) kind = 1;
-        else if (strcmp(v->string, "root") == 0) kind = 2;
+        if (strcmp(v->string, "addr") == 0)
+            kind = 1;
+        else if (strcmp(v->string, "root") == 0)
+            kind = 2;
     }
     if (!kind && cJSON_GetObjectItemCaseSensitive(root, "site")) kind = 3;
     if (kind == 2) return root_line(r, root);
     if (kind == 3) return site_line(r, root);
     if (kind != 1)
-        return ferr(r, "expected an object line (with \"%s\") or a root line (with \"root\")", "addr");
+        return ferr(r, "expected an object line (with \"%s\") or a root line (with \"root\")",
+                    "addr");
     uint32_t idx = 0;
     wa_status st = object_line(r, root, &idx);
     if (st != WA_OK) return st;
     if (r->line != *expect_line) { /* a new run of consecutive object lines */
         line_runs *runs = &P->runs;
         if (wa_grow((void **)&runs->v, &runs->cap, 2 * (runs->n + 1), 8, UINT64_MAX / 16))
-            return wa_error_set(r->err, WA_ERR_NOMEM, r->path, r->line, WA_POS_NONE, "out of memory");
+            return wa_error_set(r->err, WA_ERR_NOMEM, r->path, r->line, WA_POS_NONE,
+                                "out of memory");
         runs->v[2 * runs->n] = idx;
         runs->v[2 * runs->n + 1] = r->line;
         runs->n++;
@@ -834,11 +857,14 @@ wa_snapshot *wa_jsonl_read(const wa_input *in, wa_error *err) {
     for (unsigned i = 1; i < n; i++) {
         part *P = &parts[i];
         if (!P->threaded) {
-            if (i < atomic_load(&sh.stop_from)) parse_part(P);
-            else P->st = WA_ERR_ARG;
+            if (i < atomic_load(&sh.stop_from))
+                parse_part(P);
+            else
+                P->st = WA_ERR_ARG;
         } else {
             int polling = in->opts && in->opts->progress;
-            while (polling && !cancelled && i < atomic_load(&sh.stop_from) && !atomic_load(&P->done)) {
+            while (polling && !cancelled && i < atomic_load(&sh.stop_from) &&
+                   !atomic_load(&P->done)) {
                 if (report_progress(&sh)) {
                     cancelled = 1;
                     cancel_line = lines_before + atomic_load(&P->at_line);

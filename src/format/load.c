@@ -13,18 +13,22 @@
 #include "core/snapshot_impl.h"
 #include "format/format_impl.h"
 
-static wa_snapshot *load_input(wa_input *in, const unsigned char *head, size_t nhead, wa_error *err) {
+static wa_snapshot *load_input(wa_input *in, const unsigned char *head, size_t nhead,
+                               wa_error *err) {
     wa_format f = in->opts ? in->opts->format : WA_FORMAT_AUTO;
     if (f == WA_FORMAT_AUTO) {
         size_t i = 0;
         if (nhead >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) i = 3;
-        while (i < nhead && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) i++;
+        while (i < nhead &&
+               (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
+            i++;
         if (nhead >= 8 && memcmp(head, WA_BIN_MAGIC, 8) == 0)
             f = WA_FORMAT_BINARY;
         else if (i < nhead && head[i] == '{')
             f = WA_FORMAT_JSONL;
         else if (nhead == 0) {
-            wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0, "empty file: not a snapshot");
+            wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0,
+                         "empty file: not a snapshot");
             return NULL;
         } else {
             wa_error_set(err, WA_ERR_FORMAT, in->path, WA_POS_NONE, 0,
@@ -42,7 +46,8 @@ wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_
     wa_error_clear(err);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot open: %s", strerror(errno));
+        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot open: %s",
+                     strerror(errno));
         return NULL;
     }
     struct stat st;
@@ -57,7 +62,8 @@ wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_
     unsigned char head[64];
     ssize_t n = in.size == UINT64_MAX ? 0 : pread(fd, head, sizeof head, 0);
     if (n < 0) {
-        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "read failed: %s", strerror(errno));
+        wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "read failed: %s",
+                     strerror(errno));
         close(fd);
         return NULL;
     }

@@ -23,7 +23,7 @@
 #include "core/util.h"
 #include "format/format_impl.h"
 
-#define STREAM_BUF (1u << 18) /* 256 KiB: the dumper's budget is per object, not per write */
+#define STREAM_BUF (1u << 18)     /* 256 KiB: the dumper's budget is per object, not per write */
 #define OFFS_BUF (STREAM_BUF / 8) /* 4 bytes per object against OBJECTS' 40 */
 
 /* Width of the JSON Lines header's "seconds" value: any finite double in
@@ -39,7 +39,7 @@ struct wa_writer {
     wa_arena meta_arena;
     wa_meta meta;
     int begun, broken, have_meta;
-    int site_open; /* the last call wrote object next - 1: its site may follow */
+    int site_open;           /* the last call wrote object next - 1: its site may follow */
     uint64_t obj_edges_left; /* edges of object next - 1 still to come (wa_writer_edges) */
     uint64_t obj_edge_i;     /* edges of that object written so far */
     uint32_t n_objects, next;
@@ -58,10 +58,10 @@ struct wa_writer {
     /* JSON Lines */
     wa_stream out;
     wa_buf line;
-    int pending; /* line holds an object not yet closed */
-    size_t site_at; /* where the pending object's "site" field starts, 0: none */
+    int pending;          /* line holds an object not yet closed */
+    size_t site_at;       /* where the pending object's "site" field starts, 0: none */
     uint64_t seconds_off; /* file offset of the header's seconds value */
-    wa_buf *type_json; /* per type: the JSON string of its type name */
+    wa_buf *type_json;    /* per type: the JSON string of its type name */
     uint64_t type_json_n;
 };
 
@@ -138,7 +138,8 @@ wa_status wa_writer_meta(wa_writer *w, const wa_meta *m, wa_error *err) {
     if (m->argc && m->argv) {
         const char **argv = wa_arena_alloc(a, (size_t)m->argc * sizeof *argv);
         if (!argv) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
-        for (uint32_t i = 0; i < m->argc; i++) argv[i] = wa_arena_strdup(a, m->argv[i] ? m->argv[i] : "");
+        for (uint32_t i = 0; i < m->argc; i++)
+            argv[i] = wa_arena_strdup(a, m->argv[i] ? m->argv[i] : "");
         w->meta.argv = argv;
         w->meta.argc = m->argc;
     }
@@ -147,11 +148,13 @@ wa_status wa_writer_meta(wa_writer *w, const wa_meta *m, wa_error *err) {
 }
 
 wa_status wa_writer_set_seconds(wa_writer *w, double seconds, wa_error *err) {
-    if (w->broken) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds: the writer failed earlier");
+    if (w->broken)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds: the writer failed earlier");
     if (!w->have_meta)
         return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds before wa_writer_meta");
     if (!isfinite(seconds) || seconds < 0)
-        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_set_seconds: seconds must be a finite number >= 0");
+        return fail(w, err, WA_ERR_ARG, "%s",
+                    "wa_writer_set_seconds: seconds must be a finite number >= 0");
     w->meta.seconds = seconds;
     return WA_OK;
 }
@@ -173,7 +176,8 @@ static void seconds_field(char out[SECONDS_WIDTH], double v) {
 
 uint32_t wa_writer_intern(wa_writer *w, const char *s, size_t len, wa_error *err) {
     uint32_t id = wa_strtab_intern(&w->str, s, len, err);
-    if (id == WA_NONE && err) snprintf(err->path, sizeof err->path, "%s", w->f.path ? w->f.path : "");
+    if (id == WA_NONE && err)
+        snprintf(err->path, sizeof err->path, "%s", w->f.path ? w->f.path : "");
     return id;
 }
 
@@ -209,7 +213,8 @@ static int write_u64(wa_buf *b, uint64_t v) {
 }
 
 wa_status wa_writer_begin(wa_writer *w, uint32_t n, wa_error *err) {
-    if (w->begun || w->broken) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_begin called twice");
+    if (w->begun || w->broken)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_begin called twice");
     if (n > WA_MAX_OBJECTS) return fail(w, err, WA_ERR_LIMIT, "%s", "too many objects");
     w->begun = 1;
     w->n_objects = n;
@@ -232,9 +237,12 @@ wa_status wa_writer_begin(wa_writer *w, uint32_t n, wa_error *err) {
         if (wa_outfile_pwrite(&w->f, hdr, sizeof hdr, 0, err) != WA_OK ||
             wa_outfile_pwrite(&w->f, sh, sizeof sh, WA_BIN_HEADER_SIZE, err) != WA_OK ||
             wa_outfile_pwrite(&w->f, oh, sizeof oh, w->offs_hdr, err) != WA_OK ||
-            wa_stream_init(&w->objs, &w->f, WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER, STREAM_BUF, err) != WA_OK ||
-            wa_stream_init(&w->offs, &w->f, w->offs_hdr + WA_BIN_SECTION_HEADER, OFFS_BUF, err) != WA_OK ||
-            wa_stream_init(&w->edges, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER, STREAM_BUF, err) != WA_OK ||
+            wa_stream_init(&w->objs, &w->f, WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER, STREAM_BUF,
+                           err) != WA_OK ||
+            wa_stream_init(&w->offs, &w->f, w->offs_hdr + WA_BIN_SECTION_HEADER, OFFS_BUF, err) !=
+                WA_OK ||
+            wa_stream_init(&w->edges, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER, STREAM_BUF,
+                           err) != WA_OK ||
             wa_stream_write(&w->offs, &zero, 4, err) != WA_OK) {
             w->broken = 1;
             return err ? err->code : WA_ERR_IO;
@@ -278,7 +286,8 @@ static int label_ok(const wa_writer *w, uint32_t label) {
 static wa_buf *type_json(wa_writer *w, uint32_t t) {
     if (t >= w->type_json_n) {
         uint64_t old = w->type_json_n, cap = old;
-        if (wa_grow((void **)&w->type_json, &cap, (uint64_t)w->types.n, sizeof *w->type_json, UINT32_MAX))
+        if (wa_grow((void **)&w->type_json, &cap, (uint64_t)w->types.n, sizeof *w->type_json,
+                    UINT32_MAX))
             return NULL;
         memset(w->type_json + old, 0, (size_t)(cap - old) * sizeof *w->type_json);
         w->type_json_n = cap;
@@ -338,9 +347,11 @@ static wa_status jsonl_object_head(wa_writer *w, const wa_object *o, uint64_t ne
     if (tj) r |= wa_buf_put(b, tj->data, tj->len);
     r |= wa_buf_put(b, ",\"size\":", 8) | write_u64(b, o->size);
     r |= wa_buf_put(b, ",\"rc\":", 6) | write_u64(b, o->refcount);
-    uint32_t fl = o->flags & (WA_OBJ_GC_TRACKED | WA_OBJ_IMMORTAL | WA_OBJ_IS_TYPE | WA_OBJ_IS_MODULE | WA_OBJ_TRUNCATED);
+    uint32_t fl = o->flags & (WA_OBJ_GC_TRACKED | WA_OBJ_IMMORTAL | WA_OBJ_IS_TYPE |
+                              WA_OBJ_IS_MODULE | WA_OBJ_TRUNCATED);
     if (fl) {
-        static const char *const names[] = {"\"gc\"", "\"immortal\"", NULL, "\"type\"", "\"module\"", "\"truncated\""};
+        static const char *const names[] = {"\"gc\"",   "\"immortal\"", NULL,
+                                            "\"type\"", "\"module\"",   "\"truncated\""};
         r |= wa_buf_put(b, ",\"flags\":[", 10);
         int first = 1;
         for (int i = 0; i < 6; i++) {
@@ -376,8 +387,10 @@ static wa_status jsonl_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne,
         if (k != WA_EDGE_OTHER || p) {
             const char *kn = wa_edge_kind_name(k);
             r |= wa_buf_put(b, ",\"", 2) | wa_buf_put(b, kn, strlen(kn)) | wa_buf_put(b, "\"", 1);
-            if (k == WA_EDGE_INDEX) r |= wa_buf_put(b, ",", 1) | write_u64(b, p);
-            else if (p) r |= wa_buf_put(b, ",", 1) | json_str_id(b, w, p);
+            if (k == WA_EDGE_INDEX)
+                r |= wa_buf_put(b, ",", 1) | write_u64(b, p);
+            else if (p)
+                r |= wa_buf_put(b, ",", 1) | json_str_id(b, w, p);
         }
         r |= wa_buf_put(b, "]", 1);
         if (!r && b->len >= STREAM_BUF) {
@@ -395,10 +408,12 @@ static wa_status jsonl_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne,
 }
 
 wa_status wa_writer_object_begin(wa_writer *w, const wa_object *o, uint64_t ne, wa_error *err) {
-    if (!w->begun || w->broken) return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
+    if (!w->begun || w->broken)
+        return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
     if (w->obj_edges_left)
         return fail(w, err, WA_ERR_ARG, "%s", "the previous object's edges were not all given");
-    if (w->next >= w->n_objects) return fail(w, err, WA_ERR_ARG, "%s", "more objects than announced to wa_writer_begin");
+    if (w->next >= w->n_objects)
+        return fail(w, err, WA_ERR_ARG, "%s", "more objects than announced to wa_writer_begin");
     if (o->type >= w->types.n || o->name >= w->str.n || o->value >= w->str.n)
         return fail(w, err, WA_ERR_ARG, "%s", "object type or string id out of range");
     if (ne > WA_MAX_EDGES - w->n_edges) return fail(w, err, WA_ERR_LIMIT, "%s", "too many edges");
@@ -423,13 +438,15 @@ wa_status wa_writer_object_begin(wa_writer *w, const wa_object *o, uint64_t ne, 
 }
 
 wa_status wa_writer_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne, wa_error *err) {
-    if (!w->begun || w->broken) return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
+    if (!w->begun || w->broken)
+        return fail(w, err, WA_ERR_ARG, "%s", "writer not begun or already failed");
     if (!w->obj_edges_left) {
         if (ne == 0) return WA_OK; /* nothing owed, nothing given: no change */
         return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_edges: no object is waiting for edges");
     }
     if (ne > w->obj_edges_left)
-        return fail(w, err, WA_ERR_ARG, "%s", "more edges than announced to wa_writer_object_begin");
+        return fail(w, err, WA_ERR_ARG, "%s",
+                    "more edges than announced to wa_writer_object_begin");
     for (uint32_t i = 0; i < ne; i++)
         if (e[i].to >= w->n_objects || !label_ok(w, e[i].label))
             return fail(w, err, WA_ERR_ARG, "%s", "edge target index or label out of range");
@@ -440,7 +457,8 @@ wa_status wa_writer_edges(wa_writer *w, const wa_writer_edge *e, uint32_t ne, wa
     } else {
         /* through a bounded buffer: no per-object scratch of the edge count */
         enum { CHUNK = 4096 };
-        if (ne && wa_grow((void **)&w->ebuf, &w->ebuf_cap, ne < CHUNK ? ne : CHUNK, sizeof *w->ebuf, CHUNK))
+        if (ne && wa_grow((void **)&w->ebuf, &w->ebuf_cap, ne < CHUNK ? ne : CHUNK, sizeof *w->ebuf,
+                          CHUNK))
             return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
         for (uint32_t a = 0; a < ne && st == WA_OK; a += CHUNK) {
             uint32_t k = ne - a < CHUNK ? ne - a : CHUNK;
@@ -471,24 +489,31 @@ wa_status wa_writer_object(wa_writer *w, const wa_object *o, const wa_writer_edg
 }
 
 wa_status wa_writer_site(wa_writer *w, uint32_t index, uint32_t site, wa_error *err) {
-    if (w->broken) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: the writer failed earlier");
+    if (w->broken)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: the writer failed earlier");
     if (!w->site_open || w->next == 0 || index != w->next - 1) {
         w->broken = 1;
         if (w->site_open && w->next && index >= w->next)
-            return wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
-                                "wa_writer_site: object %u is not written yet (a site must directly "
-                                "follow its object's wa_writer_object call)", index);
+            return wa_error_set(
+                err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
+                "wa_writer_site: object %u is not written yet (a site must directly "
+                "follow its object's wa_writer_object call)",
+                index);
         return wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
                             "wa_writer_site: object %u is not the object just written (a site must "
-                            "directly follow its object's wa_writer_object call)", index);
+                            "directly follow its object's wa_writer_object call)",
+                            index);
     }
-    if (site >= w->str.n) return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: site string id out of range");
+    if (site >= w->str.n)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_site: site string id out of range");
     if (site == 0) return WA_OK;
     if (w->fmt == WA_FORMAT_JSONL) {
         /* the object's line is still open: add the field, or replace the
          * site given before for the same object (the last one wins) */
-        if (w->site_at) wa_buf_truncate(&w->line, w->site_at);
-        else w->site_at = w->line.len;
+        if (w->site_at)
+            wa_buf_truncate(&w->line, w->site_at);
+        else
+            w->site_at = w->line.len;
         int r = wa_buf_put(&w->line, ",\"site\":", 8) | json_str_id(&w->line, w, site);
         return r ? fail(w, err, WA_ERR_NOMEM, "%s", "out of memory") : WA_OK;
     }
@@ -497,7 +522,8 @@ wa_status wa_writer_site(wa_writer *w, uint32_t index, uint32_t site, wa_error *
         w->sites[2 * (w->n_sites - 1) + 1] = site;
         return WA_OK;
     }
-    if (wa_grow((void **)&w->sites, &w->sites_cap, 2 * (w->n_sites + 1), 4, (uint64_t)WA_MAX_OBJECTS * 2))
+    if (wa_grow((void **)&w->sites, &w->sites_cap, 2 * (w->n_sites + 1), 4,
+                (uint64_t)WA_MAX_OBJECTS * 2))
         return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
     w->sites[2 * w->n_sites] = index;
     w->sites[2 * w->n_sites + 1] = site;
@@ -548,7 +574,8 @@ typedef struct sec {
     wa_csum c;
 } sec;
 
-static wa_status sec_begin(wa_stream *s, sec *x, toc_entry *t, uint32_t id, uint64_t len, wa_error *err) {
+static wa_status sec_begin(wa_stream *s, sec *x, toc_entry *t, uint32_t id, uint64_t len,
+                           wa_error *err) {
     unsigned char sh[WA_BIN_SECTION_HEADER] = {0};
     memcpy(sh, &id, 4);
     memcpy(sh + 8, &len, 8);
@@ -612,7 +639,8 @@ static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
     uint64_t elen = w->edges.written;
     memcpy(sh, &id, 4);
     memcpy(sh + 8, &elen, 8);
-    if (wa_outfile_pwrite(&w->f, sh, sizeof sh, w->edges_hdr, err) != WA_OK) return err ? err->code : WA_ERR_IO;
+    if (wa_outfile_pwrite(&w->f, sh, sizeof sh, w->edges_hdr, err) != WA_OK)
+        return err ? err->code : WA_ERR_IO;
     toc[nt].id = WA_SEC_EDGES;
     toc[nt].flags = 0;
     toc[nt].offset = w->edges_hdr + WA_BIN_SECTION_HEADER;
@@ -626,13 +654,17 @@ static wa_status binary_commit(wa_writer *w, uint64_t *bytes, wa_error *err) {
         return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
 
     wa_stream s;
-    if (wa_stream_init(&s, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER + elen, STREAM_BUF, err) != WA_OK) {
+    if (wa_stream_init(&s, &w->f, w->edges_hdr + WA_BIN_SECTION_HEADER + elen, STREAM_BUF, err) !=
+        WA_OK) {
         free(meta.data);
         return err ? err->code : WA_ERR_IO;
     }
-    wa_status st = sec_whole(&s, &toc[nt++], WA_SEC_ROOTS, w->roots, w->n_roots * sizeof(wa_root), err);
+    wa_status st =
+        sec_whole(&s, &toc[nt++], WA_SEC_ROOTS, w->roots, w->n_roots * sizeof(wa_root), err);
     if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_SITES, w->sites, n_sites * 8, err);
-    if (st == WA_OK) st = sec_whole(&s, &toc[nt++], WA_SEC_TYPES, w->types.types, (uint64_t)w->types.n * sizeof(wa_type), err);
+    if (st == WA_OK)
+        st = sec_whole(&s, &toc[nt++], WA_SEC_TYPES, w->types.types,
+                       (uint64_t)w->types.n * sizeof(wa_type), err);
     if (st == WA_OK) {
         sec x;
         uint64_t count = w->str.n;
@@ -678,8 +710,9 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
         st = wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
                           "the writer failed earlier; nothing was written");
     } else if (!w->begun || w->next != w->n_objects) {
-        st = wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
-                          "only %u of the %u objects announced were written", w->next, w->n_objects);
+        st =
+            wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
+                         "only %u of the %u objects announced were written", w->next, w->n_objects);
     } else if (w->obj_edges_left) {
         st = wa_error_set(err, WA_ERR_ARG, w->f.path, WA_POS_NONE, WA_POS_NONE,
                           "the last object's edges were not all given");
@@ -694,8 +727,10 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
         seconds_field(sf, w->meta.seconds);
         if (st == WA_OK) st = wa_outfile_pwrite(&w->f, sf, sizeof sf, w->seconds_off, err);
     }
-    if (st == WA_OK) st = wa_outfile_commit(&w->f, err);
-    else wa_outfile_abort(&w->f);
+    if (st == WA_OK)
+        st = wa_outfile_commit(&w->f, err);
+    else
+        wa_outfile_abort(&w->f);
     if (st == WA_OK && stats) {
         stats->objects = w->n_objects;
         stats->edges = w->n_edges;
@@ -708,7 +743,8 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
 
 /* ---------------- save ---------------- */
 
-wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format format, wa_error *err) {
+wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format format,
+                           wa_error *err) {
     wa_writer *w = wa_writer_open(path, format, err);
     if (!w) return err ? err->code : WA_ERR_IO;
     uint32_t *remap = malloc(((size_t)s->n_strings + 1) * 4);
@@ -731,12 +767,15 @@ wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format for
         }
     }
     for (uint32_t t = 0; t < s->n_types; t++) {
-        if (wa_typetab_add(&w->types, remap[s->types[t].name], remap[s->types[t].module], err) != t) {
+        if (wa_typetab_add(&w->types, remap[s->types[t].name], remap[s->types[t].module], err) !=
+            t) {
             /* duplicate types in the input: keep ids stable anyway */
             wa_typetab *tt = &w->types;
             uint64_t cap = tt->cap;
-            if (wa_grow((void **)&tt->types, &cap, (uint64_t)t + 1, sizeof *tt->types, WA_MAX_STRINGS)) {
-                st = wa_error_set(err, WA_ERR_NOMEM, path, WA_POS_NONE, WA_POS_NONE, "out of memory");
+            if (wa_grow((void **)&tt->types, &cap, (uint64_t)t + 1, sizeof *tt->types,
+                        WA_MAX_STRINGS)) {
+                st = wa_error_set(err, WA_ERR_NOMEM, path, WA_POS_NONE, WA_POS_NONE,
+                                  "out of memory");
                 goto out;
             }
             tt->cap = (uint32_t)cap;
@@ -767,7 +806,8 @@ wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format for
         }
         if ((st = wa_writer_object(w, &o, eb, n, err)) != WA_OK) goto out;
         for (; si < s->n_sites && s->site_pairs[2 * (size_t)si] == i; si++)
-            if ((st = wa_writer_site(w, i, remap[s->site_pairs[2 * (size_t)si + 1]], err)) != WA_OK) goto out;
+            if ((st = wa_writer_site(w, i, remap[s->site_pairs[2 * (size_t)si + 1]], err)) != WA_OK)
+                goto out;
     }
     for (uint32_t i = 0; i < s->n_roots; i++) {
         const wa_root *r = &s->roots[i];

@@ -20,7 +20,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,9 +199,8 @@ static PyObject *type_fullname(PyTypeObject *tp)
         PyObject *mod = type_module(tp);
         if (!mod)
             return NULL;
-        PyObject *qual = ht->ht_qualname && PyUnicode_Check(ht->ht_qualname)
-                             ? ht->ht_qualname
-                             : NULL;
+        PyObject *qual =
+            ht->ht_qualname && PyUnicode_Check(ht->ht_qualname) ? ht->ht_qualname : NULL;
         PyObject *r;
         if (PyUnicode_GET_LENGTH(mod) == 0)
             r = qual ? (Py_INCREF(qual), qual) : PyUnicode_FromString(tp->tp_name);
@@ -328,8 +326,7 @@ typedef struct wa_census_req {
     int shortnames;
 } wa_census_req;
 
-static int census(const wa_census_req *q, PyObject *by_type, PyObject *by_prefix,
-                  uint64_t *total)
+static int census(const wa_census_req *q, PyObject *by_type, PyObject *by_prefix, uint64_t *total)
 {
     wa_typetab t;
     if (typetab_census(&t) != 0)
@@ -347,8 +344,7 @@ static int census(const wa_census_req *q, PyObject *by_type, PyObject *by_prefix
     }
     if (q->count_prefixes) {
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(q->count_prefixes); j++)
-            if (PyDict_SetDefault(by_prefix, PyTuple_GET_ITEM(q->count_prefixes, j), zero) ==
-                NULL)
+            if (PyDict_SetDefault(by_prefix, PyTuple_GET_ITEM(q->count_prefixes, j), zero) == NULL)
                 goto out;
     }
     for (size_t i = 0; i <= t.mask; i++) {
@@ -383,9 +379,8 @@ static int census(const wa_census_req *q, PyObject *by_type, PyObject *by_prefix
         if (q->types) {
             for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(q->types); j++) {
                 PyObject *want = PyTuple_GET_ITEM(q->types, j);
-                PyObject **slot = PyUnicode_FindChar(want, '.', 0, PY_SSIZE_T_MAX, 1) >= 0
-                                      ? &full
-                                      : &shortn;
+                PyObject **slot =
+                    PyUnicode_FindChar(want, '.', 0, PY_SSIZE_T_MAX, 1) >= 0 ? &full : &shortn;
                 if (!*slot)
                     *slot = slot == &full ? type_fullname(tp) : type_shortname(tp);
                 if (!*slot)
@@ -433,8 +428,8 @@ static PyObject *sorted_dict(PyObject *d)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *it = PyList_GET_ITEM(items, i);
         PyObject *neg = PyNumber_Negative(PyTuple_GET_ITEM(it, 1));
-        PyObject *k = neg ? PyTuple_Pack(3, neg, PyTuple_GET_ITEM(it, 0), PyTuple_GET_ITEM(it, 1))
-                          : NULL;
+        PyObject *k =
+            neg ? PyTuple_Pack(3, neg, PyTuple_GET_ITEM(it, 0), PyTuple_GET_ITEM(it, 1)) : NULL;
         Py_XDECREF(neg);
         if (!k) {
             Py_DECREF(items);
@@ -584,7 +579,7 @@ PyObject *wa_live_census(PyObject *self, PyObject *args, PyObject *kw)
 /* ----------------------------------------------------------------- RSS */
 
 const char wa_live_rss_doc[] = "_rss() -> int | None\n--\n\n"
-                             "Resident set size of this process in bytes (Linux /proc), or None.";
+                               "Resident set size of this process in bytes (Linux /proc), or None.";
 
 PyObject *wa_live_rss(PyObject *self, PyObject *unused)
 {
@@ -615,8 +610,7 @@ PyObject *wa_live_rss(PyObject *self, PyObject *unused)
  * complete.
  */
 typedef struct {
-    PyObject_HEAD
-    uintptr_t *addrs; /* 0 = empty slot */
+    PyObject_HEAD uintptr_t *addrs; /* 0 = empty slot */
     PyTypeObject **types;
     size_t mask, n;
     int oom;

@@ -285,13 +285,13 @@ static PyObject *snap_get_closed(wa_pysnap *s, void *c)
     return PyBool_FromLong(s->snap == NULL);
 }
 
-#define SNAP_COUNT(fn)                                         \
-    static PyObject *snap_get_##fn(wa_pysnap *s, void *c)      \
-    {                                                          \
-        (void)c;                                               \
-        if (wa_py_closed(s))                                   \
-            return NULL;                                       \
-        return PyLong_FromUnsignedLongLong(wa_snapshot_##fn(s->snap)); \
+#define SNAP_COUNT(fn)                                                                             \
+    static PyObject *snap_get_##fn(wa_pysnap *s, void *c)                                          \
+    {                                                                                              \
+        (void)c;                                                                                   \
+        if (wa_py_closed(s))                                                                       \
+            return NULL;                                                                           \
+        return PyLong_FromUnsignedLongLong(wa_snapshot_##fn(s->snap));                             \
     }
 SNAP_COUNT(n_objects)
 SNAP_COUNT(n_edges)
@@ -460,12 +460,24 @@ static PyObject *snap_column(wa_pysnap *s, PyObject *arg)
         uint64_t v64 = 0;
         uint32_t v32 = 0;
         switch (name[0]) {
-        case 's': v64 = o[i].size; break;
-        case 'a': v64 = o[i].addr; break;
-        case 't': v32 = o[i].type; break;
-        case 'r': v32 = o[i].refcount; break;
-        case 'l': v32 = o[i].length; break;
-        default: v32 = o[i].flags; break;
+        case 's':
+            v64 = o[i].size;
+            break;
+        case 'a':
+            v64 = o[i].addr;
+            break;
+        case 't':
+            v32 = o[i].type;
+            break;
+        case 'r':
+            v32 = o[i].refcount;
+            break;
+        case 'l':
+            v32 = o[i].length;
+            break;
+        default:
+            v32 = o[i].flags;
+            break;
         }
         if (wide)
             memcpy(buf + (size_t)i * 8, &v64, 8);
@@ -970,14 +982,14 @@ static void obj_dealloc(wa_pyobj *o)
     PyObject_Free(o);
 }
 
-#define OBJ_FIELD(fname, expr)                             \
-    static PyObject *obj_get_##fname(wa_pyobj *o, void *c) \
-    {                                                      \
-        (void)c;                                           \
-        const wa_object *r = obj_rec(o);                   \
-        if (!r)                                            \
-            return NULL;                                   \
-        return expr;                                       \
+#define OBJ_FIELD(fname, expr)                                                                     \
+    static PyObject *obj_get_##fname(wa_pyobj *o, void *c)                                         \
+    {                                                                                              \
+        (void)c;                                                                                   \
+        const wa_object *r = obj_rec(o);                                                           \
+        if (!r)                                                                                    \
+            return NULL;                                                                           \
+        return expr;                                                                               \
     }
 OBJ_FIELD(address, PyLong_FromUnsignedLongLong(r->addr))
 OBJ_FIELD(size, PyLong_FromUnsignedLongLong(r->size))
@@ -1138,8 +1150,7 @@ static PyObject *obj_repr(wa_pyobj *o)
         k += snprintf(buf + k, sizeof buf - (size_t)k, " name=%s", repr_text(name, nm, sizeof nm));
     const wa_dom *dom = wa_session_dom_if_built(o->s->session);
     if (dom && k > 0 && (size_t)k < sizeof buf)
-        k += snprintf(buf + k, sizeof buf - (size_t)k, " retained=%" PRIu64,
-                      dom->retained[o->idx]);
+        k += snprintf(buf + k, sizeof buf - (size_t)k, " retained=%" PRIu64, dom->retained[o->idx]);
     if (k > 0 && (size_t)k < sizeof buf - 1)
         snprintf(buf + k, sizeof buf - (size_t)k, ">");
     return PyUnicode_FromString(buf);
@@ -1364,8 +1375,8 @@ static int add_type(PyObject *module, PyTypeObject *t, const char *name)
 
 int wa_bindings_init(PyObject *module)
 {
-    if (add_type(module, &wa_pysnap_type, "Snapshot") || add_type(module, &wa_pyobj_type, "Object") ||
-        add_type(module, &wa_pysel_type, "Selection"))
+    if (add_type(module, &wa_pysnap_type, "Snapshot") ||
+        add_type(module, &wa_pyobj_type, "Object") || add_type(module, &wa_pysel_type, "Selection"))
         return -1;
     wa_selector_error = PyErr_NewExceptionWithDoc(
         "whyalive.SelectorError",

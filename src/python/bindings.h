@@ -37,29 +37,26 @@ PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw);
 extern const char wa_py_load_doc[];
 
 typedef struct wa_pysnap {
-    PyObject_HEAD
-    wa_snapshot *snap;   /* NULL once closed */
-    wa_session *session; /* its analyses; NULL once closed */
-    int busy;            /* calls running without the GIL */
-    PyObject *path;      /* str: the path as given to load() */
-    PyObject **tnames;   /* lazy: full type name per type index */
+    PyObject_HEAD wa_snapshot *snap; /* NULL once closed */
+    wa_session *session;             /* its analyses; NULL once closed */
+    int busy;                        /* calls running without the GIL */
+    PyObject *path;                  /* str: the path as given to load() */
+    PyObject **tnames;               /* lazy: full type name per type index */
     uint32_t n_tnames;
     PyObject *weakrefs;
 } wa_pysnap;
 
 typedef struct wa_pyobj {
-    PyObject_HEAD
-    wa_pysnap *s;
+    PyObject_HEAD wa_pysnap *s;
     uint32_t idx;
 } wa_pyobj;
 
 typedef struct wa_pysel {
-    PyObject_HEAD
-    wa_pysnap *s;
+    PyObject_HEAD wa_pysnap *s;
     uint32_t n;
-    uint32_t total;  /* matches before a limit */
-    uint32_t *objs;  /* PyMem */
-    PyObject *text;  /* the selector text, or None */
+    uint32_t total; /* matches before a limit */
+    uint32_t *objs; /* PyMem */
+    PyObject *text; /* the selector text, or None */
 } wa_pysel;
 
 extern PyTypeObject wa_pysnap_type, wa_pyobj_type, wa_pysel_type;
@@ -90,12 +87,12 @@ int wa_py_objects_arg(wa_pysnap *s, PyObject *arg, uint32_t limit, uint32_t **ou
 uint32_t wa_py_one_object(wa_pysnap *s, PyObject *arg);
 
 /* Run `stmt` without the GIL, with the snapshot marked busy. */
-#define WA_NOGIL(s, stmt)            \
-    do {                             \
-        (s)->busy++;                 \
-        Py_BEGIN_ALLOW_THREADS stmt; \
-        Py_END_ALLOW_THREADS;        \
-        (s)->busy--;                 \
+#define WA_NOGIL(s, stmt)                                                                          \
+    do {                                                                                           \
+        (s)->busy++;                                                                               \
+        Py_BEGIN_ALLOW_THREADS stmt;                                                               \
+        Py_END_ALLOW_THREADS;                                                                      \
+        (s)->busy--;                                                                               \
     } while (0)
 
 /* Dict helpers (bindings.c). */
@@ -120,7 +117,7 @@ PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_suspects(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_graph(wa_pysnap *s, PyObject *args, PyObject *kw);
 extern const char wa_snap_summary_doc[], wa_snap_paths_doc[], wa_snap_clusters_doc[],
-    wa_snap_retainers_doc[], wa_snap_dominators_doc[], wa_snap_diff_doc[],
-    wa_snap_suspects_doc[], wa_snap_graph_doc[];
+    wa_snap_retainers_doc[], wa_snap_dominators_doc[], wa_snap_diff_doc[], wa_snap_suspects_doc[],
+    wa_snap_graph_doc[];
 
 #endif

@@ -34,8 +34,7 @@
 static PyObject *scalar(const cJSON *j)
 {
     if (cJSON_IsString(j))
-        return PyUnicode_DecodeUTF8(j->valuestring, (Py_ssize_t)strlen(j->valuestring),
-                                    "replace");
+        return PyUnicode_DecodeUTF8(j->valuestring, (Py_ssize_t)strlen(j->valuestring), "replace");
     if (cJSON_IsNumber(j)) {
         double d = j->valuedouble;
         if (d == floor(d) && fabs(d) <= 9007199254740992.0)
@@ -71,8 +70,7 @@ static int attach(PyObject *dst, const cJSON *item, PyObject *v)
 {
     if (!v)
         return -1;
-    int r = PyDict_Check(dst) ? PyDict_SetItemString(dst, item->string, v)
-                              : PyList_Append(dst, v);
+    int r = PyDict_Check(dst) ? PyDict_SetItemString(dst, item->string, v) : PyList_Append(dst, v);
     Py_DECREF(v);
     return r;
 }
@@ -210,8 +208,8 @@ static int selection_arg(wa_pysnap *s, PyObject *arg, uint32_t limit, wa_view_op
     return 0;
 }
 
-static PyObject *run_selection_view(wa_pysnap *s, view_fn fn,
-                                    wa_view_options *o, PyObject *arg, uint32_t select_limit)
+static PyObject *run_selection_view(wa_pysnap *s, view_fn fn, wa_view_options *o, PyObject *arg,
+                                    uint32_t select_limit)
 {
     PyObject *text = NULL;
     if (wa_py_closed(s) || selection_arg(s, arg, select_limit, o, &text))
@@ -409,7 +407,8 @@ const char wa_snap_diff_doc[] =
 
 PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"other", "third", "select", "limit", "all", "clusters", "members", NULL};
+    static char *kwlist[] = {"other", "third",    "select",  "limit",
+                             "all",   "clusters", "members", NULL};
     PyObject *other_arg, *third_arg = Py_None, *select = Py_None, *lim = NULL, *ncl = NULL,
                          *memb = NULL;
     int all = 0;
@@ -484,8 +483,8 @@ const char wa_snap_suspects_doc[] =
 
 PyObject *wa_snap_suspects(wa_pysnap *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"baseline",   "threshold", "accumulation", "external_share",
-                             "min_growth", "limit",     NULL};
+    static char *kwlist[] = {
+        "baseline", "threshold", "accumulation", "external_share", "min_growth", "limit", NULL};
     wa_view_options o;
     wa_view_options_init(&o);
     PyObject *base_arg = Py_None, *lim = NULL;
@@ -530,14 +529,14 @@ const char wa_snap_graph_doc[] =
 
 PyObject *wa_snap_graph(wa_pysnap *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"objs",     "mode",  "path",     "format", "depth", "max_nodes",
-                             "fan_in",   "paths", "children", "engine", NULL};
+    static char *kwlist[] = {"objs",   "mode",  "path",     "format", "depth", "max_nodes",
+                             "fan_in", "paths", "children", "engine", NULL};
     PyObject *arg, *pathobj = Py_None;
     const char *mode_s = NULL, *format_s = NULL, *engine = NULL;
     unsigned int depth = 0, max_nodes = 0, fan_in = 0, npaths = 0, children = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|zOzIIIIIz:graph", kwlist, &arg, &mode_s,
-                                     &pathobj, &format_s, &depth, &max_nodes, &fan_in, &npaths,
-                                     &children, &engine))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|zOzIIIIIz:graph", kwlist, &arg, &mode_s, &pathobj,
+                                     &format_s, &depth, &max_nodes, &fan_in, &npaths, &children,
+                                     &engine))
         return NULL;
     wa_view_options o;
     wa_view_options_init(&o);

@@ -32,7 +32,8 @@ static PyMethodDef wa_methods[] = {
      wa_live_census_doc},
     {"_rss", wa_live_rss, METH_NOARGS, wa_live_rss_doc},
     /* the dumper (src/dumper/dump_api.c) */
-    {"dump", (PyCFunction)(void (*)(void))wa_dump_py, METH_FASTCALL | METH_KEYWORDS, wa_dump_py_doc},
+    {"dump", (PyCFunction)(void (*)(void))wa_dump_py, METH_FASTCALL | METH_KEYWORDS,
+     wa_dump_py_doc},
     {"_set_wrapper", wa_dump_set_wrapper, METH_O,
      "Register the Python-level dump function (its caller's reference is discounted)."},
     {NULL, NULL, 0, NULL},

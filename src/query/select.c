@@ -21,24 +21,32 @@
 #include "whyalive/select.h"
 
 typedef enum field {
-    F_TYPE, F_MODULE, F_ADDR, F_SIZE, F_RETAINED, F_REFCOUNT, F_LEN, F_ROOT, F_EXCESS, F_NAME,
-    F_REACHABLE, F_COUNT
+    F_TYPE,
+    F_MODULE,
+    F_ADDR,
+    F_SIZE,
+    F_RETAINED,
+    F_REFCOUNT,
+    F_LEN,
+    F_ROOT,
+    F_EXCESS,
+    F_NAME,
+    F_REACHABLE,
+    F_COUNT
 } field;
 
 static const struct {
     const char *name;
     field f;
 } field_names[] = {
-    {"type", F_TYPE},         {"module", F_MODULE},   {"mod", F_MODULE},
-    {"addr", F_ADDR},         {"address", F_ADDR},    {"size", F_SIZE},
-    {"shallow", F_SIZE},      {"retained", F_RETAINED}, {"refcount", F_REFCOUNT},
-    {"rc", F_REFCOUNT},       {"len", F_LEN},         {"length", F_LEN},
-    {"root", F_ROOT},         {"excess", F_EXCESS},   {"name", F_NAME},
-    {"reachable", F_REACHABLE},
+    {"type", F_TYPE},         {"module", F_MODULE}, {"mod", F_MODULE},   {"addr", F_ADDR},
+    {"address", F_ADDR},      {"size", F_SIZE},     {"shallow", F_SIZE}, {"retained", F_RETAINED},
+    {"refcount", F_REFCOUNT}, {"rc", F_REFCOUNT},   {"len", F_LEN},      {"length", F_LEN},
+    {"root", F_ROOT},         {"excess", F_EXCESS}, {"name", F_NAME},    {"reachable", F_REACHABLE},
 };
-static const char *const canonical[F_COUNT] = {"type", "module", "addr", "size", "retained",
-                                               "refcount", "len", "root", "excess", "name",
-                                               "reachable"};
+static const char *const canonical[F_COUNT] = {"type",     "module",   "addr",     "size",
+                                               "retained", "refcount", "len",      "root",
+                                               "excess",   "name",     "reachable"};
 
 typedef enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } op;
 static const char *const op_text[] = {"=", "!=", "<", "<=", ">", ">="};
@@ -185,16 +193,26 @@ int wa_select_parse_size(const char *s, size_t len, uint64_t *out) {
     if (ul > 3) return -1;
     for (size_t k = 0; k < ul; k++) unit[k] = (char)tolower((unsigned char)s[i + k]);
     uint64_t mult;
-    if (ul == 0 || strcmp(unit, "b") == 0) mult = 1;
-    else if (!strcmp(unit, "k") || !strcmp(unit, "kb")) mult = 1000ull;
-    else if (!strcmp(unit, "m") || !strcmp(unit, "mb")) mult = 1000000ull;
-    else if (!strcmp(unit, "g") || !strcmp(unit, "gb")) mult = 1000000000ull;
-    else if (!strcmp(unit, "t") || !strcmp(unit, "tb")) mult = 1000000000000ull;
-    else if (!strcmp(unit, "kib")) mult = 1ull << 10;
-    else if (!strcmp(unit, "mib")) mult = 1ull << 20;
-    else if (!strcmp(unit, "gib")) mult = 1ull << 30;
-    else if (!strcmp(unit, "tib")) mult = 1ull << 40;
-    else return -1;
+    if (ul == 0 || strcmp(unit, "b") == 0)
+        mult = 1;
+    else if (!strcmp(unit, "k") || !strcmp(unit, "kb"))
+        mult = 1000ull;
+    else if (!strcmp(unit, "m") || !strcmp(unit, "mb"))
+        mult = 1000000ull;
+    else if (!strcmp(unit, "g") || !strcmp(unit, "gb"))
+        mult = 1000000000ull;
+    else if (!strcmp(unit, "t") || !strcmp(unit, "tb"))
+        mult = 1000000000000ull;
+    else if (!strcmp(unit, "kib"))
+        mult = 1ull << 10;
+    else if (!strcmp(unit, "mib"))
+        mult = 1ull << 20;
+    else if (!strcmp(unit, "gib"))
+        mult = 1ull << 30;
+    else if (!strcmp(unit, "tib"))
+        mult = 1ull << 40;
+    else
+        return -1;
     if (whole > UINT64_MAX / mult) return -1;
     uint64_t v = whole * mult;
     /* fraction: frac/frac_div * mult, rounded down; both < 2^40 * 10^12 fits
@@ -216,11 +234,16 @@ static int parse_uint(const char *s, uint64_t *out) {
     uint64_t v = 0;
     for (; *s; s++) {
         int d;
-        if (*s >= '0' && *s <= '9') d = *s - '0';
-        else if (base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
-        else if (base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
-        else if (*s == '_') continue;
-        else return -1;
+        if (*s >= '0' && *s <= '9')
+            d = *s - '0';
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = *s - 'a' + 10;
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = *s - 'A' + 10;
+        else if (*s == '_')
+            continue;
+        else
+            return -1;
         if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return -1;
         v = v * (uint64_t)base + (uint64_t)d;
     }
@@ -273,14 +296,22 @@ static int parse_op(parser *p, field f, op *out) {
     op o;
     const char *s = p->s + p->pos;
     size_t rest = p->len - p->pos;
-    if (rest >= 2 && s[0] == '=' && s[1] == '=') o = OP_EQ, p->pos += 2;
-    else if (rest >= 2 && s[0] == '!' && s[1] == '=') o = OP_NE, p->pos += 2;
-    else if (rest >= 2 && s[0] == '<' && s[1] == '=') o = OP_LE, p->pos += 2;
-    else if (rest >= 2 && s[0] == '>' && s[1] == '=') o = OP_GE, p->pos += 2;
-    else if (s[0] == '=') o = OP_EQ, p->pos += 1;
-    else if (s[0] == '<') o = OP_LT, p->pos += 1;
-    else if (s[0] == '>') o = OP_GT, p->pos += 1;
-    else return fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL);
+    if (rest >= 2 && s[0] == '=' && s[1] == '=')
+        o = OP_EQ, p->pos += 2;
+    else if (rest >= 2 && s[0] == '!' && s[1] == '=')
+        o = OP_NE, p->pos += 2;
+    else if (rest >= 2 && s[0] == '<' && s[1] == '=')
+        o = OP_LE, p->pos += 2;
+    else if (rest >= 2 && s[0] == '>' && s[1] == '=')
+        o = OP_GE, p->pos += 2;
+    else if (s[0] == '=')
+        o = OP_EQ, p->pos += 1;
+    else if (s[0] == '<')
+        o = OP_LT, p->pos += 1;
+    else if (s[0] == '>')
+        o = OP_GT, p->pos += 1;
+    else
+        return fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL);
     int stringy = f == F_TYPE || f == F_MODULE || f == F_NAME || f == F_ROOT || f == F_REACHABLE;
     if (stringy && o != OP_EQ && o != OP_NE)
         return fail_at(p, opos, "this operator does not apply to %s (use = or !=)", canonical[f]);
@@ -311,9 +342,7 @@ static int read_value(parser *p, node *x, size_t vpos) {
     switch (x->f) {
     case F_TYPE:
     case F_MODULE:
-    case F_NAME:
-        x->glob = strpbrk(val, "*?") != NULL;
-        return 0;
+    case F_NAME: x->glob = strpbrk(val, "*?") != NULL; return 0;
     case F_SIZE:
     case F_RETAINED:
         if (wa_select_parse_size(val, strlen(val), &x->num) != 0)
@@ -343,12 +372,14 @@ static int read_value(parser *p, node *x, size_t vpos) {
         return 0;
     }
     case F_REACHABLE:
-        if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1")) x->num = 1;
-        else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0")) x->num = 0;
-        else return fail_at(p, vpos, "expected yes or no, got '%s'", val);
+        if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+            x->num = 1;
+        else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+            x->num = 0;
+        else
+            return fail_at(p, vpos, "expected yes or no, got '%s'", val);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -476,8 +507,10 @@ wa_selector *wa_select_parse(const char *text, wa_error *err) {
     if (r && !p.failed) {
         skip_ws(&p);
         if (p.pos < p.len) {
-            if (p.s[p.pos] == ')') fail_at(&p, p.pos, "unexpected ')'", NULL);
-            else fail_at(&p, p.pos, "expected 'and', 'or' or the end of the selector", NULL);
+            if (p.s[p.pos] == ')')
+                fail_at(&p, p.pos, "unexpected ')'", NULL);
+            else
+                fail_at(&p, p.pos, "expected 'and', 'or' or the end of the selector", NULL);
         }
     }
     if (!r || p.failed) {
@@ -637,10 +670,12 @@ static int pred_match(const ctx *c, uint32_t id, uint32_t obj) {
     switch (x->f) {
     case F_TYPE:
     case F_MODULE:
-        if (c->type_bits && c->type_bits[id - 1]) r = wa_bit(c->type_bits[id - 1], o->type);
+        if (c->type_bits && c->type_bits[id - 1])
+            r = wa_bit(c->type_bits[id - 1], o->type);
         else if (x->f == F_TYPE)
             r = match_type_name(x, c->snap, o->type);
-        else r = match_module(x, wa_snapshot_type_module(c->snap, o->type));
+        else
+            r = match_module(x, wa_snapshot_type_module(c->snap, o->type));
         return x->o == OP_EQ ? r : !r;
     case F_NAME: {
         const char *name = wa_snapshot_string(c->snap, o->name);

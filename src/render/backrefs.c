@@ -20,8 +20,7 @@
 
 #include "render/scene.h"
 
-#define ANCHOR_KINDS \
-    ((1u << WA_ROOT_MODULE) | (1u << WA_ROOT_THREAD) | (1u << WA_ROOT_INTERPRETER))
+#define ANCHOR_KINDS ((1u << WA_ROOT_MODULE) | (1u << WA_ROOT_THREAD) | (1u << WA_ROOT_INTERPRETER))
 
 typedef struct ref_cand {
     uint32_t obj;
@@ -50,7 +49,7 @@ typedef struct walk {
     uint32_t q_head, q_tail, q_cap;
     uint8_t *queued; /* per node id, grown with the scene */
     uint32_t queued_cap;
-    wa_u64map cut;   /* objects counted as cut by the node cap */
+    wa_u64map cut; /* objects counted as cut by the node cap */
     uint32_t *scratch;
     size_t scratch_cap;
     ref_cand *cands;
@@ -135,8 +134,8 @@ static uint32_t referrers(walk *w, uint32_t obj) {
 /* The "N more referrers" node: its note names the commonest types hidden. */
 static void add_more(walk *w, uint32_t node, const ref_cand *hidden, size_t n) {
     wa_scene *sc = w->sc;
-    uint32_t more = wa_scene_special(sc, WA_RN_MORE, sc->nodes[node].obj,
-                                     sc->nodes[node].depth + 1, n);
+    uint32_t more =
+        wa_scene_special(sc, WA_RN_MORE, sc->nodes[node].obj, sc->nodes[node].depth + 1, n);
     if (more == WA_SCENE_NONE) {
         for (size_t i = 0; i < n; i++) count_cut(w, hidden[i].obj);
         return;
@@ -178,8 +177,10 @@ static void add_more(walk *w, uint32_t node, const ref_cand *hidden, size_t n) {
         shown += best_c[k];
     }
     if (shown < n) wa_buf_printf(&note, ", %u other", (unsigned)(n - shown));
-    if (note.failed) w->failed = 1;
-    else sc->nodes[more].note = wa_scene_text(sc, note.data ? note.data : "");
+    if (note.failed)
+        w->failed = 1;
+    else
+        sc->nodes[more].note = wa_scene_text(sc, note.data ? note.data : "");
     wa_buf_free(&note);
     wa_scene_edge(sc, more, node, WA_RE_MORE, WA_LABEL(WA_EDGE_OTHER, 0));
 }
@@ -199,8 +200,7 @@ static void expand(walk *w, uint32_t node) {
             uint32_t j = i;
             while (j < n && s[j] == s[i]) j++;
             uint32_t id = wa_scene_find(sc, s[i]);
-            if (id == WA_SCENE_NONE ||
-                !wa_u64map_get(&sc->edge_of, (uint64_t)id << 32 | node)) {
+            if (id == WA_SCENE_NONE || !wa_u64map_get(&sc->edge_of, (uint64_t)id << 32 | node)) {
                 sc->nodes[node].hidden++;
                 sc->stats->cut_depth++;
             }
@@ -346,8 +346,7 @@ wa_status wa_render_backrefs(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa
         uint32_t k = wa_snapshot_in(snap, obj, &src);
         for (uint32_t j = 0; j < k; j++) {
             uint32_t id = wa_scene_find(sc, src[j]);
-            if (id == WA_SCENE_NONE ||
-                !wa_u64map_get(&sc->edge_of, (uint64_t)id << 32 | i)) {
+            if (id == WA_SCENE_NONE || !wa_u64map_get(&sc->edge_of, (uint64_t)id << 32 | i)) {
                 sc->nodes[i].hidden++;
                 sc->stats->cut_depth++;
             }

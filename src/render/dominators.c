@@ -95,7 +95,8 @@ static wa_status draw_one(wa_scene *sc, uint32_t obj, wa_error *err) {
         const wa_root *roots = wa_snapshot_roots(sc->snap);
         for (uint32_t r = 0; r < nr && !is_root; r++) is_root = roots[r].obj == top;
         if (!is_root)
-            sc->nodes[top_id].note = wa_scene_text(sc, "no single owner: reached from several roots");
+            sc->nodes[top_id].note =
+                wa_scene_text(sc, "no single owner: reached from several roots");
     }
 
     /* the largest children, then one node for the rest */

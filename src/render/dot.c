@@ -228,8 +228,11 @@ static void write_node(const wa_scene *sc, const wa_rnode *n, wa_buf *out) {
     if (n->kind == WA_RN_GROUP || n->unreachable)
         wa_buf_printf(out, ", style=\"%s%s\"", n->kind == WA_RN_GROUP ? "filled" : "rounded,filled",
                       n->unreachable ? ",dashed" : "");
-    if (n->kind == WA_RN_GROUP) wa_buf_printf(out, ", tooltip=\"%" PRIu64 " objects like 0x%" PRIx64 " ", n->count, o->addr);
-    else wa_buf_printf(out, ", tooltip=\"0x%" PRIx64 " ", o->addr);
+    if (n->kind == WA_RN_GROUP)
+        wa_buf_printf(out, ", tooltip=\"%" PRIu64 " objects like 0x%" PRIx64 " ", n->count,
+                      o->addr);
+    else
+        wa_buf_printf(out, ", tooltip=\"0x%" PRIx64 " ", o->addr);
     dot_text(out, wa_snapshot_type_name(sc->snap, o->type), 200);
     wa_buf_printf(out, " refcount=%u\"];\n", o->refcount);
 }
@@ -281,8 +284,9 @@ static void write_edge(const wa_scene *sc, const wa_redge *e, wa_buf *out) {
         sep = ", ";
         break;
     case WA_RE_DOMINATES:
-        wa_buf_printf(out, "%sstyle=dashed, color=\"" COL_DOMINATES "\", fontcolor=\"" COL_DOMINATES
-                      "\"", sep);
+        wa_buf_printf(
+            out, "%sstyle=dashed, color=\"" COL_DOMINATES "\", fontcolor=\"" COL_DOMINATES "\"",
+            sep);
         sep = ", ";
         break;
     case WA_RE_ELIDED:
@@ -301,8 +305,9 @@ static void write_edge(const wa_scene *sc, const wa_redge *e, wa_buf *out) {
 void wa_render_write_dot(const wa_scene *sc, const char *engine, wa_buf *out) {
     int dot = strcmp(engine, "dot") == 0;
     wa_buf_puts(out, "digraph whyalive {\n");
-    wa_buf_printf(out, "\tgraph [layout=%s, charset=\"UTF-8\", fontname=\"Helvetica\", "
-                       "fontsize=10, labelloc=b, labeljust=l, outputorder=edgesfirst",
+    wa_buf_printf(out,
+                  "\tgraph [layout=%s, charset=\"UTF-8\", fontname=\"Helvetica\", "
+                  "fontsize=10, labelloc=b, labeljust=l, outputorder=edgesfirst",
                   engine);
     if (dot) {
         /* Roots at the top, the selection at the bottom, references pointing

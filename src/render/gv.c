@@ -77,10 +77,9 @@ static const char *gv_message(void) {
  * length through a void pointer lets both branches compile against either
  * declaration (only the matching one ever runs).
  */
-#define WA_GV_LEN_IS_UINT                                                                     \
-    _Generic(&gvRenderData,                                                                   \
-             int (*)(GVC_t *, graph_t *, const char *, char **, unsigned int *): 1,          \
-             default: 0)
+#define WA_GV_LEN_IS_UINT                                                                          \
+    _Generic(&gvRenderData,                                                                        \
+             int (*)(GVC_t *, graph_t *, const char *, char **, unsigned int *) : 1, default : 0)
 
 static int render_data(GVC_t *ctx, graph_t *g, const char *format, char **data, size_t *len) {
     if (WA_GV_LEN_IS_UINT) {

@@ -34,7 +34,8 @@ static uint32_t *member_columns(const wa_path_tree *tree, const wa_cluster *c) {
         for (uint32_t pos = c->len + 1; pos-- > 0;) {
             col[(size_t)pos * c->count + m] = v;
             if (pos) v = tree->parent[v];
-            if (v == WA_PATH_ROOT || v == WA_NONE) v = c->members[m]; /* defensive: stay in bounds */
+            if (v == WA_PATH_ROOT || v == WA_NONE)
+                v = c->members[m]; /* defensive: stay in bounds */
         }
     }
     return col;
@@ -131,9 +132,10 @@ static wa_status draw_cluster(wa_scene *sc, const wa_cluster *c, int *drawn, wa_
             char hop[160];
             wa_path_hop_format(snap, c->labels[pos - 1], c->abstracted[pos - 1], hop, sizeof hop);
             int weak = WA_LABEL_KIND(c->labels[pos - 1]) == WA_EDGE_WEAK;
-            uint32_t e = wa_scene_edge(sc, prev, id, weak ? WA_RE_WEAK : WA_RE_REF,
-                                       c->labels[pos - 1]);
-            if (e != WA_SCENE_NONE && !sc->edges[e].note) sc->edges[e].note = wa_scene_text(sc, hop);
+            uint32_t e =
+                wa_scene_edge(sc, prev, id, weak ? WA_RE_WEAK : WA_RE_REF, c->labels[pos - 1]);
+            if (e != WA_SCENE_NONE && !sc->edges[e].note)
+                sc->edges[e].note = wa_scene_text(sc, hop);
         }
         prev = id;
     }
@@ -180,8 +182,9 @@ wa_status wa_render_paths(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa_er
                          n, n == 1 ? "" : "s", set->n, set->n == 1 ? "" : "s",
                          sc->stats->clusters_drawn);
         if (skipped)
-            wa_scene_caption(sc, "not drawn: %llu smaller cluster%s (%llu objects) beyond "
-                                 "max-paths %u",
+            wa_scene_caption(sc,
+                             "not drawn: %llu smaller cluster%s (%llu objects) beyond "
+                             "max-paths %u",
                              (unsigned long long)skipped, skipped == 1 ? "" : "s",
                              (unsigned long long)skipped_objs, sc->opts.max_paths);
         if (sc->stats->unreachable)

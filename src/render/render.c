@@ -16,7 +16,7 @@
 static const char *const mode_names[] = {"auto", "backrefs", "paths", "dominators"};
 static const char *const format_names[] = {"auto", "dot", "svg", "png", "pdf"};
 /* Engines Graphviz ships; anything else is a typo, caught before a layout. */
-static const char *const engines[] = {"dot",   "neato", "fdp",  "sfdp",
+static const char *const engines[] = {"dot",   "neato", "fdp",   "sfdp",
                                       "twopi", "circo", "osage", "patchwork"};
 
 void wa_render_options_init(wa_render_options *o) {
@@ -112,12 +112,10 @@ typedef struct job {
     wa_render_stats stats;
 } job;
 
-static void job_free(job *j) {
-    wa_scene_free(&j->sc);
-}
+static void job_free(job *j) { wa_scene_free(&j->sc); }
 
-static wa_status build(job *j, wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts_in,
-                       wa_error *err) {
+static wa_status build(job *j, wa_session *session, const uint32_t *sel, size_t n_sel,
+                       const wa_render_options *opts_in, wa_error *err) {
     memset(j, 0, sizeof *j);
     wa_render_options opts;
     resolve(opts_in, &opts);
@@ -131,8 +129,7 @@ static wa_status build(job *j, wa_session *session, const uint32_t *sel, size_t 
     for (size_t i = 0; i < n_sel; i++)
         if (sel[i] >= n)
             return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
-                                "selected object index %u is out of range (%u objects)", sel[i],
-                                n);
+                                "selected object index %u is out of range (%u objects)", sel[i], n);
     if ((unsigned)opts.mode > WA_RENDER_DOMINATORS)
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "unknown graph mode %d", (int)opts.mode);
@@ -172,8 +169,7 @@ static wa_status build(job *j, wa_session *session, const uint32_t *sel, size_t 
         return wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
                             "out of memory finishing the picture");
     caption_cuts(&j->sc);
-    j->engine = opts.engine ? opts.engine
-                            : (j->sc.n_nodes > opts.sfdp_above ? "sfdp" : "dot");
+    j->engine = opts.engine ? opts.engine : (j->sc.n_nodes > opts.sfdp_above ? "sfdp" : "dot");
     snprintf(j->stats.engine, sizeof j->stats.engine, "%s", j->engine);
     return WA_OK;
 }
@@ -191,8 +187,9 @@ static char *dot_text(job *j, size_t *len, wa_error *err) {
     return out.data;
 }
 
-char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
-                    size_t *len, wa_render_stats *stats, wa_error *err) {
+char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel,
+                    const wa_render_options *opts, size_t *len, wa_render_stats *stats,
+                    wa_error *err) {
     job j;
     char *text = NULL;
     if (build(&j, session, sel, n_sel, opts, err) == WA_OK) {
@@ -205,8 +202,9 @@ char *wa_render_dot(wa_session *session, const uint32_t *sel, size_t n_sel, cons
     return text;
 }
 
-wa_status wa_render_data(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
-                         char **data, size_t *len, wa_render_stats *stats, wa_error *err) {
+wa_status wa_render_data(wa_session *session, const uint32_t *sel, size_t n_sel,
+                         const wa_render_options *opts, char **data, size_t *len,
+                         wa_render_stats *stats, wa_error *err) {
     *data = NULL;
     *len = 0;
     wa_render_format fmt = opts ? opts->format : WA_RENDER_FMT_AUTO;
@@ -288,8 +286,8 @@ static wa_status atomic_commit(atomic_out *a, const char *path, const char *data
         if (w <= 0) {
             int e = w < 0 ? errno : EIO;
             atomic_abort(a);
-            return wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE,
-                                "cannot write: %s", strerror(e));
+            return wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot write: %s",
+                                strerror(e));
         }
         done += (size_t)w;
     }
@@ -312,8 +310,9 @@ static wa_status atomic_commit(atomic_out *a, const char *path, const char *data
     return WA_OK;
 }
 
-wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel, const wa_render_options *opts,
-                          const char *out_path, wa_render_stats *stats, wa_error *err) {
+wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel,
+                          const wa_render_options *opts, const char *out_path,
+                          wa_render_stats *stats, wa_error *err) {
     if (!out_path || !out_path[0])
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "no output path given");
@@ -334,8 +333,10 @@ wa_status wa_render_graph(wa_session *session, const uint32_t *sel, size_t n_sel
     size_t len = 0;
     wa_render_stats s;
     st = wa_render_data(session, sel, n_sel, &o, &data, &len, &s, err);
-    if (st == WA_OK) st = atomic_commit(&a, out_path, data, len, err);
-    else atomic_abort(&a);
+    if (st == WA_OK)
+        st = atomic_commit(&a, out_path, data, len, err);
+    else
+        atomic_abort(&a);
     free(data);
     if (st == WA_OK && stats) *stats = s;
     return st;

@@ -259,6 +259,7 @@ uint8_t *wa_render_root_kinds(const wa_snapshot *snap, wa_error *err) {
     uint32_t nr = wa_snapshot_n_roots(snap);
     const wa_root *roots = wa_snapshot_roots(snap);
     for (uint32_t i = 0; i < nr; i++)
-        if (roots[i].obj < n && roots[i].kind < 8) k[roots[i].obj] |= (uint8_t)(1u << roots[i].kind);
+        if (roots[i].obj < n && roots[i].kind < 8)
+            k[roots[i].obj] |= (uint8_t)(1u << roots[i].kind);
     return k;
 }

@@ -48,18 +48,18 @@ typedef enum wa_redge_style {
 } wa_redge_style;
 
 typedef struct wa_rnode {
-    uint8_t kind;      /* wa_rnode_kind */
-    uint8_t selected;  /* highlighted */
-    uint8_t expanded;  /* referrers looked at (backrefs) */
+    uint8_t kind;     /* wa_rnode_kind */
+    uint8_t selected; /* highlighted */
+    uint8_t expanded; /* referrers looked at (backrefs) */
     uint8_t unreachable;
-    uint8_t group_root; /* GROUP at a path's start: root kind + 1 (0: none) */
-    uint32_t obj;      /* OBJECT/GROUP: object; MORE: the object it hangs off */
-    uint32_t depth;    /* shading: distance from the selection (0 = selected) */
-    uint32_t seq;      /* MORE/GROUP: per-object sequence, for unique ids */
-    uint64_t count;    /* MORE: objects hidden; GROUP: instances */
-    uint64_t retained; /* bytes, or WA_RETAINED_UNKNOWN */
-    uint64_t hidden;   /* OBJECT: referrers not drawn (depth or node cap) */
-    uint32_t note;     /* offset+1 into the scene's text pool, 0 = none */
+    uint8_t group_root;          /* GROUP at a path's start: root kind + 1 (0: none) */
+    uint32_t obj;                /* OBJECT/GROUP: object; MORE: the object it hangs off */
+    uint32_t depth;              /* shading: distance from the selection (0 = selected) */
+    uint32_t seq;                /* MORE/GROUP: per-object sequence, for unique ids */
+    uint64_t count;              /* MORE: objects hidden; GROUP: instances */
+    uint64_t retained;           /* bytes, or WA_RETAINED_UNKNOWN */
+    uint64_t hidden;             /* OBJECT: referrers not drawn (depth or node cap) */
+    uint32_t note;               /* offset+1 into the scene's text pool, 0 = none */
     uint32_t root_first, root_n; /* slice of scene.node_roots */
 } wa_rnode;
 
@@ -69,7 +69,7 @@ typedef struct wa_redge {
     uint8_t n_labels;  /* labels kept (<= WA_SCENE_EDGE_LABELS) */
     uint32_t total;    /* references merged into this edge */
     uint32_t labels[WA_SCENE_EDGE_LABELS];
-    uint32_t note;     /* offset+1 into the text pool: label text overriding labels */
+    uint32_t note; /* offset+1 into the text pool: label text overriding labels */
 } wa_redge;
 
 typedef struct wa_scene {
@@ -83,12 +83,12 @@ typedef struct wa_scene {
     uint32_t n_nodes, cap_nodes;
     wa_redge *edges;
     uint32_t n_edges, cap_edges;
-    wa_u64map node_of; /* object index (kind OBJECT) -> node; other kinds keyed apart */
-    wa_u64map edge_of; /* from << 32 | to -> edge */
+    wa_u64map node_of;    /* object index (kind OBJECT) -> node; other kinds keyed apart */
+    wa_u64map edge_of;    /* from << 32 | to -> edge */
     uint32_t *node_roots; /* root indexes, sliced per node by root_first/root_n */
     uint32_t max_depth;
-    wa_buf pool;     /* notes, NUL-separated */
-    wa_buf caption;  /* lines of the graph label, '\n'-separated */
+    wa_buf pool;    /* notes, NUL-separated */
+    wa_buf caption; /* lines of the graph label, '\n'-separated */
     int failed;
 } wa_scene;
 
@@ -129,12 +129,9 @@ uint32_t *wa_render_root_distance(const wa_snapshot *snap, wa_error *err);
 uint8_t *wa_render_root_kinds(const wa_snapshot *snap, wa_error *err);
 
 /* ---- modes: fill the scene; WA_OK or an error ---- */
-wa_status wa_render_backrefs(wa_scene *sc, const uint32_t *sel,
-                             size_t n_sel, wa_error *err);
-wa_status wa_render_paths(wa_scene *sc, const uint32_t *sel,
-                          size_t n_sel, wa_error *err);
-wa_status wa_render_dominators(wa_scene *sc, const uint32_t *sel,
-                               size_t n_sel, wa_error *err);
+wa_status wa_render_backrefs(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa_error *err);
+wa_status wa_render_paths(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa_error *err);
+wa_status wa_render_dominators(wa_scene *sc, const uint32_t *sel, size_t n_sel, wa_error *err);
 
 /* ---- output ---- */
 /* Write the scene as DOT for `engine`. */

@@ -83,8 +83,10 @@ cJSON *wa_vj_doc(const char *command, const wa_view_source *src, const wa_view_o
     if (command) cJSON_AddStringToObject(doc, "command", command);
     cJSON_AddStringToObject(doc, "snapshot", src->name ? src->name : "");
     /* A selection given as handles rather than a selector echoes null. */
-    if (o && o->select) cJSON_AddStringToObject(doc, "select", o->select);
-    else if (o) cJSON_AddNullToObject(doc, "select");
+    if (o && o->select)
+        cJSON_AddStringToObject(doc, "select", o->select);
+    else if (o)
+        cJSON_AddNullToObject(doc, "select");
     return doc;
 }
 

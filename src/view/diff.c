@@ -64,8 +64,8 @@ wa_view *wa_view_diff(const wa_view_source *src, uint32_t ns, const wa_view_opti
         cJSON *cl = cJSON_AddArrayToObject(sv, "clusters");
         uint32_t m = o->clusters && d->clusters->n > o->clusters ? o->clusters : d->clusters->n;
         for (uint32_t i = 0; i < m; i++)
-            cJSON_AddItemToArray(cl, wa_vj_cluster(wa_vw_snap(&src[2]), &d->clusters->clusters[i],
-                                                   o->members));
+            cJSON_AddItemToArray(
+                cl, wa_vj_cluster(wa_vw_snap(&src[2]), &d->clusters->clusters[i], o->members));
         wa_vj_u64(sv, "clusters_total", d->clusters->n);
     } else {
         cJSON_AddNullToObject(doc, "survivors");

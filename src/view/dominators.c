@@ -6,8 +6,7 @@
 
 #include "view/view_impl.h"
 
-static cJSON *obj_array(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *v,
-                        uint32_t n) {
+static cJSON *obj_array(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *v, uint32_t n) {
     cJSON *arr = cJSON_CreateArray();
     for (uint32_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, wa_vj_obj(snap, dom, v[i]));
     return arr;
@@ -26,9 +25,12 @@ static wa_view *whole_tree(const wa_view_source *src, const wa_dom *dom, wa_erro
         cJSON *o = cJSON_CreateObject();
         wa_vj_addr(o, "addr", objs[v].addr);
         uint32_t d = dom->idom[v];
-        if (d == WA_NONE) cJSON_AddNullToObject(o, "idom");
-        else if (d == WA_DOM_SUPER) cJSON_AddStringToObject(o, "idom", "root");
-        else wa_vj_addr(o, "idom", objs[d].addr);
+        if (d == WA_NONE)
+            cJSON_AddNullToObject(o, "idom");
+        else if (d == WA_DOM_SUPER)
+            cJSON_AddStringToObject(o, "idom", "root");
+        else
+            wa_vj_addr(o, "idom", objs[d].addr);
         wa_vj_u64(o, "retained", dom->retained[v]);
         cJSON_AddItemToArray(arr, o);
     }
@@ -57,8 +59,10 @@ wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *o,
     uint32_t n = limit && o->n > limit ? limit : o->n;
     cJSON *doc = wa_vj_doc("dominators", src, NULL);
     cJSON_AddStringToObject(doc, "mode", "selection");
-    if (o->select) cJSON_AddStringToObject(doc, "select", o->select);
-    else cJSON_AddNullToObject(doc, "select");
+    if (o->select)
+        cJSON_AddStringToObject(doc, "select", o->select);
+    else
+        cJSON_AddNullToObject(doc, "select");
     wa_vj_u64(doc, "reachable_bytes", dom->reachable_bytes);
     wa_vj_u64(doc, "selected", o->total);
     cJSON *arr = cJSON_AddArrayToObject(doc, "objects");
@@ -68,8 +72,9 @@ wa_view *wa_view_dominators(const wa_view_source *src, const wa_view_options *o,
         uint32_t *chain = malloc(sizeof *chain * (len ? len : 1));
         wa_objlist *kids = chain ? wa_dom_children(dom, v, o->children, err) : NULL;
         if (!kids) {
-            if (!chain) wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
-                                     "out of memory building a view");
+            if (!chain)
+                wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                             "out of memory building a view");
             free(chain);
             cJSON_Delete(doc);
             return NULL;

@@ -33,8 +33,10 @@ wa_view *wa_view_graph(const wa_view_source *src, const wa_view_options *o, wa_e
         wa_render_free(data);
         return NULL;
     }
-    if (o->output) cJSON_AddStringToObject(doc, "output", o->output);
-    else cJSON_AddNullToObject(doc, "output");
+    if (o->output)
+        cJSON_AddStringToObject(doc, "output", o->output);
+    else
+        cJSON_AddNullToObject(doc, "output");
     cJSON_AddStringToObject(doc, "format", wa_render_format_name(st.format));
     cJSON_AddStringToObject(doc, "mode", wa_render_mode_name(st.mode));
     cJSON_AddStringToObject(doc, "engine", st.engine);

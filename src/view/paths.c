@@ -51,8 +51,7 @@ wa_view *wa_view_paths(const wa_view_source *src, const wa_view_options *o, wa_e
         cJSON_AddItemToObject(obj, "object", wa_vj_obj(snap, dom, o->objs[i]));
         cJSON *ps = cJSON_AddArrayToObject(obj, "paths");
         for (uint32_t j = 0; j < pl->n; j++)
-            if (pl->paths[j].len)
-                cJSON_AddItemToArray(ps, wa_vj_path(snap, dom, &pl->paths[j]));
+            if (pl->paths[j].len) cJSON_AddItemToArray(ps, wa_vj_path(snap, dom, &pl->paths[j]));
         cJSON_AddItemToArray(arr, obj);
         wa_path_list_free(pl);
     }

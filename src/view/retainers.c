@@ -53,8 +53,9 @@ wa_view *wa_view_retainers(const wa_view_source *src, const wa_view_options *o, 
         wa_retainers_free(t);
         if (bad) {
             cJSON_Delete(doc);
-            if (t) wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
-                                "out of memory building a view");
+            if (t)
+                wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                             "out of memory building a view");
             return NULL;
         }
     }

@@ -19,8 +19,8 @@ wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *o, wa
     const wa_dom *dom = NULL;
     if (!o->no_retained && !(dom = wa_vw_dom(src, err))) return NULL;
     wa_objlist subset = {o->n, o->total, (uint32_t *)o->objs};
-    wa_summary *sum = wa_summary_compute(snap, dom, o->by, o->has_selection ? &subset : NULL,
-                                         o->sort, err);
+    wa_summary *sum =
+        wa_summary_compute(snap, dom, o->by, o->has_selection ? &subset : NULL, o->sort, err);
     if (!sum) return NULL;
     uint32_t limit = wa_vw_limit(o, 25);
     uint32_t shown = limit && sum->n_rows > limit ? limit : sum->n_rows;
@@ -52,8 +52,10 @@ wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *o, wa
         }
         wa_vj_u64(row, "count", r->count);
         wa_vj_u64(row, "shallow", r->shallow);
-        if (dom) wa_vj_u64(row, "retained", r->retained);
-        else cJSON_AddNullToObject(row, "retained");
+        if (dom)
+            wa_vj_u64(row, "retained", r->retained);
+        else
+            cJSON_AddNullToObject(row, "retained");
         cJSON_AddItemToArray(rows, row);
     }
     wa_vj_u64(doc, "rows_total", sum->n_rows);

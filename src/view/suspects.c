@@ -13,8 +13,10 @@ wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, w
     uint32_t limit = wa_vw_limit(o, 10);
     uint32_t shown = limit && l->n > limit ? limit : l->n;
     cJSON *doc = wa_vj_doc("suspects", src, NULL);
-    if (o->baseline_name) cJSON_AddStringToObject(doc, "baseline", o->baseline_name);
-    else cJSON_AddNullToObject(doc, "baseline");
+    if (o->baseline_name)
+        cJSON_AddStringToObject(doc, "baseline", o->baseline_name);
+    else
+        cJSON_AddNullToObject(doc, "baseline");
     cJSON_AddNumberToObject(doc, "threshold", o->suspect.threshold);
     cJSON_AddNumberToObject(doc, "accumulation", o->suspect.accumulation);
     wa_vj_u64(doc, "reachable_bytes", dom->reachable_bytes);
@@ -34,14 +36,18 @@ wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, w
             cJSON_AddNullToObject(s, "qualname");
         }
         wa_vj_u64(s, "count", x->count);
-        if (x->obj != WA_NONE) cJSON_AddItemToObject(s, "object", wa_vj_obj(snap, dom, x->obj));
-        else cJSON_AddNullToObject(s, "object");
+        if (x->obj != WA_NONE)
+            cJSON_AddItemToObject(s, "object", wa_vj_obj(snap, dom, x->obj));
+        else
+            cJSON_AddNullToObject(s, "object");
         if (x->kind == WA_SUSPECT_ACCUMULATION)
             cJSON_AddItemToObject(s, "accumulation", wa_vj_obj(snap, dom, x->accumulation));
         if (x->kind == WA_SUSPECT_EXTERNAL) {
             wa_vj_u64(s, "excess", x->excess);
-            if (x->via) cJSON_AddStringToObject(s, "via", x->via);
-            else cJSON_AddNullToObject(s, "via");
+            if (x->via)
+                cJSON_AddStringToObject(s, "via", x->via);
+            else
+                cJSON_AddNullToObject(s, "via");
         }
         if (x->kind == WA_SUSPECT_GROWTH) wa_vj_u64(s, "baseline_count", x->baseline);
         cJSON_AddStringToObject(s, "path", x->path ? x->path : "");

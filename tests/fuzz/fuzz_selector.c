@@ -41,7 +41,8 @@ static void setup(void) {
     add(b, 0x30, "app.stt.ConversationTranscriber", "app.stt", 64, 0, 0, NULL);
     add(b, 0x40, "app.stt.Session", "app.stt", 56, 0, 0, "s");
     add(b, 0x50, "other.Orphan", "other", 9, 0, 0, NULL);
-    wa_builder_edge(b, 0, 0x20, WA_LABEL(WA_EDGE_ATTR, wa_builder_intern(b, "__dict__", 8, &err)), &err);
+    wa_builder_edge(b, 0, 0x20, WA_LABEL(WA_EDGE_ATTR, wa_builder_intern(b, "__dict__", 8, &err)),
+                    &err);
     wa_builder_edge(b, 1, 0x40, WA_LABEL(WA_EDGE_DICT_VALUE, 0), &err);
     wa_builder_edge(b, 3, 0x30, WA_LABEL(WA_EDGE_ATTR, 0), &err);
     wa_builder_root(b, 0x10, WA_ROOT_MODULE, 0, 0, &err);

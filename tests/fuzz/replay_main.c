@@ -45,7 +45,8 @@ static void one(const char *path, long mutations) {
     LLVMFuzzerTestOneInput(orig, n);
     runs++;
     unsigned char *m = malloc(n + 64);
-    static const unsigned char interesting[] = {0, 0xff, 0x7f, 0x80, '"', '{', '}', '[', ']', ',', ':', '\n', '\\', '0', '9'};
+    static const unsigned char interesting[] = {0,   0xff, 0x7f, 0x80, '"',  '{', '}', '[',
+                                                ']', ',',  ':',  '\n', '\\', '0', '9'};
     for (long i = 0; i < mutations; i++) {
         size_t len = n;
         memcpy(m, orig, n);
@@ -56,7 +57,7 @@ static void one(const char *path, long mutations) {
             case 0: m[at] ^= (unsigned char)(1u << (next() % 8)); break;
             case 1: m[at] = interesting[next() % sizeof interesting]; break;
             case 2: len = at; break; /* truncate */
-            case 3: { /* duplicate a chunk */
+            case 3: {                /* duplicate a chunk */
                 size_t span = 1 + (size_t)(next() % 16);
                 if (at + span <= len && len + span <= n + 64) {
                     memmove(m + at + span, m + at, len - at);

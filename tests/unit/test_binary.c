@@ -6,17 +6,17 @@
 #include "wa_test.h"
 #include "whyalive/whyalive.h"
 
-
 /* A ring of n objects with back edges, written through the writer. On a
  * failure the writer is aborted (nothing may be left behind). */
-#define TRY(call)                                                                \
-    do {                                                                         \
-        if ((call) != WA_OK) {                                                   \
-            wa_writer_abort(w);                                                  \
-            return err->code;                                                    \
-        }                                                                        \
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        if ((call) != WA_OK) {                                                                     \
+            wa_writer_abort(w);                                                                    \
+            return err->code;                                                                      \
+        }                                                                                          \
     } while (0)
-static wa_status write_ring(const char *path, wa_format fmt, uint32_t n, int stop_early, wa_error *err) {
+static wa_status write_ring(const char *path, wa_format fmt, uint32_t n, int stop_early,
+                            wa_error *err) {
     wa_writer *w = wa_writer_open(path, fmt, err);
     if (!w) return err->code;
     wa_meta m;
@@ -47,8 +47,9 @@ static wa_status write_ring(const char *path, wa_format fmt, uint32_t n, int sto
         o.type = i % 10 == 0 ? tl : tn;
         o.refcount = 1;
         o.name = i == 0 ? bad : 0;
-        wa_writer_edge e[2] = {{0x10000 + (uint64_t)((i + 1) % n) * 32, (i + 1) % n, WA_LABEL(WA_EDGE_ATTR, nxt)},
-                               {0x10000 + (uint64_t)(i / 2) * 32, i / 2, WA_LABEL(WA_EDGE_INDEX, i)}};
+        wa_writer_edge e[2] = {
+            {0x10000 + (uint64_t)((i + 1) % n) * 32, (i + 1) % n, WA_LABEL(WA_EDGE_ATTR, nxt)},
+            {0x10000 + (uint64_t)(i / 2) * 32, i / 2, WA_LABEL(WA_EDGE_INDEX, i)}};
         TRY(wa_writer_object(w, &o, e, i % 3 ? 2 : 1, err));
         /* sites follow their object; a second one for the same object wins */
         if (i % 5 == 0) TRY(wa_writer_site(w, i, site, err));

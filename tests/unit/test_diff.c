@@ -90,8 +90,8 @@ static void test_keep_predicate(void) {
     CHECK(d && d->n_rows == 1 && d->survivors && d->survivors->n == 3);
     if (d && d->n_rows == 1) CHECK_STR(d->rows[0].type, "app.Session");
     /* once per object of each snapshot, the survivors reuse the answers */
-    CHECK(k.asked == (uint64_t)wa_snapshot_n_objects(a) + wa_snapshot_n_objects(b) +
-                         wa_snapshot_n_objects(c));
+    CHECK(k.asked ==
+          (uint64_t)wa_snapshot_n_objects(a) + wa_snapshot_n_objects(b) + wa_snapshot_n_objects(c));
     wa_diff_free(d);
     /* a selector testing roots runs through the same predicate */
     wa_selector *sel = wa_select_parse("root=module or type=Session", &err);

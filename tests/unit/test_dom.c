@@ -146,7 +146,8 @@ static void test_chain_1m(void) {
         CHECK_EQ_U64(dom->retained[0], N);
         CHECK_EQ_U64(wa_dom_chain(dom, N - 1, NULL, 0), N - 1);
         wa_error err;
-        wa_summary *sum = wa_summary_compute(s, dom, WA_SUMMARY_BY_TYPE, NULL, WA_SORT_RETAINED, &err);
+        wa_summary *sum =
+            wa_summary_compute(s, dom, WA_SUMMARY_BY_TYPE, NULL, WA_SORT_RETAINED, &err);
         CHECK(sum && sum->n_rows == 1 && sum->rows[0].retained == N && sum->rows[0].count == N);
         wa_summary_free(sum);
         uint64_t bytes = 0;
@@ -241,8 +242,10 @@ static void test_random_vs_bruteforce(void) {
         for (uint32_t i = 0; i < n; i++) tg_obj(&g, i % 3 ? "m.A" : "m.B", 1 + tg_rand(&st) % 100);
         for (uint32_t j = 0; j < m; j++) {
             uint32_t a = tg_rand(&st) % n, b = tg_rand(&st) % n;
-            if (tg_rand(&st) % 10 == 0) tg_edge(&g, a, b, WA_EDGE_WEAK, NULL);
-            else tg_attr(&g, a, b, "x");
+            if (tg_rand(&st) % 10 == 0)
+                tg_edge(&g, a, b, WA_EDGE_WEAK, NULL);
+            else
+                tg_attr(&g, a, b, "x");
         }
         uint32_t nroots = 1 + tg_rand(&st) % 3;
         for (uint32_t r = 0; r < nroots; r++) tg_root(&g, tg_rand(&st) % n, WA_ROOT_MODULE, "m", 0);

@@ -73,7 +73,8 @@ static inline uint32_t tg_obj(tg *g, const char *type, uint64_t size) {
     return tg_obj_full(g, type, size, 0, 0, NULL);
 }
 
-static inline void tg_edge(tg *g, uint32_t from, uint32_t to, wa_edge_kind kind, const char *label) {
+static inline void tg_edge(tg *g, uint32_t from, uint32_t to, wa_edge_kind kind,
+                           const char *label) {
     uint32_t payload = label ? tg_str(g, label) : 0;
     if (wa_builder_edge(g->b, from, TG_ADDR(to), WA_LABEL(kind, payload), &g->err) != WA_OK)
         tg_die(g, "edge");
@@ -90,8 +91,8 @@ static inline void tg_index(tg *g, uint32_t from, uint32_t to, uint32_t index) {
 
 static inline void tg_root(tg *g, uint32_t obj, wa_root_kind kind, const char *label,
                            uint32_t excess) {
-    if (wa_builder_root(g->b, TG_ADDR(obj), kind, label ? tg_str(g, label) : 0, excess,
-                        &g->err) != WA_OK)
+    if (wa_builder_root(g->b, TG_ADDR(obj), kind, label ? tg_str(g, label) : 0, excess, &g->err) !=
+        WA_OK)
         tg_die(g, "root");
 }
 

@@ -83,7 +83,8 @@ static void test_small(void) {
     CHECK_EQ_U64(r[2].excess, 2);
     CHECK_EQ_U64(r[2].obj, t);
     CHECK_EQ_U64(r[4].kind, WA_ROOT_OTHER);
-    CHECK_EQ_U64(wa_snapshot_total_size(s), 72 + 640 + 57 + 88 + 56 + 216 + 160 + 40 + 400 + 1072 + 28);
+    CHECK_EQ_U64(wa_snapshot_total_size(s),
+                 72 + 640 + 57 + 88 + 56 + 216 + 160 + 40 + 400 + 1072 + 28);
     /* referrers of the transcriber: list twice, set, frame */
     CHECK_EQ_U64(wa_snapshot_in(s, t, NULL), 4);
     CHECK_EQ_U64(wa_snapshot_edge_label(s, 3, t, 1), WA_LABEL(WA_EDGE_INDEX, 2));
@@ -163,7 +164,8 @@ static void test_long_lines_and_cancel(void) {
     fprintf(f, "{\"whyalive\":1}\n{\"addr\":1,\"type\":\"x.Y\",\"size\":1,\"value\":\"");
     for (int i = 0; i < 3 << 20; i++) fputc('a' + i % 26, f);
     fprintf(f, "\"}\n");
-    for (int i = 0; i < 300000; i++) fprintf(f, "{\"addr\":%d,\"type\":\"x.Y\",\"size\":1}\n", i + 2);
+    for (int i = 0; i < 300000; i++)
+        fprintf(f, "{\"addr\":%d,\"type\":\"x.Y\",\"size\":1}\n", i + 2);
     fclose(f);
     wa_error err;
     wa_snapshot *s = wa_snapshot_load(path, NULL, &err);

@@ -28,8 +28,9 @@ static const char *tmp_path(const char *name) {
 
 /* Object line i of the generated file: line i + 2 (the header is line 1). */
 static void object_line(FILE *f, uint32_t i, uint64_t addr) {
-    fprintf(f, "{\"addr\":\"0x%llx\",\"type\":\"app.mod%u.Class%u\",\"size\":%u,\"rc\":%u,"
-               "\"flags\":[\"gc\"],\"len\":%u",
+    fprintf(f,
+            "{\"addr\":\"0x%llx\",\"type\":\"app.mod%u.Class%u\",\"size\":%u,\"rc\":%u,"
+            "\"flags\":[\"gc\"],\"len\":%u",
             (unsigned long long)addr, i % 7, i % 31, 16 + i % 100, 1 + i % 3, i % 9);
     if (i % 5 == 0) fprintf(f, ",\"name\":\"name_%u\"", i % 1000);
     if (i % 11 == 0) fprintf(f, ",\"site\":\"app.py:%u\"", i % 50);
@@ -39,23 +40,33 @@ static void object_line(FILE *f, uint32_t i, uint64_t addr) {
     static const char *const kinds[] = {"attr", "dict_value", "index"};
     for (int k = 0; k < 3; k++) {
         if (k == 2)
-            fprintf(f, ",[\"0x%llx\",\"index\",%u]", (unsigned long long)(0x1000 + 0x30ull * t[k]), i % 13);
+            fprintf(f, ",[\"0x%llx\",\"index\",%u]", (unsigned long long)(0x1000 + 0x30ull * t[k]),
+                    i % 13);
         else
             fprintf(f, "%s[\"0x%llx\",\"%s\",\"%s_%u\"]", k ? "," : "",
-                    (unsigned long long)(0x1000 + 0x30ull * t[k]), kinds[k], kinds[k], (i + k) % 400);
+                    (unsigned long long)(0x1000 + 0x30ull * t[k]), kinds[k], kinds[k],
+                    (i + k) % 400);
     }
     fprintf(f, "]}\n");
 }
 
-enum plant { PLANT_NONE, PLANT_MALFORMED, PLANT_DUPLICATE, PLANT_DANGLING, PLANT_COUNT, PLANT_ROOT };
+enum plant {
+    PLANT_NONE,
+    PLANT_MALFORMED,
+    PLANT_DUPLICATE,
+    PLANT_DANGLING,
+    PLANT_COUNT,
+    PLANT_ROOT
+};
 
 /* Writes the test file; *bad_line gets the line of the planted problem. */
 static const char *make_file(const char *name, enum plant what, uint64_t *bad_line) {
     const char *path = tmp_path(name);
     FILE *f = fopen(path, "w");
     if (!f) return path;
-    fprintf(f, "\n{\"whyalive\":1,\"python\":\"3.11.2\",\"host\":\"t\",\"argv\":[\"a\",\"b\"],"
-               "\"objects\":%u}\n",
+    fprintf(f,
+            "\n{\"whyalive\":1,\"python\":\"3.11.2\",\"host\":\"t\",\"argv\":[\"a\",\"b\"],"
+            "\"objects\":%u}\n",
             N_OBJ + (what == PLANT_COUNT ? 1 : 0));
     uint64_t line = 2;
     uint32_t at = N_OBJ - N_OBJ / 8; /* in the last part however it is cut (2..5 parts) */
@@ -72,7 +83,8 @@ static const char *make_file(const char *name, enum plant what, uint64_t *bad_li
         uint64_t addr = 0x1000 + 0x30ull * i;
         if (i == at && what == PLANT_DUPLICATE) addr = 0x1000 + 0x30ull * 17;
         if ((i == 100 || i == at) && what == PLANT_DANGLING) {
-            fprintf(f, "{\"addr\":\"0x%llx\",\"type\":\"x.Y\",\"size\":1,\"refs\":[[\"0xdead%u\"]]}\n",
+            fprintf(f,
+                    "{\"addr\":\"0x%llx\",\"type\":\"x.Y\",\"size\":1,\"refs\":[[\"0xdead%u\"]]}\n",
                     (unsigned long long)addr, i);
             line++;
             continue;
@@ -83,7 +95,8 @@ static const char *make_file(const char *name, enum plant what, uint64_t *bad_li
     }
     for (uint32_t r = 0; r < 20; r++) {
         fprintf(f, "{\"root\":\"%s\",\"obj\":\"0x%llx\",\"label\":\"root_%u\",\"excess\":%u}\n",
-                r % 2 ? "module" : "external", (unsigned long long)(0x1000 + 0x30ull * (r * 997)), r, r);
+                r % 2 ? "module" : "external", (unsigned long long)(0x1000 + 0x30ull * (r * 997)),
+                r, r);
         line++;
     }
     if (what == PLANT_ROOT) {

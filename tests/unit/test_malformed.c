@@ -22,53 +22,71 @@ static void jsonl_case(const char *text, wa_status code, uint64_t line, const ch
 
 static void test_jsonl_cases(void) {
     /* truncated: a cut line, and a file ending before the declared count */
-    jsonl_case("{\"whyalive\":1,\"objects\":3}\n" OBJ("0x1") "{\"addr\":\"0x2\",\"ty", WA_ERR_FORMAT, 3,
-               "malformed JSON");
-    jsonl_case("{\"whyalive\":1,\"objects\":3}\n" OBJ("0x1") OBJ("0x2"), WA_ERR_FORMAT, 3, "truncated");
-    jsonl_case(HDR OBJ("0x1") "{\"addr\": 1,, }\n", WA_ERR_FORMAT, 3, "malformed JSON near column 13");
+    jsonl_case("{\"whyalive\":1,\"objects\":3}\n" OBJ("0x1") "{\"addr\":\"0x2\",\"ty",
+               WA_ERR_FORMAT, 3, "malformed JSON");
+    jsonl_case("{\"whyalive\":1,\"objects\":3}\n" OBJ("0x1") OBJ("0x2"), WA_ERR_FORMAT, 3,
+               "truncated");
+    jsonl_case(HDR OBJ("0x1") "{\"addr\": 1,, }\n", WA_ERR_FORMAT, 3,
+               "malformed JSON near column 13");
     jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\"}\n", WA_ERR_FORMAT, 2, "\"size\"");
     jsonl_case(HDR "{\"addr\":\"0x1\",\"size\":1}\n", WA_ERR_FORMAT, 2, "\"type\"");
     jsonl_case(HDR "{\"type\":\"m.T\",\"size\":1,\"root\":1}\n", WA_ERR_FORMAT, 2, "root kind");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":-1}\n", WA_ERR_FORMAT, 2, "non-negative integer");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1.5}\n", WA_ERR_FORMAT, 2, "\"size\"");
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":-1}\n", WA_ERR_FORMAT, 2,
+               "non-negative integer");
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1.5}\n", WA_ERR_FORMAT, 2,
+               "\"size\"");
     jsonl_case("{\"whyalive\":1,\"objects\":1099511627776}\n", WA_ERR_LIMIT, 1, "1099511627776");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"attr\",\"\xc3\x28\"]]}\n",
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"attr\","
+                   "\"\xc3\x28\"]]}\n",
                WA_ERR_FORMAT, 2, "UTF-8");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.\xff\",\"size\":1}\n", WA_ERR_FORMAT, 2, "UTF-8");
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.\xff\",\"size\":1}\n", WA_ERR_FORMAT, 2,
+               "UTF-8");
     /* \u0000 would cut the string short ("m.Ev" for "m.Ev\u0000il"): refused
      * in every slot, the header's too; "\\u0000" is text, not a NUL */
     jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.Ev\\u0000il\",\"size\":1}\n", WA_ERR_FORMAT, 2,
                "NUL character (\\u0000) at column 27");
     jsonl_case("{\"whyalive\":1,\"host\":\"a\\u0000\"}\n", WA_ERR_FORMAT, 1, "NUL");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"attr\",\"\\\\\\u0000\"]]}\n",
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"attr\","
+                   "\"\\\\\\u0000\"]]}\n",
                WA_ERR_FORMAT, 2, "NUL");
-    jsonl_case(HDR OBJ("0x1") "{\"root\":\"other\",\"obj\":\"0x1\",\"label\":\"\\u0000\"}\n", WA_ERR_FORMAT, 3, "NUL");
+    jsonl_case(HDR OBJ("0x1") "{\"root\":\"other\",\"obj\":\"0x1\",\"label\":\"\\u0000\"}\n",
+               WA_ERR_FORMAT, 3, "NUL");
     jsonl_case(HDR OBJ("0x1") "{\"site\":\"x\\u0000\",\"obj\":\"0x1\"}\n", WA_ERR_FORMAT, 3, "NUL");
-    jsonl_case(HDR OBJ("0x1") OBJ("0x2") "\n" OBJ("0x1"), WA_ERR_FORMAT, 5, "duplicate object address 0x1");
+    jsonl_case(HDR OBJ("0x1") OBJ("0x2") "\n" OBJ("0x1"), WA_ERR_FORMAT, 5,
+               "duplicate object address 0x1");
     jsonl_case("{\"whyalive\":2}\n", WA_ERR_FORMAT, 1, "version 2 is newer");
     jsonl_case("{\"whyalive\":\"1\"}\n", WA_ERR_FORMAT, 1, "format version");
     jsonl_case(OBJ("0x1"), WA_ERR_FORMAT, 1, "\"whyalive\"");
     jsonl_case(HDR "{\"hello\":1}\n", WA_ERR_FORMAT, 2, "object line");
     jsonl_case(HDR "[1,2]\n", WA_ERR_FORMAT, 2, "JSON object");
-    jsonl_case(HDR OBJ("0x1") "{\"addr\":\"0x2\",\"type\":\"m.T\",\"size\":1} x\n", WA_ERR_FORMAT, 3, "after the JSON");
-    jsonl_case(HDR "{\"addr\":\"0xZZ\",\"type\":\"m.T\",\"size\":1}\n", WA_ERR_FORMAT, 2, "\"addr\"");
-    jsonl_case(HDR "{\"addr\":\"0x12345678901234567\",\"type\":\"m.T\",\"size\":1}\n", WA_ERR_FORMAT, 2, "\"addr\"");
-    jsonl_case(HDR "{\"addr\":18014398509481984,\"type\":\"m.T\",\"size\":1}\n", WA_ERR_FORMAT, 2, "\"addr\"");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"pointer\"]]}\n",
+    jsonl_case(HDR OBJ("0x1") "{\"addr\":\"0x2\",\"type\":\"m.T\",\"size\":1} x\n", WA_ERR_FORMAT,
+               3, "after the JSON");
+    jsonl_case(HDR "{\"addr\":\"0xZZ\",\"type\":\"m.T\",\"size\":1}\n", WA_ERR_FORMAT, 2,
+               "\"addr\"");
+    jsonl_case(HDR "{\"addr\":\"0x12345678901234567\",\"type\":\"m.T\",\"size\":1}\n",
+               WA_ERR_FORMAT, 2, "\"addr\"");
+    jsonl_case(HDR "{\"addr\":18014398509481984,\"type\":\"m.T\",\"size\":1}\n", WA_ERR_FORMAT, 2,
+               "\"addr\"");
+    jsonl_case(HDR
+               "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"pointer\"]]}\n",
                WA_ERR_FORMAT, 2, "refs[0][1]");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"index\",\"a\"]]}\n",
-               WA_ERR_FORMAT, 2, "refs[0][2]");
-    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[7]}\n", WA_ERR_FORMAT, 2, "refs[0]");
+    jsonl_case(
+        HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[[\"0x1\",\"index\",\"a\"]]}\n",
+        WA_ERR_FORMAT, 2, "refs[0][2]");
+    jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"refs\":[7]}\n", WA_ERR_FORMAT,
+               2, "refs[0]");
     jsonl_case(HDR OBJ("0x1") "{\"root\":\"module\",\"obj\":\"0x9\"}\n", WA_ERR_FORMAT, 3, "0x9");
     jsonl_case(HDR OBJ("0x1") "{\"site\":\"a.py:1\",\"obj\":\"0x9\"}\n", WA_ERR_FORMAT, 3, "0x9");
     jsonl_case(HDR "{\"addr\":\"0x1\",\"type\":\"\",\"size\":1}\n", WA_ERR_FORMAT, 2, "type");
     jsonl_case("", WA_ERR_FORMAT, WA_POS_NONE, "empty");
     /* unknown fields and flags are ignored; edges to nowhere are counted, not fatal */
-    const char *ok = "{\"whyalive\":1,\"new\":[1]}\n{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"x\":{},"
-                     "\"flags\":[\"shiny\"],\"refs\":[[\"0x2\"],[\"0x1\"],[\"0x3\",\"attr\",\"a\"]]}\n";
+    const char *ok =
+        "{\"whyalive\":1,\"new\":[1]}\n{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"x\":{},"
+        "\"flags\":[\"shiny\"],\"refs\":[[\"0x2\"],[\"0x1\"],[\"0x3\",\"attr\",\"a\"]]}\n";
     wa_error err;
     /* an escaped backslash before "u0000" is text: loads, the label intact */
-    const char *bs = HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"name\":\"a\\\\u0000b\"}\n";
+    const char *bs =
+        HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"name\":\"a\\\\u0000b\"}\n";
     wa_snapshot *sb = wa_snapshot_load_memory(bs, strlen(bs), "ok.jsonl", NULL, &err);
     CHECK(sb != NULL);
     if (sb) CHECK_STR(wa_snapshot_string(sb, wa_snapshot_objects(sb)[0].name), "a\\u0000b");
@@ -83,7 +101,8 @@ static void test_jsonl_cases(void) {
     }
     /* garbage: neither magic */
     s = wa_snapshot_load_memory("garbage", 7, "g.bin", NULL, &err);
-    CHECK(s == NULL && err.code == WA_ERR_FORMAT && err.offset == 0 && strstr(err.what, "WHYALIVE"));
+    CHECK(s == NULL && err.code == WA_ERR_FORMAT && err.offset == 0 &&
+          strstr(err.what, "WHYALIVE"));
 }
 
 /* ---------------- binary ---------------- */
@@ -92,9 +111,11 @@ static unsigned char *good;
 static size_t good_len;
 
 static void make_good(void) {
-    const char *text = HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"name\":\"n\",\"refs\":[[\"0x2\",\"attr\",\"a\"]]}\n"
-                           "{\"addr\":\"0x2\",\"type\":\"m.U\",\"size\":2,\"refs\":[[\"0x1\",\"index\",0]]}\n"
-                           "{\"root\":\"module\",\"obj\":\"0x1\",\"label\":\"m\"}\n";
+    const char *text =
+        HDR "{\"addr\":\"0x1\",\"type\":\"m.T\",\"size\":1,\"name\":\"n\",\"refs\":[[\"0x2\","
+            "\"attr\",\"a\"]]}\n"
+            "{\"addr\":\"0x2\",\"type\":\"m.U\",\"size\":2,\"refs\":[[\"0x1\",\"index\",0]]}\n"
+            "{\"root\":\"module\",\"obj\":\"0x1\",\"label\":\"m\"}\n";
     wa_error err;
     wa_snapshot *s = wa_snapshot_load_memory(text, strlen(text), "t", NULL, &err);
     char path[512];
@@ -147,7 +168,8 @@ static void reseal(unsigned char *b, size_t len, uint32_t id) {
     memcpy(b + len - 16, &c, 8);
 }
 
-static void bin_case(const unsigned char *b, size_t len, wa_status code, uint64_t offset, const char *needle) {
+static void bin_case(const unsigned char *b, size_t len, wa_status code, uint64_t offset,
+                     const char *needle) {
     wa_error err;
     wa_load_options o = {WA_FORMAT_BINARY, NULL, NULL};
     wa_snapshot *s = wa_snapshot_load_memory(b, len, "bad.wa", &o, &err);
@@ -155,8 +177,8 @@ static void bin_case(const unsigned char *b, size_t len, wa_status code, uint64_
     wa_snapshot_free(s);
     if (err.code != code || err.offset != offset || !strstr(err.what, needle) ||
         strncmp(wa_error_string(&err), "bad.wa: byte ", 13) != 0) {
-        fprintf(stderr, "  want %d at %llu '%s'; got code %d: %s\n", code, (unsigned long long)offset,
-                needle, err.code, wa_error_string(&err));
+        fprintf(stderr, "  want %d at %llu '%s'; got code %d: %s\n", code,
+                (unsigned long long)offset, needle, err.code, wa_error_string(&err));
         CHECK(0);
     }
 }

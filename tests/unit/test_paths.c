@@ -31,7 +31,8 @@ static story make_story(uint32_t n, int with_external) {
     tg_attr(&g, st.mod, st.ns, "__dict__");
     tg_edge(&g, st.ns, st.sessions, WA_EDGE_DICT_VALUE, "'_sessions'");
     tg_edge(&g, st.ns, small, WA_EDGE_DICT_VALUE, "'registry'");
-    tg_edge(&g, small, cfg, WA_EDGE_DICT_VALUE, "'settings'"); /* small dict, identifier key: kept */
+    tg_edge(&g, small, cfg, WA_EDGE_DICT_VALUE,
+            "'settings'"); /* small dict, identifier key: kept */
     char key[64];
     for (uint32_t i = 0; i < n; i++) {
         uint32_t sess = tg_obj(&g, "app.stt.Session", 50);
@@ -147,9 +148,9 @@ static void test_cluster_abstraction(void) {
      * the key (d is another type): kept */
     tg_edge(&g, small, c, WA_EDGE_DICT_VALUE, "'alpha'");
     tg_edge(&g, small, d, WA_EDGE_DICT_VALUE, "'beta'");
-    tg_edge(&g, small, e, WA_EDGE_DICT_VALUE, "12");         /* int key: abstracted */
+    tg_edge(&g, small, e, WA_EDGE_DICT_VALUE, "12");           /* int key: abstracted */
     tg_edge(&g, small, f, WA_EDGE_DICT_VALUE, "'deadbeef01'"); /* hex id: abstracted */
-    tg_edge(&g, small, h, WA_EDGE_OTHER, "<obj at 0x7f00ab>");  /* address: abstracted */
+    tg_edge(&g, small, h, WA_EDGE_OTHER, "<obj at 0x7f00ab>"); /* address: abstracted */
     tg_root(&g, root, WA_ROOT_THREAD, "MainThread", 0);
     (void)u; /* unreachable */
     wa_snapshot *s = tg_done(&g);

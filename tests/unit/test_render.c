@@ -121,25 +121,43 @@ static void golden(const char *name, const char *text) {
 
 typedef struct gcase {
     const char *fixture, *golden;
-    const char *type;   /* select every object of this type, or */
-    uint64_t addrs[8];  /* these addresses */
+    const char *type;  /* select every object of this type, or */
+    uint64_t addrs[8]; /* these addresses */
     wa_render_mode mode;
     uint32_t max_nodes, depth, fan_in;
 } gcase;
 
 static const gcase cases[] = {
     {"stt.jsonl", "stt_backrefs.dot", NULL, {0x200}, WA_RENDER_BACKREFS, 0, 0, 0},
-    {"stt.jsonl", "stt_backrefs_all.dot", "azure.cognitiveservices.speech.transcription.ConversationTranscriber",
-     {0}, WA_RENDER_BACKREFS, 0, 0, 0},
-    {"stt.jsonl", "stt_paths.dot", "azure.cognitiveservices.speech.transcription.ConversationTranscriber",
-     {0}, WA_RENDER_PATHS, 0, 0, 0},
+    {"stt.jsonl",
+     "stt_backrefs_all.dot",
+     "azure.cognitiveservices.speech.transcription.ConversationTranscriber",
+     {0},
+     WA_RENDER_BACKREFS,
+     0,
+     0,
+     0},
+    {"stt.jsonl",
+     "stt_paths.dot",
+     "azure.cognitiveservices.speech.transcription.ConversationTranscriber",
+     {0},
+     WA_RENDER_PATHS,
+     0,
+     0,
+     0},
     {"stt.jsonl", "stt_dominators.dot", NULL, {0x120, 0x200}, WA_RENDER_DOMINATORS, 0, 0, 0},
     {"roots.jsonl", "roots_backrefs.dot", NULL, {0x40, 0x50}, WA_RENDER_BACKREFS, 0, 0, 0},
     {"fanin.jsonl", "fanin_backrefs.dot", NULL, {0x3000}, WA_RENDER_BACKREFS, 0, 0, 4},
     {"wide.jsonl", "wide_cut.dot", NULL, {0x3000}, WA_RENDER_BACKREFS, 20, 0, 100},
     {"wide.jsonl", "wide_depth.dot", NULL, {0x3000}, WA_RENDER_BACKREFS, 0, 1, 3},
-    {"leak.jsonl", "leak_paths.dot", "azure.cognitiveservices.speech.transcription.ConversationTranscriber",
-     {0}, WA_RENDER_AUTO, 0, 0, 0},
+    {"leak.jsonl",
+     "leak_paths.dot",
+     "azure.cognitiveservices.speech.transcription.ConversationTranscriber",
+     {0},
+     WA_RENDER_AUTO,
+     0,
+     0,
+     0},
     {"leak.jsonl", "leak_dominators.dot", NULL, {0x1200}, WA_RENDER_DOMINATORS, 0, 0, 0},
 };
 
@@ -212,7 +230,8 @@ static void test_backrefs_content(void) {
         /* the chain to the module root, with labels on every hop */
         CHECK(strstr(dot, "\"0x100\" -> \"0x110\" [label=\".__dict__\"]") != NULL);
         /* a cross edge (both ends on one level) keeps its label as an xlabel */
-        CHECK(strstr(dot, "\"0x110\" -> \"0x120\" [xlabel=\"['_sessions']\", constraint=false]") != NULL);
+        CHECK(strstr(dot, "\"0x110\" -> \"0x120\" [xlabel=\"['_sessions']\", constraint=false]") !=
+              NULL);
         CHECK(strstr(dot, "\"0x130\" -> \"0x200\" [label=\".transcriber\"]") != NULL);
         CHECK(strstr(dot, "\"0x205\" -> \"0x200\" [label=\".__self__\"]") != NULL);
         CHECK(strstr(dot, "\"0x600\" -> \"0x200\" [label=\"[0]\"]") != NULL);
@@ -223,7 +242,8 @@ static void test_backrefs_content(void) {
         CHECK(strstr(dot, "#c5e1a5") != NULL); /* module root */
         CHECK(strstr(dot, "#ef9a9a") != NULL); /* external root */
         /* type, short name, sizes */
-        CHECK(strstr(dot, "azure.cognitiveservices.speech.transcription.ConversationTranscriber\\n56 B / 313 KiB retained") != NULL);
+        CHECK(strstr(dot, "azure.cognitiveservices.speech.transcription."
+                          "ConversationTranscriber\\n56 B / 313 KiB retained") != NULL);
         CHECK(strstr(dot, "method\\non_transcribed\\n64 B") != NULL);
         CHECK(strstr(dot, "dict\\nlen=4") != NULL);
         CHECK(strstr(dot, "layout=dot") != NULL);
@@ -275,7 +295,8 @@ static void test_paths_content(void) {
     wa_render_free(dot);
     /* AUTO picks paths above five selected objects, backrefs below */
     uint32_t sel[8];
-    size_t n = of_type(s, "azure.cognitiveservices.speech.transcription.ConversationTranscriber", sel);
+    size_t n =
+        of_type(s, "azure.cognitiveservices.speech.transcription.ConversationTranscriber", sel);
     wa_render_options o;
     wa_render_options_init(&o);
     wa_error err;
@@ -302,7 +323,10 @@ static void test_leak_clusters(void) {
         CHECK_EQ_U64(st.selected, 17);
         CHECK_EQ_U64(st.clusters, 4);
         CHECK_EQ_U64(st.clusters_drawn, 4);
-        CHECK(strstr(dot, "12 x azure.cognitiveservices.speech.transcription.ConversationTranscriber\\n3.7 MiB retained") != NULL);
+        CHECK(strstr(
+                  dot,
+                  "12 x azure.cognitiveservices.speech.transcription.ConversationTranscriber\\n3.7 "
+                  "MiB retained") != NULL);
         CHECK(strstr(dot, "3 x method") != NULL);
         CHECK(strstr(dot, "\"0x1200\" -> \"group:0x2000:0\" [label=\"[*]\"]") != NULL);
         CHECK(strstr(dot, "\"0x1100\" -> \"0x1200\" [label=\"['_sessions']\"]") != NULL);
@@ -311,7 +335,8 @@ static void test_leak_clusters(void) {
     wa_render_free(dot);
     /* max-paths cuts the smaller clusters and says so */
     uint32_t sel[32];
-    size_t n = of_type(s, "azure.cognitiveservices.speech.transcription.ConversationTranscriber", sel);
+    size_t n =
+        of_type(s, "azure.cognitiveservices.speech.transcription.ConversationTranscriber", sel);
     wa_render_options o;
     wa_render_options_init(&o);
     o.max_paths = 1;
@@ -319,7 +344,8 @@ static void test_leak_clusters(void) {
     dot = wa_render_dot(sess(s), sel, n, &o, NULL, &st, &err);
     CHECK(dot != NULL);
     CHECK_EQ_U64(st.clusters_drawn, 1);
-    if (dot) CHECK(strstr(dot, "not drawn: 3 smaller clusters (5 objects) beyond max-paths 1") != NULL);
+    if (dot)
+        CHECK(strstr(dot, "not drawn: 3 smaller clusters (5 objects) beyond max-paths 1") != NULL);
     wa_render_free(dot);
     snap_free(s);
 }
@@ -593,15 +619,22 @@ static void test_threads(void) {
     for (int i = 0; i < 4; i++) {
         CHECK(jobs[i].rc == WA_OK);
         if (i && jobs[i].data && jobs[0].data) {
-            int same = jobs[i].len == jobs[0].len && memcmp(jobs[i].data, jobs[0].data, jobs[0].len) == 0;
+            int same =
+                jobs[i].len == jobs[0].len && memcmp(jobs[i].data, jobs[0].data, jobs[0].len) == 0;
             if (!same) {
                 char p0[512], p1[512];
                 snprintf(p0, sizeof p0, "%s/thread0.svg", WA_TMPDIR);
                 snprintf(p1, sizeof p1, "%s/thread%d.svg", WA_TMPDIR, i);
                 FILE *f = fopen(p0, "wb");
-                if (f) { fwrite(jobs[0].data, 1, jobs[0].len, f); fclose(f); }
+                if (f) {
+                    fwrite(jobs[0].data, 1, jobs[0].len, f);
+                    fclose(f);
+                }
                 f = fopen(p1, "wb");
-                if (f) { fwrite(jobs[i].data, 1, jobs[i].len, f); fclose(f); }
+                if (f) {
+                    fwrite(jobs[i].data, 1, jobs[i].len, f);
+                    fclose(f);
+                }
                 fprintf(stderr, "thread %d rendered a different SVG: see %s and %s\n", i, p0, p1);
             }
             CHECK(same);

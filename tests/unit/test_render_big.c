@@ -42,7 +42,9 @@ static wa_snapshot *chain(uint32_t len) {
     for (uint32_t i = 0; i < len; i++) {
         wa_object o = object(0x1000 + 16 * (uint64_t)i, tn);
         uint32_t id = wa_builder_object(b, &o, &err);
-        if (i + 1 < len) wa_builder_edge(b, id, 0x1000 + 16 * (uint64_t)(i + 1), WA_LABEL(WA_EDGE_ATTR, next), &err);
+        if (i + 1 < len)
+            wa_builder_edge(b, id, 0x1000 + 16 * (uint64_t)(i + 1), WA_LABEL(WA_EDGE_ATTR, next),
+                            &err);
     }
     wa_builder_root(b, 0x10, WA_ROOT_MODULE, m.name, 0, &err);
     wa_snapshot *s = wa_builder_finish(b, "chain", &err);

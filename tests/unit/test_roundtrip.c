@@ -47,16 +47,19 @@ static int snap_eq(const wa_snapshot *a, const wa_snapshot *b) {
                  oa[i].length != ob[i].length,
              "object %u numbers", i);
         DIFF(strcmp(wa_snapshot_type_name(a, oa[i].type), wa_snapshot_type_name(b, ob[i].type)) ||
-                 strcmp(wa_snapshot_type_module(a, oa[i].type), wa_snapshot_type_module(b, ob[i].type)),
+                 strcmp(wa_snapshot_type_module(a, oa[i].type),
+                        wa_snapshot_type_module(b, ob[i].type)),
              "object %u type %s", i, wa_snapshot_type_name(a, oa[i].type));
-        DIFF(strcmp(S(a, oa[i].name), S(b, ob[i].name)) || strcmp(S(a, oa[i].value), S(b, ob[i].value)),
+        DIFF(strcmp(S(a, oa[i].name), S(b, ob[i].name)) ||
+                 strcmp(S(a, oa[i].value), S(b, ob[i].value)),
              "object %u name/value", i);
         DIFF(strcmp(wa_snapshot_site(a, i), wa_snapshot_site(b, i)), "object %u site", i);
         const wa_edge *ea, *eb;
         uint32_t na = wa_snapshot_out(a, i, &ea), nb = wa_snapshot_out(b, i, &eb);
         DIFF(na != nb, "object %u edge count", i);
         for (uint32_t k = 0; k < na; k++)
-            DIFF(ea[k].to != eb[k].to || !label_eq(a, ea[k].label, b, eb[k].label), "object %u edge %u", i, k);
+            DIFF(ea[k].to != eb[k].to || !label_eq(a, ea[k].label, b, eb[k].label),
+                 "object %u edge %u", i, k);
         const uint32_t *ia, *ib;
         uint32_t ma = wa_snapshot_in(a, i, &ia), mb = wa_snapshot_in(b, i, &ib);
         DIFF(ma != mb || (ma && memcmp(ia, ib, ma * 4)), "object %u referrers", i);

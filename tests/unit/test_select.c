@@ -58,8 +58,7 @@ static void bad(const char *text, uint64_t col, const char *needle) {
     wa_selector *sel = wa_select_parse(text, &err);
     CHECK(sel == NULL);
     wa_select_free(sel);
-    if (err.code != WA_ERR_SELECTOR || err.offset != col ||
-        (needle && !strstr(err.what, needle))) {
+    if (err.code != WA_ERR_SELECTOR || err.offset != col || (needle && !strstr(err.what, needle))) {
         fprintf(stderr, "  '%s': code %d column %llu '%s' (want column %llu, '%s')\n", text,
                 err.code, (unsigned long long)err.offset, err.what, (unsigned long long)col,
                 needle ? needle : "");
@@ -81,7 +80,7 @@ static void test_fields(void) {
     CHECK_EQ_U64(count(s, dom, "type='other.Outer.Inner'"), 1);
     CHECK_EQ_U64(count(s, dom, "type=dict"), 1);
     CHECK_EQ_U64(count(s, dom, "type!=dict"), 6);
-    CHECK_EQ_U64(count(s, dom, "module=app.stt"), 3);   /* and its submodule app.stt.sub */
+    CHECK_EQ_U64(count(s, dom, "module=app.stt"), 3); /* and its submodule app.stt.sub */
     CHECK_EQ_U64(count(s, dom, "module=app"), 3);
     CHECK_EQ_U64(count(s, dom, "module=ap"), 0);
     CHECK_EQ_U64(count(s, dom, "mod=app.*"), 3);

@@ -122,7 +122,10 @@ static void test_labels(void) {
         if (strcmp(wa_snapshot_string(s, i), "'k'") == 0) k = i;
         if (strcmp(wa_snapshot_string(s, i), "x") == 0) x = i;
     }
-    struct { uint32_t label; const char *want; } cases[] = {
+    struct {
+        uint32_t label;
+        const char *want;
+    } cases[] = {
         {WA_LABEL(WA_EDGE_ATTR, x), ".x"},
         {WA_LABEL(WA_EDGE_DICT_VALUE, k), "['k']"},
         {WA_LABEL(WA_EDGE_DICT_KEY, k), "<key 'k'>"},

@@ -16,7 +16,8 @@ static void test_types_and_modules(void) {
     tg g;
     tg_new(&g);
     uint32_t r = tg_obj(&g, "builtins.dict", 10);
-    uint32_t a1 = tg_obj(&g, "app.A", 100), a2 = tg_obj(&g, "app.A", 100), b = tg_obj(&g, "lib.B", 1000);
+    uint32_t a1 = tg_obj(&g, "app.A", 100), a2 = tg_obj(&g, "app.A", 100),
+             b = tg_obj(&g, "lib.B", 1000);
     uint32_t a3 = tg_obj(&g, "app.A", 100), c = tg_obj(&g, "lib.sub.C", 7);
     uint32_t z = tg_obj(&g, "app.Z", 5); /* unreachable */
     tg_edge(&g, r, a1, WA_EDGE_DICT_VALUE, "'x'");

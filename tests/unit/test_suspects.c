@@ -170,7 +170,8 @@ static void test_external_shared_holders(void) {
     /* The exact group size against the lower bound. */
     uint32_t cbs[9], k = 0;
     for (uint32_t r = 0; r < wa_snapshot_n_roots(s); r++)
-        if (wa_snapshot_roots(s)[r].kind == WA_ROOT_EXTERNAL) cbs[k++] = wa_snapshot_roots(s)[r].obj;
+        if (wa_snapshot_roots(s)[r].kind == WA_ROOT_EXTERNAL)
+            cbs[k++] = wa_snapshot_roots(s)[r].obj;
     uint64_t lower = 0, exact = 0;
     CHECK(k == 9 && wa_dom_retained_set(dom, cbs, 9, &lower, &err) == WA_OK);
     CHECK(wa_dom_retained_group(s, dom, cbs, 9, &exact, &err) == WA_OK);

@@ -75,10 +75,14 @@ static size_t utf8(unsigned cp, char *out) {
 static void test_c0_and_del(void) {
     for (unsigned c = 0; c < 0x20; c++) {
         char in[3] = {'a', (char)c, 'b'}, want[16];
-        if (c == '\n') strcpy(want, "a\\nb");
-        else if (c == '\t') strcpy(want, "a\\tb");
-        else if (c == '\r') strcpy(want, "a\\rb");
-        else snprintf(want, sizeof want, "a\\x%02xb", c);
+        if (c == '\n')
+            strcpy(want, "a\\nb");
+        else if (c == '\t')
+            strcpy(want, "a\\tb");
+        else if (c == '\r')
+            strcpy(want, "a\\rb");
+        else
+            snprintf(want, sizeof want, "a\\x%02xb", c);
         CHECK_STR(esc_n(in, 3), want); /* NUL too: the length is explicit */
         CHECK(!wa_text_is_plain(in, 3));
         CHECK(!wa_text_is_plain(in + 1, 1));
@@ -86,7 +90,8 @@ static void test_c0_and_del(void) {
     CHECK_STR(esc("\x7f"), "\\x7f");
     CHECK(!wa_text_is_plain("\x7f", 1));
     /* the sequences of issue 19, whole */
-    CHECK_STR(esc("Evil\x1b]0;pwned-title\x07\x1b[31mRED"), "Evil\\x1b]0;pwned-title\\x07\\x1b[31mRED");
+    CHECK_STR(esc("Evil\x1b]0;pwned-title\x07\x1b[31mRED"),
+              "Evil\\x1b]0;pwned-title\\x07\\x1b[31mRED");
     CHECK_STR(esc("Weird\nName"), "Weird\\nName");
     CHECK_STR(esc("\x1b[2J\x1b[H\r\n"), "\\x1b[2J\\x1b[H\\r\\n");
     CHECK_STR(esc("\b\b\bok\f\v"), "\\x08\\x08\\x08ok\\x0c\\x0b");
@@ -102,8 +107,12 @@ static void test_c1(void) {
         CHECK_STR(esc(in), want);
         CHECK(!wa_text_is_plain(in, n));
     }
-    CHECK_STR(esc("a\xc2\x9b" "31mb"), "a\\u009b31mb"); /* the 8-bit CSI */
-    CHECK_STR(esc("\xc2\x9d" "0;t\xc2\x9c"), "\\u009d0;t\\u009c"); /* 8-bit OSC ... ST */
+    CHECK_STR(esc("a\xc2\x9b"
+                  "31mb"),
+              "a\\u009b31mb"); /* the 8-bit CSI */
+    CHECK_STR(esc("\xc2\x9d"
+                  "0;t\xc2\x9c"),
+              "\\u009d0;t\\u009c"); /* 8-bit OSC ... ST */
     /* U+00A0 and up are text */
     CHECK_STR(esc("\xc2\xa0\xc2\xa9"), "\xc2\xa0\xc2\xa9");
 }
@@ -116,8 +125,8 @@ static void test_invisible(void) {
         0x2028, 0x2029,                                 /* line, paragraph separator */
         0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2065, /* word joiner, invisible operators */
         0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, /* deprecated format */
-        0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E, 0x3164, 0xFEFF, 0xFFA0,
-        0xFFF9, 0xFFFA, 0xFFFB};
+        0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E,
+        0x3164, 0xFEFF, 0xFFA0, 0xFFF9, 0xFFFA, 0xFFFB};
     for (size_t i = 0; i < sizeof cps / sizeof cps[0]; i++) {
         char in[16] = "x", want[32];
         size_t n = 1 + utf8(cps[i], in + 1);
@@ -140,24 +149,29 @@ static void test_invisible(void) {
     CHECK_STR(esc("admin\xe2\x80\xae\xe2\x81\xa6 // user\xe2\x81\xa9\xe2\x80\xac"),
               "admin\\u202e\\u2066 // user\\u2069\\u202c");
     /* neighbours of the ranges are text */
-    CHECK_STR(esc("\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xb0"), "\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xb0");
+    CHECK_STR(esc("\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xb0"),
+              "\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xb0");
 }
 
 static void test_invalid_utf8(void) {
-    CHECK_STR(esc("\xc0\xaf"), "\\xc0\\xaf");                 /* overlong '/' */
-    CHECK_STR(esc("\xc1\xbf"), "\\xc1\\xbf");                 /* overlong DEL */
-    CHECK_STR(esc("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");        /* overlong, 3 bytes */
+    CHECK_STR(esc("\xc0\xaf"), "\\xc0\\xaf");                   /* overlong '/' */
+    CHECK_STR(esc("\xc1\xbf"), "\\xc1\\xbf");                   /* overlong DEL */
+    CHECK_STR(esc("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");          /* overlong, 3 bytes */
     CHECK_STR(esc("\xf0\x80\x80\xaf"), "\\xf0\\x80\\x80\\xaf"); /* overlong, 4 bytes */
-    CHECK_STR(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");        /* U+D800 */
-    CHECK_STR(esc("\xed\xbf\xbf"), "\\xed\\xbf\\xbf");        /* U+DFFF */
+    CHECK_STR(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");          /* U+D800 */
+    CHECK_STR(esc("\xed\xbf\xbf"), "\\xed\\xbf\\xbf");          /* U+DFFF */
     CHECK_STR(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80"); /* U+110000 */
     CHECK_STR(esc("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80");
     CHECK_STR(esc("\xf8\x88\x80\x80\x80"), "\\xf8\\x88\\x80\\x80\\x80"); /* 5-byte form */
     CHECK_STR(esc("\xfe\xff"), "\\xfe\\xff");
-    CHECK_STR(esc("a\x80" "b"), "a\\x80b");                   /* stray continuation */
+    CHECK_STR(esc("a\x80"
+                  "b"),
+              "a\\x80b"); /* stray continuation */
     CHECK_STR(esc("\xbf\xbf"), "\\xbf\\xbf");
-    CHECK_STR(esc("ab\xe2\x82"), "ab\\xe2\\x82");             /* truncated at the end */
-    CHECK_STR(esc("\xe2\x82" "A"), "\\xe2\\x82A");            /* cut short by ASCII */
+    CHECK_STR(esc("ab\xe2\x82"), "ab\\xe2\\x82"); /* truncated at the end */
+    CHECK_STR(esc("\xe2\x82"
+                  "A"),
+              "\\xe2\\x82A"); /* cut short by ASCII */
     CHECK_STR(esc("\xf0\x9f\x98"), "\\xf0\\x9f\\x98");
     CHECK_STR(esc("\xc3"), "\\xc3");
     /* an overlong encoding of a control must not come out as the control */
@@ -165,7 +179,8 @@ static void test_invalid_utf8(void) {
     CHECK_STR(esc("\xc0\x8a"), "\\xc0\\x8a");
     /* an invalid byte does not swallow a valid sequence after it */
     CHECK_STR(esc("\xe2\xc3\xa9"), "\\xe2\xc3\xa9");
-    const char *bad[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "\xe2\x82", "\xff"};
+    const char *bad[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                         "\x80",     "\xe2\x82",     "\xff"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK(!wa_text_is_plain(bad[i], strlen(bad[i])));
     /* a length that cuts a valid sequence makes it invalid there */
@@ -180,13 +195,13 @@ static void test_plain_kept(void) {
         " !\"#$%&'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~",
         "app.stt.ConversationTranscriber",
         "<script>alert('x')</script>",
-        "h\xc3\xa9llo w\xc3\xb6rld",                  /* Latin-1 range */
-        "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",      /* 日本語 */
+        "h\xc3\xa9llo w\xc3\xb6rld",                        /* Latin-1 range */
+        "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",             /* 日本語 */
         "\xce\xba\xcf\x8c\xcf\x83\xce\xbc\xce\xbf\xcf\x82", /* κόσμος */
-        "\xf0\x9f\x98\x80 emoji",                    /* U+1F600 */
-        "\xf4\x8f\xbf\xbf",                          /* U+10FFFF */
-        "\xef\xbf\xbd",                              /* U+FFFD */
-        "\xe2\x80\x8a",                              /* U+200A hair space */
+        "\xf0\x9f\x98\x80 emoji",                           /* U+1F600 */
+        "\xf4\x8f\xbf\xbf",                                 /* U+10FFFF */
+        "\xef\xbf\xbd",                                     /* U+FFFD */
+        "\xe2\x80\x8a",                                     /* U+200A hair space */
     };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
         CHECK_STR(esc(plain[i]), plain[i]);
@@ -225,7 +240,7 @@ static void check_all_caps(const char *s, size_t n) {
         CHECK_EQ_U64(got, need);
         if (!cap) continue;
         size_t len = strnlen(out, cap);
-        CHECK(len < cap); /* NUL-terminated inside the buffer */
+        CHECK(len < cap);                            /* NUL-terminated inside the buffer */
         CHECK(out[cap] == 'Z' || cap == sizeof out); /* nothing written past it */
         CHECK(memcmp(out, full, len) == 0);
         size_t best = 0;
@@ -272,27 +287,32 @@ static void test_truncation(void) {
     CHECK_EQ_U64(wa_text_escape("\xf0\x9f\x98\x80!", 5, out, 4), 5);
     CHECK_STR(out, "");
     /* once a piece does not fit, nothing after it is written (no gap) */
-    CHECK_EQ_U64(wa_text_escape("a\x1b" "bcdef", 7, out, 4), 10);
+    CHECK_EQ_U64(wa_text_escape("a\x1b"
+                                "bcdef",
+                                7, out, 4),
+                 10);
     CHECK_STR(out, "a");
     /* every cap, on mixed strings */
     const char *mixed[] = {
         "Evil\x1b]0;pwned\x07\x1b[31mRED",
         "\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80\xc2\x9b\xe2\x80\xae\xf3\xa0\x80\x81",
-        "a\xc0\xaf\xed\xa0\x80\xe2\x82" "b\x80\xff\x7f\t\r\n\\",
+        "a\xc0\xaf\xed\xa0\x80\xe2\x82"
+        "b\x80\xff\x7f\t\r\n\\",
         "plain ascii only",
     };
-    for (size_t i = 0; i < sizeof mixed / sizeof mixed[0]; i++) check_all_caps(mixed[i], strlen(mixed[i]));
+    for (size_t i = 0; i < sizeof mixed / sizeof mixed[0]; i++)
+        check_all_caps(mixed[i], strlen(mixed[i]));
     check_all_caps("nul\0inside", 10);
 }
 
 static void test_escape_dup(void) {
     char *s;
-#define DUP(in, max, want)                  \
-    do {                                    \
-        s = wa_text_escape_dup(in, max);    \
-        CHECK_STR(s, want);                 \
-        if (s) CHECK(inert(s));             \
-        free(s);                            \
+#define DUP(in, max, want)                                                                         \
+    do {                                                                                           \
+        s = wa_text_escape_dup(in, max);                                                           \
+        CHECK_STR(s, want);                                                                        \
+        if (s) CHECK(inert(s));                                                                    \
+        free(s);                                                                                   \
     } while (0)
     DUP("", 0, "");
     DUP("", 5, "");
@@ -304,16 +324,26 @@ static void test_escape_dup(void) {
     DUP("ab\ncd", 3, "ab\\n...");
     /* the cut is on the input, at a code point boundary */
     DUP("h\xc3\xa9llo", 1, "h...");
-    DUP("h\xc3\xa9llo", 2, "h...");  /* inside é: back to its start */
+    DUP("h\xc3\xa9llo", 2, "h..."); /* inside é: back to its start */
     DUP("h\xc3\xa9llo", 3, "h\xc3\xa9...");
-    DUP("a\xf0\x9f\x98\x80" "b", 2, "a...");
-    DUP("a\xf0\x9f\x98\x80" "b", 3, "a...");
-    DUP("a\xf0\x9f\x98\x80" "b", 4, "a...");
-    DUP("a\xf0\x9f\x98\x80" "b", 5, "a\xf0\x9f\x98\x80...");
+    DUP("a\xf0\x9f\x98\x80"
+        "b",
+        2, "a...");
+    DUP("a\xf0\x9f\x98\x80"
+        "b",
+        3, "a...");
+    DUP("a\xf0\x9f\x98\x80"
+        "b",
+        4, "a...");
+    DUP("a\xf0\x9f\x98\x80"
+        "b",
+        5, "a\xf0\x9f\x98\x80...");
     DUP("x\xe2\x80\xaey", 2, "x...");
     DUP("x\xe2\x80\xaey", 4, "x\\u202e...");
     /* invalid UTF-8 in what is kept is escaped, byte by byte */
-    DUP("\xff\xfe" "abc", 3, "\\xff\\xfea...");
+    DUP("\xff\xfe"
+        "abc",
+        3, "\\xff\\xfea...");
     /* a run of stray continuation bytes is not a code point: the cut backs
      * up over at most the three bytes a sequence can continue with */
     DUP("\x80\x80\x80\x80\x80\x80\x80\x80", 6, "\\x80\\x80\\x80...");

@@ -21,12 +21,13 @@
 #endif
 #endif
 
-
-static void tmp_path(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", WA_TMPDIR, name); }
+static void tmp_path(char *buf, size_t n, const char *name) {
+    snprintf(buf, n, "%s/%s", WA_TMPDIR, name);
+}
 
 /* ---------------- a generated graph ---------------- */
 
-#define BIG_OBJ 7u    /* one object with many edges */
+#define BIG_OBJ 7u /* one object with many edges */
 #define BIG_DEG 5000u
 
 static uint64_t addr_of(uint32_t i) { return 0x100000 + (uint64_t)i * 16; }
@@ -51,14 +52,15 @@ typedef struct gopts {
 } gopts;
 
 /* Writes the graph; on failure aborts the writer and returns the code. */
-static wa_status write_graph(const char *path, wa_format fmt, uint32_t n, const gopts *g, wa_error *err) {
+static wa_status write_graph(const char *path, wa_format fmt, uint32_t n, const gopts *g,
+                             wa_error *err) {
     wa_writer *w = wa_writer_open(path, fmt, err);
     if (!w) return err->code;
     wa_writer_edge *e = malloc(BIG_DEG * sizeof *e);
     wa_status st = WA_OK;
-#define TRY(call)                                                                \
-    do {                                                                         \
-        if ((st = (call)) != WA_OK) goto out;                                    \
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        if ((st = (call)) != WA_OK) goto out;                                                      \
     } while (0)
     wa_meta m;
     memset(&m, 0, sizeof m);
@@ -67,8 +69,10 @@ static wa_status write_graph(const char *path, wa_format fmt, uint32_t n, const 
     m.seconds = g->meta_seconds;
     TRY(wa_writer_meta(w, &m, err));
     uint32_t t = wa_writer_type(w, "gen.Node", "gen", err);
-    uint32_t names[5], s1 = wa_writer_intern(w, "gen.py:1", 8, err), s2 = wa_writer_intern(w, "gen.py:2", 8, err);
-    for (int k = 0; k < 5; k++) names[k] = wa_writer_intern(w, attr_names[k], strlen(attr_names[k]), err);
+    uint32_t names[5], s1 = wa_writer_intern(w, "gen.py:1", 8, err),
+                       s2 = wa_writer_intern(w, "gen.py:2", 8, err);
+    for (int k = 0; k < 5; k++)
+        names[k] = wa_writer_intern(w, attr_names[k], strlen(attr_names[k]), err);
     TRY(wa_writer_begin(w, n, err));
     if (g->set_after_begin) TRY(wa_writer_set_seconds(w, g->s1, err));
     for (uint32_t i = 0; i < n; i++) {
@@ -116,7 +120,8 @@ static void check_graph(const wa_snapshot *s, uint32_t n, int sites) {
     for (uint32_t i = 0; i < n && bad < 5; i++) {
         const wa_edge *e;
         uint32_t d = wa_snapshot_out(s, i, &e);
-        if (wa_snapshot_objects(s)[i].addr != addr_of(i) || d != deg(i) || off[i + 1] - off[i] != d) {
+        if (wa_snapshot_objects(s)[i].addr != addr_of(i) || d != deg(i) ||
+            off[i + 1] - off[i] != d) {
             fprintf(stderr, "  object %u: %u edges, expected %u\n", i, d, deg(i));
             bad++;
             continue;
@@ -125,9 +130,13 @@ static void check_graph(const wa_snapshot *s, uint32_t n, int sites) {
             uint32_t lab = e[k].label, p = WA_LABEL_PAYLOAD(lab);
             wa_edge_kind kind = WA_LABEL_KIND(lab);
             int ok = e[k].to == target(i, k, n);
-            if (k % 3 == 0) ok &= kind == WA_EDGE_INDEX && p == k;
-            else if (k % 3 == 1) ok &= kind == WA_EDGE_ATTR && strcmp(wa_snapshot_string(s, p), attr_names[k % 5]) == 0;
-            else ok &= kind == WA_EDGE_OTHER && p == 0;
+            if (k % 3 == 0)
+                ok &= kind == WA_EDGE_INDEX && p == k;
+            else if (k % 3 == 1)
+                ok &= kind == WA_EDGE_ATTR &&
+                      strcmp(wa_snapshot_string(s, p), attr_names[k % 5]) == 0;
+            else
+                ok &= kind == WA_EDGE_OTHER && p == 0;
             if (!ok) {
                 fprintf(stderr, "  object %u edge %u: to %u label %08x\n", i, k, e[k].to, lab);
                 bad++;
@@ -137,7 +146,8 @@ static void check_graph(const wa_snapshot *s, uint32_t n, int sites) {
         if (sites) {
             const char *want = i % 9 == 0 ? "gen.py:2" : i % 3 == 0 ? "gen.py:1" : "";
             if (strcmp(wa_snapshot_site(s, i), want) != 0) {
-                fprintf(stderr, "  object %u: site \"%s\", expected \"%s\"\n", i, wa_snapshot_site(s, i), want);
+                fprintf(stderr, "  object %u: site \"%s\", expected \"%s\"\n", i,
+                        wa_snapshot_site(s, i), want);
                 bad++;
             }
         }
@@ -188,7 +198,8 @@ static void check_layout(const char *path, uint32_t n) {
         return;
     }
     uint64_t ol = 0, fl = 0, el = 0;
-    uint64_t o = toc_find(b, len, WA_SEC_OBJECTS, &ol), f = toc_find(b, len, WA_SEC_OUT_OFFSETS, &fl);
+    uint64_t o = toc_find(b, len, WA_SEC_OBJECTS, &ol),
+             f = toc_find(b, len, WA_SEC_OUT_OFFSETS, &fl);
     uint64_t e = toc_find(b, len, WA_SEC_EDGES, &el);
     uint64_t flen = ((uint64_t)n + 1) * 4;
     CHECK_EQ_U64(o, WA_BIN_HEADER_SIZE + WA_BIN_SECTION_HEADER);
@@ -257,7 +268,8 @@ static size_t first_line(const char *path, char *buf, size_t cap) {
 }
 
 static void test_seconds(void) {
-    static const double values[] = {0.25, 1.0 / 3.0, 12345.678901, 999999999.999999, 1e9, 3e-7, 0.1};
+    static const double values[] = {0.25, 1.0 / 3.0, 12345.678901, 999999999.999999,
+                                    1e9,  3e-7,      0.1};
     /* small: the header is still in the stream buffer at commit; 50000
      * objects: it went to disk long before (and the JSON Lines file is big
      * enough for the parallel reader) */
@@ -376,10 +388,10 @@ static void site_misuse(wa_format fmt, int misuse, const char *needle, int finis
     }
     wa_status st = WA_OK;
     switch (misuse) {
-    case 1: st = wa_writer_site(w, 1, site, &err); break;  /* an older object */
-    case 2: st = wa_writer_site(w, 0, 0, &err); break;     /* older, even with no site */
-    case 3: st = wa_writer_site(w, 3, site, &err); break;  /* not written yet */
-    case 4:                                                /* after a root */
+    case 1: st = wa_writer_site(w, 1, site, &err); break; /* an older object */
+    case 2: st = wa_writer_site(w, 0, 0, &err); break;    /* older, even with no site */
+    case 3: st = wa_writer_site(w, 3, site, &err); break; /* not written yet */
+    case 4:                                               /* after a root */
         CHECK(wa_writer_root(w, 2, 0x120, WA_ROOT_MODULE, 0, 0, &err) == WA_OK);
         st = wa_writer_site(w, 2, site, &err);
         break;
@@ -480,9 +492,9 @@ static wa_status write_chunked(const char *path, wa_format fmt, int chunked, wa_
     if (!w) return err->code;
     wa_writer_edge *all = malloc(CH_DEG * sizeof *all);
     wa_status st = WA_OK;
-#define TRY(call)                                                                \
-    do {                                                                         \
-        if ((st = (call)) != WA_OK) goto out;                                    \
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        if ((st = (call)) != WA_OK) goto out;                                                      \
     } while (0)
     wa_meta m;
     memset(&m, 0, sizeof m);
@@ -490,7 +502,8 @@ static wa_status write_chunked(const char *path, wa_format fmt, int chunked, wa_
     TRY(wa_writer_meta(w, &m, err));
     uint32_t t = wa_writer_type(w, "chunk.Node", "chunk", err);
     uint32_t names[5];
-    for (int k = 0; k < 5; k++) names[k] = wa_writer_intern(w, ch_names[k], strlen(ch_names[k]), err);
+    for (int k = 0; k < 5; k++)
+        names[k] = wa_writer_intern(w, ch_names[k], strlen(ch_names[k]), err);
     uint32_t site = wa_writer_intern(w, "chunk.py:9", 10, err);
     TRY(wa_writer_begin(w, CH_N, err));
     for (uint32_t i = 0; i < CH_N; i++) {
@@ -520,7 +533,8 @@ static wa_status write_chunked(const char *path, wa_format fmt, int chunked, wa_
             TRY(wa_writer_object_begin(w, &o, d, err));
             if (d) TRY(wa_writer_edges(w, all, d, err));
         }
-        if (i == CH_BIG || i == 5) TRY(wa_writer_site(w, i, site, err)); /* accepted once all are given */
+        if (i == CH_BIG || i == 5)
+            TRY(wa_writer_site(w, i, site, err)); /* accepted once all are given */
     }
     TRY(wa_writer_root(w, CH_BIG, ch_addr(CH_BIG), WA_ROOT_MODULE, names[0], 0, err));
 #undef TRY
@@ -535,8 +549,10 @@ out:
 /* The label as text: index payloads as numbers, string payloads resolved. */
 static void label_text(const wa_snapshot *s, uint32_t label, char *buf, size_t n) {
     wa_edge_kind k = WA_LABEL_KIND(label);
-    if (k == WA_EDGE_INDEX) snprintf(buf, n, "%d:%u", (int)k, WA_LABEL_PAYLOAD(label));
-    else snprintf(buf, n, "%d:%s", (int)k, wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)));
+    if (k == WA_EDGE_INDEX)
+        snprintf(buf, n, "%d:%u", (int)k, WA_LABEL_PAYLOAD(label));
+    else
+        snprintf(buf, n, "%d:%s", (int)k, wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)));
 }
 
 /* a and b hold the same objects, edges (targets, labels, order), sites and
@@ -556,7 +572,8 @@ static void same_chunked(const wa_snapshot *a, const wa_snapshot *b, const char 
         if (wa_snapshot_out_offsets(a)[i] != wa_snapshot_out_offsets(b)[i]) bad++;
     for (uint32_t i = 0; i < CH_N && bad < 5; i++) {
         const wa_object *oa = &wa_snapshot_objects(a)[i], *ob = &wa_snapshot_objects(b)[i];
-        if (oa->addr != ch_addr(i) || ob->addr != oa->addr || ob->size != oa->size || oa->size != 56 + i ||
+        if (oa->addr != ch_addr(i) || ob->addr != oa->addr || ob->size != oa->size ||
+            oa->size != 56 + i ||
             strcmp(wa_snapshot_type_name(a, oa->type), wa_snapshot_type_name(b, ob->type)) != 0 ||
             strcmp(wa_snapshot_site(a, i), wa_snapshot_site(b, i)) != 0 ||
             strcmp(wa_snapshot_site(a, i), i == CH_BIG || i == 5 ? "chunk.py:9" : "") != 0) {
@@ -567,7 +584,8 @@ static void same_chunked(const wa_snapshot *a, const wa_snapshot *b, const char 
         const wa_edge *ea, *eb;
         uint32_t da = wa_snapshot_out(a, i, &ea), db = wa_snapshot_out(b, i, &eb);
         if (da != ch_deg(i) || db != da) {
-            fprintf(stderr, "  %s: object %u has %u and %u edges, expected %u\n", what, i, da, db, ch_deg(i));
+            fprintf(stderr, "  %s: object %u has %u and %u edges, expected %u\n", what, i, da, db,
+                    ch_deg(i));
             bad++;
             continue;
         }
@@ -585,10 +603,13 @@ static void same_chunked(const wa_snapshot *a, const wa_snapshot *b, const char 
             else if (WA_LABEL_PAYLOAD(want.label) == 0)
                 snprintf(lw, sizeof lw, "%d:", (int)wk);
             else
-                snprintf(lw, sizeof lw, "%d:%s", (int)wk, ch_names[WA_LABEL_PAYLOAD(want.label) - 1]);
-            if (ea[k].to != want.to || eb[k].to != want.to || strcmp(la, lb) != 0 || strcmp(la, lw) != 0) {
-                fprintf(stderr, "  %s: object %u edge %u: to %u/%u label %s/%s, expected to %u label %s\n", what,
-                        i, k, ea[k].to, eb[k].to, la, lb, want.to, lw);
+                snprintf(lw, sizeof lw, "%d:%s", (int)wk,
+                         ch_names[WA_LABEL_PAYLOAD(want.label) - 1]);
+            if (ea[k].to != want.to || eb[k].to != want.to || strcmp(la, lb) != 0 ||
+                strcmp(la, lw) != 0) {
+                fprintf(stderr,
+                        "  %s: object %u edge %u: to %u/%u label %s/%s, expected to %u label %s\n",
+                        what, i, k, ea[k].to, eb[k].to, la, lb, want.to, lw);
                 bad++;
                 break;
             }
@@ -632,7 +653,8 @@ static void test_chunked_edges_round_trip(void) {
         remove(pb);
     }
     /* and the two formats agree with each other */
-    if (chunked_of[0] && chunked_of[1]) same_chunked(chunked_of[0], chunked_of[1], "binary vs JSON Lines");
+    if (chunked_of[0] && chunked_of[1])
+        same_chunked(chunked_of[0], chunked_of[1], "binary vs JSON Lines");
     wa_snapshot_free(chunked_of[0]);
     wa_snapshot_free(chunked_of[1]);
     CHECK_EQ_U64(temp_files_left(), 0);
@@ -655,8 +677,9 @@ enum {
     OWE_SITE_AT_ONCE,          /* the same, before any of its edges */
     OWE_LAST
 };
-static const char *const owe_names[] = {"", "too many in one call", "too many in total", "object", "object_begin",
-                                        "root", "commit", "site", "site before any edge"};
+static const char *const owe_names[] = {
+    "",     "too many in one call", "too many in total", "object", "object_begin", "root", "commit",
+    "site", "site before any edge"};
 
 static void owed_misuse(wa_format fmt, int misuse) {
     char path[512];
@@ -686,24 +709,34 @@ static void owed_misuse(wa_format fmt, int misuse) {
     wa_status st = WA_OK;
     uint32_t given = 2;
     switch (misuse) {
-    case OWE_TOO_MANY_ONE_CALL: st = wa_writer_edges(w, e, 6, &err); given = 0; break;
+    case OWE_TOO_MANY_ONE_CALL:
+        st = wa_writer_edges(w, e, 6, &err);
+        given = 0;
+        break;
     case OWE_TOO_MANY_IN_TOTAL:
         CHECK(wa_writer_edges(w, e, 3, &err) == WA_OK);
         st = wa_writer_edges(w, e + 3, 3, &err);
         given = 3;
         break;
-    case OWE_SITE_AT_ONCE: st = wa_writer_site(w, 1, site, &err); given = 0; break;
+    case OWE_SITE_AT_ONCE:
+        st = wa_writer_site(w, 1, site, &err);
+        given = 0;
+        break;
     default:
         CHECK(wa_writer_edges(w, e, 2, &err) == WA_OK);
         switch (misuse) {
         case OWE_OBJECT: st = wa_writer_object(w, &o2, NULL, 0, &err); break;
         case OWE_OBJECT_BEGIN: st = wa_writer_object_begin(w, &o2, 0, &err); break;
         case OWE_ROOT: st = wa_writer_root(w, 0, 0x100, WA_ROOT_MODULE, 0, 0, &err); break;
-        case OWE_COMMIT: st = wa_writer_commit(w, NULL, &err); w = NULL; break;
+        case OWE_COMMIT:
+            st = wa_writer_commit(w, NULL, &err);
+            w = NULL;
+            break;
         case OWE_SITE: st = wa_writer_site(w, 1, site, &err); break;
         }
     }
-    if (st != WA_ERR_ARG) fprintf(stderr, "  %s: misuse \"%s\" returned %d\n", path, owe_names[misuse], (int)st);
+    if (st != WA_ERR_ARG)
+        fprintf(stderr, "  %s: misuse \"%s\" returned %d\n", path, owe_names[misuse], (int)st);
     CHECK(st == WA_ERR_ARG);
     CHECK(strstr(wa_error_string(&err), path) != NULL); /* names the file */
     if (w) {
@@ -711,7 +744,8 @@ static void owed_misuse(wa_format fmt, int misuse) {
         CHECK(wa_writer_edges(w, e, 5 - given, &err) == WA_ERR_ARG);
         CHECK(wa_writer_commit(w, NULL, &err) == WA_ERR_ARG);
     }
-    if (access(path, F_OK) == 0) fprintf(stderr, "  %s left behind after \"%s\"\n", path, owe_names[misuse]);
+    if (access(path, F_OK) == 0)
+        fprintf(stderr, "  %s left behind after \"%s\"\n", path, owe_names[misuse]);
     CHECK(access(path, F_OK) != 0);
     CHECK_EQ_U64(temp_files_left(), 0);
 }
@@ -753,7 +787,8 @@ static void test_chunked_edges_misuse(void) {
         if (s) {
             const wa_edge *x;
             CHECK(wa_snapshot_out(s, 1, &x) == 5);
-            for (uint32_t k = 0; k < 5; k++) CHECK(x[k].to == k % 3 && x[k].label == WA_LABEL(WA_EDGE_INDEX, k));
+            for (uint32_t k = 0; k < 5; k++)
+                CHECK(x[k].to == k % 3 && x[k].label == WA_LABEL(WA_EDGE_INDEX, k));
             CHECK_STR(wa_snapshot_site(s, 1), "a.py:3");
         }
         wa_snapshot_free(s);
@@ -777,10 +812,10 @@ static void test_edges_nobody_waits_for(void) {
         uint32_t t = wa_writer_type(w, "a.B", "a", &err);
         uint32_t site = wa_writer_intern(w, "a.py:3", 6, &err);
         CHECK(wa_writer_begin(w, 2, &err) == WA_OK);
-        CHECK(wa_writer_edges(w, NULL, 0, &err) == WA_OK);           /* before any object */
+        CHECK(wa_writer_edges(w, NULL, 0, &err) == WA_OK); /* before any object */
         wa_object o0 = {0x100, 16, t, 1, 0, 0, 0, 0}, o1 = {0x110, 16, t, 1, 0, 0, 0, 0};
         CHECK(wa_writer_object_begin(w, &o0, 0, &err) == WA_OK);
-        CHECK(wa_writer_edges(w, NULL, 0, &err) == WA_OK);           /* nothing owed */
+        CHECK(wa_writer_edges(w, NULL, 0, &err) == WA_OK); /* nothing owed */
         CHECK(wa_writer_object(w, &o1, NULL, 0, &err) == WA_OK);
         CHECK(wa_writer_commit(w, NULL, &err) == WA_OK);
         wa_snapshot *s = wa_snapshot_load(path, NULL, &err);
@@ -816,7 +851,8 @@ static void same_snapshot(const wa_snapshot *a, const wa_snapshot *b, const char
     int ok = n == wa_snapshot_n_objects(b) && wa_snapshot_n_edges(a) == wa_snapshot_n_edges(b) &&
              wa_snapshot_n_roots(a) == wa_snapshot_n_roots(b) &&
              wa_snapshot_meta(a)->seconds == wa_snapshot_meta(b)->seconds;
-    for (uint32_t i = 0; ok && i <= n; i++) ok = wa_snapshot_out_offsets(a)[i] == wa_snapshot_out_offsets(b)[i];
+    for (uint32_t i = 0; ok && i <= n; i++)
+        ok = wa_snapshot_out_offsets(a)[i] == wa_snapshot_out_offsets(b)[i];
     for (uint32_t i = 0; ok && i < wa_snapshot_n_edges(a); i++) {
         wa_edge x = wa_snapshot_edges(a)[i], y = wa_snapshot_edges(b)[i];
         ok = x.to == y.to && WA_LABEL_KIND(x.label) == WA_LABEL_KIND(y.label);
@@ -856,7 +892,8 @@ static int load_and_resave(const char *path) {
 static void test_existing_files_load(void) {
     int loaded = 0, old_order = 0;
     const char *dirs[] = {WA_FIXTURES, WA_FIXTURES "/analysis", WA_FIXTURES "/graph",
-                          WA_FIXTURES "/../fuzz/corpus/binary", WA_FIXTURES "/../../examples/snapshots"};
+                          WA_FIXTURES "/../fuzz/corpus/binary",
+                          WA_FIXTURES "/../../examples/snapshots"};
     for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
         DIR *dp = opendir(dirs[d]);
         CHECK(dp != NULL);
@@ -880,7 +917,8 @@ static void test_existing_files_load(void) {
         }
         if (dp) closedir(dp);
     }
-    fprintf(stderr, "  %d files loaded and re-saved, %d binary in the older section order\n", loaded, old_order);
+    fprintf(stderr, "  %d files loaded and re-saved, %d binary in the older section order\n",
+            loaded, old_order);
     CHECK(loaded >= 15);
     CHECK(old_order >= 4);
     CHECK_EQ_U64(temp_files_left(), 0);
@@ -939,7 +977,8 @@ static memuse write_measured(const char *path, wa_format fmt, uint32_t n) {
         wa_writer_edge e[2] = {{0x1000 + (uint64_t)j * 32, j, WA_LABEL(WA_EDGE_ATTR, a)},
                                {0x1000 + (uint64_t)k * 32, k, WA_LABEL(WA_EDGE_INDEX, i % 100)}};
         st = wa_writer_object(w, &o, e, 2, &err);
-        if (st == WA_OK && fmt == WA_FORMAT_JSONL && i % 2 == 0) st = wa_writer_site(w, i, site, &err);
+        if (st == WA_OK && fmt == WA_FORMAT_JSONL && i % 2 == 0)
+            st = wa_writer_site(w, i, site, &err);
         if ((i & 4095) == 0 && heap_now() > hmax) hmax = heap_now();
     }
     CHECK(st == WA_OK);
@@ -975,7 +1014,8 @@ static void test_memory_does_not_grow_with_objects(void) {
 #endif
         wa_error err;
         wa_snapshot *s = wa_snapshot_load(path, NULL, &err);
-        CHECK(s && wa_snapshot_n_objects(s) == big_n && wa_snapshot_n_edges(s) == 2 * (uint64_t)big_n);
+        CHECK(s && wa_snapshot_n_objects(s) == big_n &&
+              wa_snapshot_n_edges(s) == 2 * (uint64_t)big_n);
         if (s) CHECK(wa_snapshot_meta(s)->seconds == 0.5);
         wa_snapshot_free(s);
         remove(path);
@@ -983,7 +1023,9 @@ static void test_memory_does_not_grow_with_objects(void) {
         (void)big;
         fprintf(stderr, "  %s: memory figures skipped under AddressSanitizer\n", names[f]);
 #else
-        fprintf(stderr, "  %s: heap growth %zu bytes at 100k objects, %zu at 1M; peak RSS growth %ld kB, %ld kB\n",
+        fprintf(stderr,
+                "  %s: heap growth %zu bytes at 100k objects, %zu at 1M; peak RSS growth %ld kB, "
+                "%ld kB\n",
                 names[f], small.heap_growth, big.heap_growth, small.peak_rss_kb, big.peak_rss_kb);
         /* 4 (binary) or 8 (JSON Lines) bytes per object would be 3.6 or 7.2 MB more */
         CHECK(big.heap_growth <= small.heap_growth + 64 * 1024);
@@ -1023,7 +1065,14 @@ static size_t big_object_growth(const char *path, wa_format fmt, uint32_t deg, u
     }
     size_t h0 = heap_now(), hmax = h0;
     CHECK(wa_writer_begin(w, 2, &err) == WA_OK);
-    wa_object o = {0x7f1234560000ull, 56 + 8 * (uint64_t)deg, t, 1, WA_OBJ_GC_TRACKED | WA_OBJ_HAS_LEN, deg, 0, 0};
+    wa_object o = {0x7f1234560000ull,
+                   56 + 8 * (uint64_t)deg,
+                   t,
+                   1,
+                   WA_OBJ_GC_TRACKED | WA_OBJ_HAS_LEN,
+                   deg,
+                   0,
+                   0};
     wa_status st;
     if (step == 0) {
         st = wa_writer_object(w, &o, all, deg, &err);
@@ -1054,7 +1103,8 @@ static size_t big_object_growth(const char *path, wa_format fmt, uint32_t deg, u
         for (uint32_t k = 0; k < deg && !bad; k++)
             bad = e[k].to != k % 2 ||
                   (k % 4 == 3 ? WA_LABEL_KIND(e[k].label) != WA_EDGE_ATTR ||
-                                    strcmp(wa_snapshot_string(s, WA_LABEL_PAYLOAD(e[k].label)), "attr") != 0
+                                    strcmp(wa_snapshot_string(s, WA_LABEL_PAYLOAD(e[k].label)),
+                                           "attr") != 0
                               : e[k].label != WA_LABEL(WA_EDGE_INDEX, k));
         CHECK(!bad);
         wa_snapshot_free(s);
@@ -1082,8 +1132,10 @@ static void test_memory_does_not_grow_with_edges(void) {
         (void)whole;
         fprintf(stderr, "  %s: memory figures skipped under AddressSanitizer\n", names[f]);
 #else
-        fprintf(stderr, "  %s: heap growth %zu bytes for 1000 edges, %zu for %u edges in calls of 1000, "
-                "%zu in one call\n", names[f], small, chunked, big, whole);
+        fprintf(stderr,
+                "  %s: heap growth %zu bytes for 1000 edges, %zu for %u edges in calls of 1000, "
+                "%zu in one call\n",
+                names[f], small, chunked, big, whole);
         /* holding the line (or the edges) would be 300000 * 30 = 9 MB for
          * JSON Lines, 2.4 MB for binary; allow 1 MiB over the small object */
         CHECK(chunked <= small + (1u << 20));

@@ -13,39 +13,39 @@
 
 static int wa_test_failures = 0;
 
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            wa_test_failures++;                                                  \
-        }                                                                        \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            wa_test_failures++;                                                                    \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_U64(a, b)                                                       \
-    do {                                                                         \
-        uint64_t wa_a_ = (uint64_t)(a), wa_b_ = (uint64_t)(b);                   \
-        if (wa_a_ != wa_b_) {                                                    \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %" PRIu64 ", %s == %" PRIu64 "\n", \
-                    __FILE__, __LINE__, #a, wa_a_, #b, wa_b_);                   \
-            wa_test_failures++;                                                  \
-        }                                                                        \
+#define CHECK_EQ_U64(a, b)                                                                         \
+    do {                                                                                           \
+        uint64_t wa_a_ = (uint64_t)(a), wa_b_ = (uint64_t)(b);                                     \
+        if (wa_a_ != wa_b_) {                                                                      \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %" PRIu64 ", %s == %" PRIu64 "\n",      \
+                    __FILE__, __LINE__, #a, wa_a_, #b, wa_b_);                                     \
+            wa_test_failures++;                                                                    \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(a, b)                                                          \
-    do {                                                                         \
-        const char *wa_a_ = (a), *wa_b_ = (b);                                   \
-        if (!wa_a_ || !wa_b_ || strcmp(wa_a_, wa_b_) != 0) {                     \
-            fprintf(stderr, "%s:%d: CHECK_STR failed: %s == \"%s\", expected \"%s\"\n", \
-                    __FILE__, __LINE__, #a, wa_a_ ? wa_a_ : "(null)", wa_b_ ? wa_b_ : "(null)"); \
-            wa_test_failures++;                                                  \
-        }                                                                        \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *wa_a_ = (a), *wa_b_ = (b);                                                     \
+        if (!wa_a_ || !wa_b_ || strcmp(wa_a_, wa_b_) != 0) {                                       \
+            fprintf(stderr, "%s:%d: CHECK_STR failed: %s == \"%s\", expected \"%s\"\n", __FILE__,  \
+                    __LINE__, #a, wa_a_ ? wa_a_ : "(null)", wa_b_ ? wa_b_ : "(null)");             \
+            wa_test_failures++;                                                                    \
+        }                                                                                          \
     } while (0)
 
-#define RUN(fn)                                                                  \
-    do {                                                                         \
-        int before_ = wa_test_failures;                                          \
-        fn();                                                                    \
-        fprintf(stderr, "%s %s\n", wa_test_failures == before_ ? "ok  " : "FAIL", #fn); \
+#define RUN(fn)                                                                                    \
+    do {                                                                                           \
+        int before_ = wa_test_failures;                                                            \
+        fn();                                                                                      \
+        fprintf(stderr, "%s %s\n", wa_test_failures == before_ ? "ok  " : "FAIL", #fn);            \
     } while (0)
 
 #ifdef WA_TMPDIR

@@ -10,8 +10,7 @@
 static PyObject *held[WA_HOLD_MAX];
 static int n_held;
 
-static PyObject *hold(PyObject *self, PyObject *obj)
-{
+static PyObject *hold(PyObject *self, PyObject *obj) {
     (void)self;
     if (n_held == WA_HOLD_MAX) {
         PyErr_SetString(PyExc_OverflowError, "holder full");
@@ -22,8 +21,7 @@ static PyObject *hold(PyObject *self, PyObject *obj)
     Py_RETURN_NONE;
 }
 
-static PyObject *release(PyObject *self, PyObject *unused)
-{
+static PyObject *release(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
     while (n_held > 0) {
@@ -34,8 +32,7 @@ static PyObject *release(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *count(PyObject *self, PyObject *unused)
-{
+static PyObject *count(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
     return PyLong_FromLong(n_held);
@@ -48,10 +45,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "_wa_testholder", NULL, -1, methods,
-                                 NULL, NULL, NULL, NULL};
+static struct PyModuleDef def = {
+    PyModuleDef_HEAD_INIT, "_wa_testholder", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__wa_testholder(void)
-{
-    return PyModule_Create(&def);
-}
+PyMODINIT_FUNC PyInit__wa_testholder(void) { return PyModule_Create(&def); }
