@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work"
   echo "== fuzz_$t: ${limit[*]}"
   t0=$(date +%s)
-  (cd "$build" && "$build/tests/fuzz/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout=10 \
+  (cd "$build" && "$build/tests/fuzz/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout=${WA_FUZZ_TIMEOUT:-60} \
       -rss_limit_mb=2048 -print_final_stats=1 "$work" "$here/tests/fuzz/corpus/$t" 2>&1 |
       tee "$build/fuzz_$t.log" |
       grep -E "stat::number_of_executed_units|ERROR|SUMMARY|crash-" || true)
