@@ -58,15 +58,8 @@ skipped() {
   say "python$1 skipped: $2"
 }
 
-home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
-CACHE=${WA_PYTHONS_CACHE:-$home/.cache/whyalive/pythons}
-if [ $# -gt 0 ]; then VERSIONS=("$@"); else read -r -a VERSIONS <<<"${WA_PYTHONS:-3.14 3.15}"; fi
-for v in "${VERSIONS[@]}"; do
-  if ! [[ $v =~ ^3\.[0-9]+$ ]]; then
-    echo "usage: $0 [3.X ...] (got '$v')" >&2
-    exit 2
-  fi
-done
+# shellcheck source=scripts/pythons-cache.sh
+. "$(dirname "$0")/pythons-cache.sh"
 
 # Give up on every version still to do; a refresh that fails keeps the
 # earlier copy.

@@ -25,15 +25,8 @@ say() { echo "get-venvs: $*"; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 REQ=$root/tests/python/requirements-venv.txt
 IMPORTS="pytest, fastapi, uvicorn, httpx, objgraph, networkx, psutil, prometheus_client"
-home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
-CACHE=${WA_PYTHONS_CACHE:-$home/.cache/whyalive/pythons}
-if [ $# -gt 0 ]; then VERSIONS=("$@"); else read -r -a VERSIONS <<<"${WA_PYTHONS:-3.14 3.15}"; fi
-for v in "${VERSIONS[@]}"; do
-  if ! [[ $v =~ ^3\.[0-9]+$ ]]; then
-    echo "usage: $0 [3.X ...] (got '$v')" >&2
-    exit 2
-  fi
-done
+# shellcheck source=scripts/pythons-cache.sh
+. "$(dirname "$0")/pythons-cache.sh"
 [ -f "$REQ" ] || { echo "get-venvs: $REQ is missing" >&2; exit 2; }
 mkdir -p "$CACHE" 2>/dev/null || { for v in "${VERSIONS[@]}"; do say "venv$v skipped: cannot create $CACHE"; done; exit 0; }
 exec 8>"$CACHE/.venv-lock"
