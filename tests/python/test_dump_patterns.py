@@ -392,6 +392,16 @@ class TestFrames(DumpTest):
         # a suspended `yield from` holds its delegate
         self.assertIsNotNone(g.path(waiting, waiting.gi_yieldfrom, 2))
 
+    @unittest.skipIf(sys.version_info < (3, 15), "lazy imports (PEP 810) from 3.15")
+    def test_lazy_import(self):
+        ns = {}
+        exec("lazy import json as lazy_json", ns)  # module level: a lazy object in the dict
+        lazy = [v for v in ns.values() if type(v).__name__ == "lazy_import"]
+        self.assertEqual(len(lazy), 1)
+        g, _ = self.dump()
+        self.assertEqual(g.rec(lazy[0])["type"], "builtins.lazy_import")
+        self.assertIn(("dict_value", "'lazy_json'"), g.edges(ns, lazy[0]))
+
     def test_wrapper_called_through_a_local(self):
         d = whyalive.dump
         path = os.path.join(self.tmp.name, "local.jsonl")
