@@ -40,9 +40,11 @@
 # against $CACHE/3.X/root/usr/include/python3.X; it needs no link to the
 # fetched libc).
 #
-# Prints one line per version: "ready: PATH" or "skipped: REASON". A version
-# that cannot be fetched is skipped, never an error: exit status 0 unless the
-# arguments are wrong. Runs as root or as a user, with no stdin (CI=true).
+# Prints one line per version: "ready: PATH" or "skipped: REASON" (the reason
+# is also kept in $CACHE/skipped-python3.X, which the build shows as a skipped
+# test). A version that cannot be fetched is skipped, never an error: exit
+# status 0 unless the arguments are wrong. Runs as root or as a user, with no
+# stdin (CI=true).
 set -uo pipefail
 
 RECIPE=1 # bump when the layout of a prepared version changes
@@ -50,16 +52,14 @@ ARCH_TRIPLET=x86_64-linux-gnu
 SUITE=sid
 
 say() { echo "get-pythons: $*"; }
+# "python3.X skipped: REASON", kept for the build (when the cache exists)
+skipped() {
+  [ -d "$CACHE" ] && echo "$2" >"$CACHE/skipped-python$1"
+  say "python$1 skipped: $2"
+}
 
-home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
-CACHE=${WA_PYTHONS_CACHE:-$home/.cache/whyalive/pythons}
-if [ $# -gt 0 ]; then VERSIONS=("$@"); else read -r -a VERSIONS <<<"${WA_PYTHONS:-3.14 3.15}"; fi
-for v in "${VERSIONS[@]}"; do
-  if ! [[ $v =~ ^3\.[0-9]+$ ]]; then
-    echo "usage: $0 [3.X ...] (got '$v')" >&2
-    exit 2
-  fi
-done
+# shellcheck source=scripts/pythons-cache.sh
+. "$(dirname "$0")/pythons-cache.sh"
 
 # Give up on every version still to do; a refresh that fails keeps the
 # earlier copy.
@@ -69,7 +69,7 @@ skip_all() {
       say "note: python$v not refreshed: $1"
       report_ready "$v"
     else
-      say "python$v skipped: $1"
+      skipped "$v" "$1"
     fi
   done
   exit 0
@@ -85,6 +85,7 @@ stamp_ok() {
 report_ready() {
   local ver
   ver=$("$CACHE/$1/bin/python$1" -c 'import platform; print(platform.python_version())' 2>/dev/null </dev/null)
+  rm -f "$CACHE/skipped-python$1"
   say "python$1 ready: $CACHE/$1/bin/python$1 ($ver)"
 }
 
@@ -301,7 +302,7 @@ for v in "${todo[@]}"; do
     report_ready "$v"
   else
     rm -rf "${CACHE:?}/$v"
-    say "python$v skipped: ${why:-failed (see $log)}"
+    skipped "$v" "${why:-failed (see $log)}"
   fi
 done
 exit 0

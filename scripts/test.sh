@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this):
-#  1. install missing Debian packages (scripts/setup.sh),
+#  1. install missing Debian packages (scripts/setup.sh), fetch CPython 3.14
+#     and 3.15 (scripts/get-pythons.sh) and their test venvs from PyPI
+#     (scripts/get-venvs.sh), into a cache outside the tree; a version that
+#     cannot be fetched is skipped (a "skipped:" line here, a skipped test in
+#     ctest), never a failure,
 #  2. build with warnings as errors and run every suite through ctest
-#     (C unit, CLI, Python dumper/API/example, short fuzz runs),
+#     (C unit, CLI, Python dumper/API/example under every interpreter found,
+#     short fuzz runs),
 #  3. build again with ASan+UBSan and run the whole suite once more.
 # Set WA_TEST_SKIP_ASAN=1 to skip step 3 locally.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
+scripts/get-pythons.sh
+scripts/get-venvs.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build (warnings are errors) =="

@@ -68,9 +68,12 @@ enum {
 
 /* Hint classes (see dump_walk.c: how traverse results and hints merge). */
 enum {
-    WA_HC_LABEL = 0, /* names a reference tp_traverse reports */
-    WA_HC_OWNED = 1, /* an owned reference: if traverse misses it, add it */
-    WA_HC_WEAK = 2   /* a weak reference: written, never counted */
+    WA_HC_LABEL = 0,   /* names a reference tp_traverse reports */
+    WA_HC_OWNED = 1,   /* an owned reference: if traverse misses it, add it */
+    WA_HC_WEAK = 2,    /* a weak reference: written, never counted */
+    WA_HC_BORROWED = 3 /* a borrowed reference (3.14+ frame slots): if
+                        * traverse misses it, an edge whose target joins the
+                        * dump, never counted */
 };
 
 /* A labeler's statement about one reference of an object. */
@@ -87,8 +90,9 @@ typedef struct wa_hint {
 /* One reference as the walk collected it: target + optional hint. */
 typedef struct wa_ref {
     PyObject *to;
-    int32_t hint; /* index into the hint array, -1 = none */
-    uint8_t counted;
+    int32_t hint;    /* index into the hint array, -1 = none */
+    uint8_t counted; /* a strong reference: one seen reference of its target */
+    uint8_t joins;   /* the target joins the dump (counted or borrowed; not weak) */
 } wa_ref;
 
 typedef struct wa_dump_options {

@@ -15,6 +15,7 @@
 #include "dumper/dump_table.h"
 #include "dumper/dump_text.h"
 #include "dumper/dump_walk.h"
+#include "dumper/gc_walk.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -363,6 +364,8 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
             return NULL;
         }
     }
+    if (wa_dump_gc_check_runtime() != 0)
+        return NULL;
     PyObject *pathb = NULL;
     if (!PyUnicode_FSConverter(args[0], &pathb))
         return NULL;
@@ -456,4 +459,16 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
 bad:
     free(path);
     return NULL;
+}
+
+PyObject *wa_dump_unsupported_py(PyObject *self, PyObject *hexversion)
+{
+    (void)self;
+    unsigned long v = PyLong_AsUnsignedLong(hexversion);
+    if (v == (unsigned long)-1 && PyErr_Occurred())
+        return NULL;
+    const char *why = wa_dump_gc_unsupported(v);
+    if (!why)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(why);
 }

@@ -21,5 +21,9 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
 extern const char wa_dump_py_doc[];
 /* whyalive._core._set_wrapper(fn): the Python-level whyalive.dump */
 PyObject *wa_dump_set_wrapper(PyObject *self, PyObject *fn);
+/* whyalive._core._unsupported(hexversion): why a heap walk refuses to run
+ * on an interpreter with that sys.hexversion, or None (for tests: the
+ * versions refused cannot be run here). */
+PyObject *wa_dump_unsupported_py(PyObject *self, PyObject *hexversion);
 
 #endif

@@ -22,13 +22,29 @@
 #include "internal/pycore_interp.h"
 #include "internal/pycore_typeobject.h"
 #endif
+#if PY_VERSION_HEX >= 0x030E0000
+#include "internal/pycore_interpframe.h" /* _PyFrame_IsIncomplete */
+#include "internal/pycore_stackref.h"
+#endif
 #else
 #include "frameobject.h"
 #endif
 #include "structmember.h"
 
-#if PY_VERSION_HEX >= 0x030E0000
-#error "whyalive's dumper knows CPython 3.9 to 3.13; check dump_compat.c for newer versions"
+#if PY_VERSION_HEX >= 0x03100000
+#error "whyalive's dumper knows CPython 3.9 to 3.15; check dump_compat.c for newer versions"
+#endif
+#if PY_VERSION_HEX >= 0x030E0000 && PY_VERSION_HEX < 0x030E0500
+/* 3.14.0-3.14.4 shipped the incremental collector (other GC lists, other
+ * _gc_next bits); 3.14.5 restored the generational one. Not testable here. */
+#error                                                                                             \
+    "whyalive's dumper needs the headers of CPython 3.14.5 or later (3.14.0-3.14.4 had the incremental GC)"
+#endif
+#if defined(Py_GIL_DISABLED)
+#error "whyalive's dumper does not support free-threaded CPython builds (docs/python-dumper.md)"
+#endif
+#if defined(Py_STACKREF_DEBUG)
+#error "whyalive's dumper does not support CPython built with Py_STACKREF_DEBUG"
 #endif
 
 #define H(to, kind, src, cls, name)                                                                \
@@ -278,30 +294,74 @@ int wa_dump_compat_instance_hints(wa_dump *d, PyObject *o)
 
 /* ------------------------------------------------------------------ frames */
 
-static int locals_hints(wa_dump *d, PyObject **slots, Py_ssize_t n, PyObject *names, uint8_t cls)
+/* A frame slot (a fast local, the code, the function) as stored: a
+ * PyObject * up to 3.13, a tagged _PyStackRef from 3.14. slot_obj() is the
+ * one decoder of both. */
+#if PY_VERSION_HEX >= 0x030E0000
+typedef _PyStackRef wa_slot;
+#else
+typedef PyObject *wa_slot;
+#endif
+
+/* The object a slot refers to (NULL: empty), and whether the slot's
+ * reference is counted in the object's refcount (*owned). Up to 3.13 every
+ * slot owns its reference. From 3.14 a slot may be borrowed (tag bit 0:
+ * LOAD_FAST_BORROW passes a caller's reference on without an incref, and
+ * immortal objects are never counted); NULL is the tag alone (1), a tagged
+ * int (..11) is no object, and 3.15's error value (..10) is no object
+ * either. */
+static PyObject *slot_obj(wa_slot v, int *owned)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    *owned = 0;
+    if (v.bits == 0 || PyStackRef_IsNull(v) || PyStackRef_IsTaggedInt(v) || (v.bits & 3) == 2)
+        return NULL;
+    *owned = PyStackRef_RefcountOnObject(v);
+    return PyStackRef_AsPyObjectBorrow(v);
+#else
+    *owned = v != NULL;
+    return v;
+#endif
+}
+
+/* A running frame's reference (cls WA_HC_OWNED) that the slot does not own
+ * is borrowed: an edge whose target joins the dump, never counted (the
+ * reference it was borrowed from is). */
+static int slot_hint(wa_dump *d, wa_slot v, uint8_t kind, uint8_t src, uint8_t cls,
+                     const void *name, PyObject **out)
+{
+    int owned;
+    PyObject *o = slot_obj(v, &owned);
+    if (out)
+        *out = o;
+    if (!o)
+        return 0;
+    if (cls == WA_HC_OWNED && !owned)
+        cls = WA_HC_BORROWED;
+    return wa_dump_hint_add(d, o, kind, src, cls, name, 0);
+}
+
+static int locals_hints(wa_dump *d, const wa_slot *slots, Py_ssize_t n, PyObject *names,
+                        uint8_t cls)
 {
     Py_ssize_t nn = names && PyTuple_Check(names) ? PyTuple_GET_SIZE(names) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = slots[i];
-        if (!v)
-            continue;
         PyObject *name = i < nn ? PyTuple_GET_ITEM(names, i) : NULL;
-        if (name && PyUnicode_Check(name)) {
-            if (H(v, WA_EDGE_FRAME_LOCAL, WA_LS_PYSTR, cls, name) != 0)
-                return -1;
-            /* A cell held by a frame is named after its variable. */
-            if (PyCell_Check(v) && !wa_dump_cell_name_get(d, v) &&
-                wa_dump_cell_name_set(d, v, name) != 0)
-                return -1;
-        } else if (H(v, WA_EDGE_FRAME_LOCAL, WA_LS_NONE, cls, NULL) != 0) {
+        int named = name && PyUnicode_Check(name);
+        PyObject *v;
+        if (slot_hint(d, slots[i], WA_EDGE_FRAME_LOCAL, named ? WA_LS_PYSTR : WA_LS_NONE, cls,
+                      named ? name : NULL, &v) != 0)
             return -1;
-        }
+        /* A cell held by a frame is named after its variable. */
+        if (v && named && PyCell_Check(v) && !wa_dump_cell_name_get(d, v) &&
+            wa_dump_cell_name_set(d, v, name) != 0)
+            return -1;
     }
     return 0;
 }
 
 #if PY_VERSION_HEX >= 0x030B0000
-static PyObject *iframe_code(_PyInterpreterFrame *f)
+static wa_slot iframe_code_slot(_PyInterpreterFrame *f)
 {
 #if PY_VERSION_HEX >= 0x030D0000
     return f->f_executable;
@@ -310,7 +370,7 @@ static PyObject *iframe_code(_PyInterpreterFrame *f)
 #endif
 }
 
-static PyObject *iframe_func(_PyInterpreterFrame *f)
+static wa_slot iframe_func_slot(_PyInterpreterFrame *f)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     return f->f_funcobj;
@@ -319,15 +379,20 @@ static PyObject *iframe_func(_PyInterpreterFrame *f)
 #endif
 }
 
+static PyObject *iframe_code(_PyInterpreterFrame *f)
+{
+    int owned;
+    return slot_obj(iframe_code_slot(f), &owned);
+}
+
 /* The references an interpreter frame holds: code, function, locals dict
  * and the fast locals (not the value stack: its top is not reliable while
  * the frame runs). */
 static int iframe_hints(wa_dump *d, _PyInterpreterFrame *f, uint8_t cls)
 {
-    PyObject *code = iframe_code(f);
-    if (code && H(code, WA_EDGE_ATTR, WA_LS_CSTR, cls, "f_code") != 0)
-        return -1;
-    if (iframe_func(f) && H(iframe_func(f), WA_EDGE_ATTR, WA_LS_CSTR, cls, "f_func") != 0)
+    PyObject *code;
+    if (slot_hint(d, iframe_code_slot(f), WA_EDGE_ATTR, WA_LS_CSTR, cls, "f_code", &code) != 0 ||
+        slot_hint(d, iframe_func_slot(f), WA_EDGE_ATTR, WA_LS_CSTR, cls, "f_func", NULL) != 0)
         return -1;
     if (f->f_locals && H(f->f_locals, WA_EDGE_ATTR, WA_LS_CSTR, cls, "f_locals") != 0)
         return -1;
@@ -337,6 +402,20 @@ static int iframe_hints(wa_dump *d, _PyInterpreterFrame *f, uint8_t cls)
             return -1;
     }
     return 0;
+}
+
+/* Frames that are no Python function's (C-stack and interpreter entry
+ * frames): nothing to name. */
+static int iframe_is_shim(_PyInterpreterFrame *f)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    return f->owner >= FRAME_OWNED_BY_INTERPRETER;
+#elif PY_VERSION_HEX >= 0x030C0000
+    return f->owner == FRAME_OWNED_BY_CSTACK;
+#else
+    (void)f;
+    return 0;
+#endif
 }
 #endif
 
@@ -388,16 +467,20 @@ int wa_dump_compat_frame_hints(wa_dump *d, PyObject *frame)
     _PyInterpreterFrame *fr = f->f_frame;
     if (!fr || fr->owner == FRAME_OWNED_BY_GENERATOR)
         return 0;
-#if PY_VERSION_HEX >= 0x030C0000
-    if (fr->owner == FRAME_OWNED_BY_CSTACK)
+    if (iframe_is_shim(fr))
         return 0;
-#endif
 #if PY_VERSION_HEX >= 0x030D0000
     if (f->f_extra_locals &&
         H(f->f_extra_locals, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "f_extra_locals") != 0)
         return -1;
     if (f->f_locals_cache &&
         H(f->f_locals_cache, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "f_locals_cache") != 0)
+        return -1;
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+    /* strong references to fast locals replaced through f_locals */
+    if (f->f_overwritten_fast_locals && H(f->f_overwritten_fast_locals, WA_EDGE_ATTR, WA_LS_CSTR,
+                                          WA_HC_LABEL, "f_overwritten_fast_locals") != 0)
         return -1;
 #endif
     /* A running frame's contents belong to the thread, not to the frame
@@ -409,11 +492,7 @@ int wa_dump_compat_frame_hints(wa_dump *d, PyObject *frame)
             return -1;
         if (!f->f_back) {
             for (_PyInterpreterFrame *p = fr->previous; p; p = p->previous) {
-#if PY_VERSION_HEX >= 0x030C0000
-                if (p->owner == FRAME_OWNED_BY_CSTACK)
-                    continue;
-#endif
-                if (_PyFrame_IsIncomplete(p))
+                if (iframe_is_shim(p) || _PyFrame_IsIncomplete(p))
                     continue;
                 if (p->frame_obj &&
                     H(p->frame_obj, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_WEAK, "f_back") != 0)
@@ -457,9 +536,15 @@ int wa_dump_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
     if (g->gi_code && H(g->gi_code, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "gi_code") != 0)
         return -1;
 #endif
+    /* FRAME_CLEARED is the last state in every version (3.15 renumbered
+     * the others) */
     if (g->gi_frame_state >= FRAME_CLEARED)
         return 0;
+#if PY_VERSION_HEX >= 0x030E0000
+    _PyInterpreterFrame *fr = &g->gi_iframe;
+#else
     _PyInterpreterFrame *fr = (_PyInterpreterFrame *)g->gi_iframe;
+#endif
     if (fr->frame_obj && H(fr->frame_obj, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, frame_label) != 0)
         return -1;
     return iframe_hints(d, fr, WA_HC_LABEL);
@@ -470,6 +555,34 @@ int wa_dump_compat_gen_hints(wa_dump *d, PyObject *o, const char *frame_label)
         return -1;
     return 0;
 #endif
+}
+
+/* -------------------------------------------------------------- functions */
+
+/* The function fields that came with later versions (dump_labels.c names
+ * the others). */
+int wa_dump_compat_function_hints(wa_dump *d, PyObject *o)
+{
+    PyFunctionObject *f = (PyFunctionObject *)o;
+#if PY_VERSION_HEX >= 0x030A0000
+    if (f->func_builtins &&
+        H(f->func_builtins, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__builtins__") != 0)
+        return -1;
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+    if (f->func_typeparams &&
+        H(f->func_typeparams, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__type_params__") != 0)
+        return -1;
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+    /* PEP 649: the function computing __annotations__ on demand */
+    if (f->func_annotate &&
+        H(f->func_annotate, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, "__annotate__") != 0)
+        return -1;
+#endif
+    (void)d;
+    (void)f;
+    return 0;
 }
 
 /* ------------------------------------------------------------------- code */
@@ -591,4 +704,9 @@ int wa_dump_compat_type_hints(wa_dump *d, PyTypeObject *t)
 int wa_dump_compat_dict_is_split(PyObject *dict)
 {
     return ((PyDictObject *)dict)->ma_values != NULL;
+}
+
+PyObject *wa_dump_compat_gen_qualname(PyObject *gen)
+{
+    return ((PyGenObject *)gen)->gi_qualname;
 }

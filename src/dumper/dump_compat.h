@@ -19,12 +19,15 @@ int wa_dump_compat_instance_hints(wa_dump *d, PyObject *o);
 int wa_dump_compat_frame_hints(wa_dump *d, PyObject *frame);
 int wa_dump_compat_gen_hints(wa_dump *d, PyObject *gen, const char *frame_label);
 int wa_dump_compat_code_hints(wa_dump *d, PyObject *code);
+int wa_dump_compat_function_hints(wa_dump *d, PyObject *func);
 int wa_dump_compat_type_hints(wa_dump *d, PyTypeObject *t);
 
 int wa_dump_compat_is_immortal(PyObject *o);
 int wa_dump_compat_frame_executing(PyObject *frame);
 PyObject *wa_dump_compat_frame_code(PyObject *frame);
 PyObject *wa_dump_compat_freevar_name(PyObject *code, Py_ssize_t i);
+PyObject *
+wa_dump_compat_gen_qualname(PyObject *gen); /* borrowed; generators, coroutines, async generators */
 size_t wa_dump_compat_preheader(PyObject *o);
 int wa_dump_compat_dict_is_split(PyObject *dict);
 /* The C-level __sizeof__ to use for a type (NULL: the default), looked up

@@ -58,28 +58,19 @@ static int function_hints(wa_dump *d, PyObject *o)
         PyObject *v;
         const char *name;
     } fields[] = {
-        {f->func_code, "__code__"},
-        {f->func_globals, "__globals__"},
-        {f->func_defaults, "__defaults__"},
-        {f->func_kwdefaults, "__kwdefaults__"},
-        {f->func_closure, "__closure__"},
-        {f->func_doc, "__doc__"},
-        {f->func_name, "__name__"},
-        {f->func_dict, "__dict__"},
-        {f->func_module, "__module__"},
-        {f->func_annotations, "__annotations__"},
+        {f->func_code, "__code__"},         {f->func_globals, "__globals__"},
+        {f->func_defaults, "__defaults__"}, {f->func_kwdefaults, "__kwdefaults__"},
+        {f->func_closure, "__closure__"},   {f->func_doc, "__doc__"},
+        {f->func_name, "__name__"},         {f->func_dict, "__dict__"},
+        {f->func_module, "__module__"},     {f->func_annotations, "__annotations__"},
         {f->func_qualname, "__qualname__"},
-#if PY_VERSION_HEX >= 0x030A0000
-        {f->func_builtins, "__builtins__"},
-#endif
-#if PY_VERSION_HEX >= 0x030C0000
-        {f->func_typeparams, "__type_params__"},
-#endif
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (fields[i].v &&
             H(fields[i].v, WA_EDGE_ATTR, WA_LS_CSTR, WA_HC_LABEL, fields[i].name) != 0)
             return -1;
+    if (wa_dump_compat_function_hints(d, o) != 0)
+        return -1;
     mark_namespace(d, f->func_dict);
     /* Name the closure's cells after the code's free variables, so that
      * cell -> contents reads <closure name>. */

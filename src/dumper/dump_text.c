@@ -215,7 +215,7 @@ uint32_t wa_dump_object_name(wa_dump *d, PyObject *o)
         return f->m_ml && f->m_ml->ml_name ? wa_dump_intern_cstr(d, f->m_ml->ml_name) : 0;
     }
     if (PyGen_CheckExact(o) || PyCoro_CheckExact(o) || PyAsyncGen_CheckExact(o)) {
-        PyObject *q = ((PyGenObject *)o)->gi_qualname;
+        PyObject *q = wa_dump_compat_gen_qualname(o);
         return q && PyUnicode_Check(q) ? intern_pystr(d, q, WA_NAME_CAP, "", "") : 0;
     }
     (void)trunc;

@@ -14,8 +14,11 @@
  * A hint matched to a traverse reference labels it; an unmatched OWNED hint
  * is a reference tp_traverse does not report (code objects, static types,
  * a running frame's locals) and becomes an edge of its own; an unmatched
- * LABEL hint is dropped; a WEAK hint is written but never counted. A
- * reference no hint names is written unlabeled, never dropped.
+ * LABEL hint is dropped; a WEAK hint is written but never counted, and its
+ * target is only written if found otherwise; an unmatched BORROWED hint (a
+ * 3.14+ frame slot that holds no count) becomes an edge whose target joins
+ * the dump, never counted. A reference no hint names is written unlabeled,
+ * never dropped.
  */
 #include "dumper/dump_walk.h"
 
@@ -47,6 +50,7 @@ static int visit_collect(PyObject *o, void *arg)
     r->to = o;
     r->hint = -1;
     r->counted = 1;
+    r->joins = 1;
     return 0;
 }
 
@@ -158,6 +162,7 @@ static int collect(wa_dump *d, PyObject *o)
         wa_ref *r = &d->refs[d->n_refs - 1];
         r->hint = (int32_t)k;
         r->counted = h->cls == WA_HC_OWNED;
+        r->joins = h->cls != WA_HC_WEAK;
     }
     return 0;
 }
@@ -303,12 +308,13 @@ static int process(wa_dump *d, PyObject *o)
             wa_dump_tab_prefetch(d, d->refs[j].to);
     for (uint32_t j = 0; j < d->n_refs; j++) {
         wa_ref *r = &d->refs[j];
-        if (!r->counted)
+        if (!r->joins)
             continue; /* weak: only written if found otherwise */
         uint64_t *sl = found(d, r->to);
         if (!sl)
             return -1;
-        wa_dump_tab_seen_add(d, sl, 1);
+        if (r->counted)
+            wa_dump_tab_seen_add(d, sl, 1);
     }
     return d->oom ? -1 : 0;
 }
@@ -370,9 +376,12 @@ static int tracked_one(wa_dump *d, PyObject *o)
             return -1;
         }
         for (uint32_t j = 0; j < d->n_refs; j++) {
-            if (!d->refs[j].counted)
-                continue;
             PyObject *t = d->refs[j].to;
+            if (!d->refs[j].counted) {
+                if (d->refs[j].joins && !found(d, t)) /* borrowed: in, not counted */
+                    return -1;
+                continue;
+            }
             if (wa_dump_slot_encodable(t))
                 wa_dump_tab_prefetch(d, t);
             d->pend_next[k++] = t;
@@ -393,12 +402,13 @@ static int tracked_one(wa_dump *d, PyObject *o)
             if (wa_dump_slot_encodable(d->refs[j].to))
                 wa_dump_tab_prefetch(d, d->refs[j].to);
         for (uint32_t j = 0; j < d->n_refs; j++) {
-            if (!d->refs[j].counted)
+            if (!d->refs[j].joins)
                 continue;
             uint64_t *t = found(d, d->refs[j].to);
             if (!t)
                 return -1;
-            wa_dump_tab_seen_add(d, t, 1);
+            if (d->refs[j].counted)
+                wa_dump_tab_seen_add(d, t, 1);
         }
     }
     return drain(d);
@@ -942,7 +952,7 @@ static int emit_one(wa_dump *d, uint32_t i, PyObject *o)
         const wa_ref *r = &ref;
         uint32_t t = wa_dump_tab_index(d, r->to);
         if (t == WA_NONE) {
-            if (r->counted)
+            if (r->joins)
                 d->stats.dropped_edges++;
             continue;
         }

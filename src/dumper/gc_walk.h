@@ -18,7 +18,7 @@
 
 /* PyObject_GC_IsTracked() without the call: the GC header sits right
  * before the object and its first word (_gc_next) is non-zero while the
- * object is tracked (3.9 to 3.13; gc_walk.c checks the layout at build
+ * object is tracked (3.9 to 3.15; gc_walk.c checks the layout at build
  * time). */
 typedef struct wa_gc_head {
     uintptr_t next, prev;
@@ -36,6 +36,14 @@ typedef int (*wa_gc_visit_fn)(PyObject *op, void *arg);
  * returns, and with frozen_too the objects gc.freeze() moved to the
  * permanent generation. The visitor must not allocate Python objects. */
 int wa_dump_gc_walk(wa_gc_visit_fn fn, void *arg, int frozen_too);
+
+/* Why this build cannot walk the collector of the interpreter with this
+ * runtime version (PY_VERSION_HEX layout), or NULL: an extension built for
+ * cpython-314 also loads into 3.14.0-3.14.4, whose lists differ. */
+const char *wa_dump_gc_unsupported(unsigned long hexversion);
+/* 0, or -1 with RuntimeError set when the running interpreter is one of
+ * those (every entry point that walks the heap asks first). */
+int wa_dump_gc_check_runtime(void);
 
 /* How the walk is done, for diagnostics ("gc generation lists" or
  * "PyUnstable_GC_VisitObjects"). */

@@ -139,6 +139,8 @@ static int typetab_visit(PyObject *op, void *arg)
  * may collect garbage cannot free a type we still name. */
 static int typetab_census(wa_typetab *t)
 {
+    if (wa_dump_gc_check_runtime() != 0)
+        return -1;
     if (typetab_init(t, 1024) != 0) {
         PyErr_NoMemory();
         return -1;
@@ -690,6 +692,8 @@ static PyObject *mark_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     int collect = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p:HeapMark", kwlist, &collect))
         return NULL;
+    if (wa_dump_gc_check_runtime() != 0)
+        return NULL;
     wa_heapmark *m = (wa_heapmark *)type->tp_alloc(type, 0);
     if (!m)
         return NULL;
@@ -779,6 +783,8 @@ static PyObject *mark_new_objects(wa_heapmark *m, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"collect", NULL};
     int collect = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p:new_objects", kwlist, &collect))
+        return NULL;
+    if (wa_dump_gc_check_runtime() != 0)
         return NULL;
     if (maybe_collect(collect) != 0)
         return NULL;

@@ -36,6 +36,8 @@ static PyMethodDef wa_methods[] = {
      wa_dump_py_doc},
     {"_set_wrapper", wa_dump_set_wrapper, METH_O,
      "Register the Python-level dump function (its caller's reference is discounted)."},
+    {"_unsupported", wa_dump_unsupported_py, METH_O,
+     "Why dump() and the live helpers refuse an interpreter with this sys.hexversion, or None."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -18,6 +18,11 @@ import httpx
 WA_BIN = os.environ.get("WA_BIN", "")
 WA_BUILD = os.environ.get("WA_BUILD", "")
 WA_SRC = os.environ.get("WA_SRC", "")
+# The whyalive package and the example tree for this interpreter: the build
+# tree's python/ and examples/ for the main one, python-3.X/ and examples-3.X/
+# for the others (tests/python/CMakeLists.txt sets these).
+WA_PY_PACKAGE = os.environ.get("WA_PY_PACKAGE") or os.path.join(WA_BUILD, "python")
+WA_EXAMPLES = os.environ.get("WA_EXAMPLES") or os.path.join(WA_BUILD, "examples")
 
 TRANSCRIBER = "fakesdk.transcription.ConversationTranscriber"
 SPEECH_CONFIG = "fakesdk.speech.SpeechConfig"
@@ -32,7 +37,7 @@ PLANTED_SECRET = "sk-whyalive-planted-" + secrets.token_hex(8)
 
 def service_env(**extra):
     env = dict(os.environ)
-    paths = [os.path.join(WA_BUILD, "python"), os.path.join(WA_BUILD, "examples")]
+    paths = [WA_PY_PACKAGE, WA_EXAMPLES]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)

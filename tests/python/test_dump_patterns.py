@@ -256,5 +256,159 @@ class TestPatterns(DumpTest):
         self.assertLess(len(ext), max(120, len(g.objects) // 500), ext[:20])
 
 
+def dumping_callee(test, x):
+    """Dumps while x is its argument (on 3.14+ a reference borrowed from the
+    caller's local, not counted in x's refcount). Returns the dump and the
+    address of this frame (not the frame: its f_back would keep the caller's
+    frame, with the Graph in it, alive until a collection)."""
+    return test.dump(), id(sys._getframe())
+
+
+def overwrite_own_local(test):
+    """Replaces its own local through f_locals (PEP 667) while it runs, then
+    dumps: 3.14+ keeps the overwritten value in the frame object's
+    f_overwritten_fast_locals."""
+    x = Payload()
+    old = id(x)
+    sys._getframe().f_locals["x"] = Node()
+    g, _ = test.dump()
+    return g, old, id(sys._getframe()), x
+
+
+def with_empty_locals(test):
+    gone = Payload()
+    del gone
+    if test is None:
+        unbound = 1  # never bound
+    return test.dump(), id(sys._getframe())
+
+
+def annotated(a: int) -> str:
+    return str(a)
+
+
+def inner_gen():
+    yield 1
+
+
+def outer_gen():
+    yield from inner_gen()
+
+
+# Up to 3.10 the caller's value stack keeps its own reference to each
+# argument of a call in progress, which the dump cannot see (docs: "known
+# noise"); from 3.11 the callee's frame takes it over.
+IN_FLIGHT = 1 if sys.version_info < (3, 11) else 0
+
+
+class TestFrames(DumpTest):
+    """Frame slots: 3.14+ stores tagged references there, some of them
+    borrowed (counted nowhere), and NULL is not 0."""
+
+    def test_walk_reads_the_gc_lists(self):
+        from whyalive import _core
+        self.assertEqual(_core.GC_WALK, "gc generation lists")
+
+    def test_unsupported_runtimes(self):
+        from whyalive import _core
+        for v in (0x030E00F0, 0x030E01F0, 0x030E04F0, 0x030E04C1):
+            self.assertIn("3.14.0 to 3.14.4", _core._unsupported(v), hex(v))
+        for v in (0x030900F0, 0x030D00F0, 0x030E05C1, 0x030E05F0, 0x030E0AF0, 0x030F02F0,
+                  sys.hexversion):
+            self.assertIsNone(_core._unsupported(v), hex(v))
+
+    @unittest.skipIf(_wa_testholder is None, "test-only extension _wa_testholder not built")
+    def test_argument_held_from_c_is_external(self):
+        held = Payload()
+        _wa_testholder.hold(held)
+        self.addCleanup(_wa_testholder.release)
+        (g, _), frame = dumping_callee(self, held)
+        # held: the caller's local and C; the callee's argument is the
+        # caller's reference (borrowed on 3.14+, its own on older versions)
+        self.assertEqual([(r["root"], r.get("excess")) for r in g.roots_of(held)],
+                         [("external", 1 + IN_FLIGHT)])
+        self.assertIn(("frame_local", "x"), g.edges(frame, held))
+
+    @unittest.skipIf(_wa_testholder is None, "test-only extension _wa_testholder not built")
+    def test_argument_held_from_c_through_a_generator(self):
+        held = Payload()
+        _wa_testholder.hold(held)
+        self.addCleanup(_wa_testholder.release)
+        test = self
+
+        def gen(y):
+            yield dumping_callee(test, y)
+
+        it = gen(held)
+        (g, _), frame = next(it)
+        self.assertEqual([(r["root"], r.get("excess")) for r in g.roots_of(held)],
+                         [("external", 1 + IN_FLIGHT)])
+        self.assertIn(("frame_local", "x"), g.edges(frame, held))
+        self.assertIsNotNone(g.path(it, held, 3))
+
+    def test_plain_argument_is_no_root(self):
+        arg = Payload()
+        (g, _), frame = dumping_callee(self, arg)
+        self.assertEqual([r.get("excess") for r in g.roots_of(arg)], [IN_FLIGHT] if IN_FLIGHT else [])
+        self.assertIn(("frame_local", "x"), g.edges(frame, arg))
+
+    def test_empty_and_deleted_locals(self):
+        (g, _), frame = with_empty_locals(self)
+        labels = {l for (_, k, l) in g.out[frame] if k == "frame_local"}
+        self.assertNotIn("gone", labels)
+        self.assertNotIn("unbound", labels)
+        self.assertIn("test", labels)
+
+    @unittest.skipIf(sys.version_info < (3, 13), "f_locals writes through (PEP 667) from 3.13")
+    def test_local_overwritten_through_f_locals(self):
+        g, old, frame, x = overwrite_own_local(self)
+        self.assertIn(("frame_local", "x"), g.edges(frame, x))
+        if sys.version_info >= (3, 14):
+            # 3.13 dropped the old value; 3.14 keeps it (borrowed references
+            # to it may live in frames above)
+            self.assertIn(old, g.objects)
+            self.assertFalse(g.roots_of(old))
+            hops = g.path(frame, old, 2)
+            self.assertIsNotNone(hops)
+            self.assertEqual(hops[0][2:], ("attr", "f_overwritten_fast_locals"))
+
+    @unittest.skipIf(sys.version_info < (3, 14), "__annotate__ (PEP 649) from 3.14")
+    def test_annotate_function(self):
+        fn = annotated.__annotate__
+        g, _ = self.dump()
+        self.assertIn(("attr", "__annotate__"), g.edges(annotated, fn))
+
+    def test_finished_generators(self):
+        done = gen_holding()
+        list(done)
+        delegated = outer_gen()
+        list(delegated)
+        waiting = outer_gen()
+        next(waiting)
+        g, _ = self.dump()
+        for it in (done, delegated, waiting):
+            self.assertIn("outer_gen" if it is not done else "gen_holding", g.rec(it).get("name", ""))
+        self.assertFalse([e for e in g.out[id(done)] if e[1] == "frame_local"])
+        # a suspended `yield from` holds its delegate
+        self.assertIsNotNone(g.path(waiting, waiting.gi_yieldfrom, 2))
+
+    @unittest.skipIf(sys.version_info < (3, 15), "lazy imports (PEP 810) from 3.15")
+    def test_lazy_import(self):
+        ns = {}
+        exec("lazy import json as lazy_json", ns)  # module level: a lazy object in the dict
+        lazy = [v for v in ns.values() if type(v).__name__ == "lazy_import"]
+        self.assertEqual(len(lazy), 1)
+        g, _ = self.dump()
+        self.assertEqual(g.rec(lazy[0])["type"], "builtins.lazy_import")
+        self.assertIn(("dict_value", "'lazy_json'"), g.edges(ns, lazy[0]))
+
+    def test_wrapper_called_through_a_local(self):
+        d = whyalive.dump
+        path = os.path.join(self.tmp.name, "local.jsonl")
+        d(path)
+        g = Graph(path)
+        self.assertFalse([r for r in g.roots_of(whyalive.dump) if r["root"] == "external"])
+
+
 if __name__ == "__main__":
     unittest.main()

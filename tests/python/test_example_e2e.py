@@ -30,7 +30,7 @@ def _built():
     missing = [p for p in (ex.WA_BIN, ex.WA_BUILD) if not p or not os.path.exists(p)]
     assert not missing, "run under ctest (WA_BIN, WA_BUILD, WA_SRC), or set them"
     assert any(n.startswith("_native") for n in
-               os.listdir(os.path.join(ex.WA_BUILD, "examples", "fakesdk"))), \
+               os.listdir(os.path.join(ex.WA_EXAMPLES, "fakesdk"))), \
         "examples/fakesdk/_native is not built"
 
 
@@ -313,8 +313,10 @@ def test_metrics_endpoint(live):
 
 
 def test_listens_on_loopback_only(live):
-    listening = [c for c in psutil.Process(live.proc.pid).connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN]
+    proc = psutil.Process(live.proc.pid)
+    # net_connections() from psutil 6 (the 3.14/3.15 venvs), connections() before
+    conns = getattr(proc, "net_connections", None) or proc.connections
+    listening = [c for c in conns(kind="inet") if c.status == psutil.CONN_LISTEN]
     assert listening, "no listening socket found"
     for c in listening:
         assert ipaddress.ip_address(c.laddr.ip).is_loopback, c
