@@ -5,11 +5,11 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git
-  libgraphviz-dev graphviz libcjson-dev
+  libgraphviz-dev graphviz libcjson-dev zlib1g-dev libzstd-dev zstd
   python3 python3-dev python3-setuptools python3-pytest
   python3-fastapi python3-uvicorn python3-httpx
   python3-objgraph python3-networkx python3-psutil python3-prometheus-client
-  clang libclang-rt-14-dev llvm valgrind curl hyperfine
+  clang llvm valgrind curl hyperfine
 )
 
 missing=()
@@ -19,20 +19,37 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#PACKAGES[@]} Debian packages present"
-  exit 0
-fi
-
-echo "setup: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then SUDO="sudo -n"; else
-    echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; fi
+  if command -v sudo >/dev/null; then SUDO="sudo -n"; else SUDO="need-root"; fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-# An update only when the package lists are missing or a first install fails.
-if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null; then
-  $SUDO apt-get update -q </dev/null
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+# apt-get install, with an update only when the package lists are missing or
+# a first install fails.
+install() {
+  if [ "$SUDO" = need-root ]; then
+    echo "setup: need root (or sudo) to install: $*" >&2
+    exit 1
+  fi
+  if ! $SUDO apt-get install -y -q --no-install-recommends "$@" </dev/null; then
+    $SUDO apt-get update -q </dev/null
+    $SUDO apt-get install -y -q --no-install-recommends "$@" </dev/null
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} Debian packages present"
+else
+  echo "setup: installing ${missing[*]}"
+  install "${missing[@]}"
+fi
+
+# The sanitizer and libFuzzer runtime of the clang on PATH: its major version
+# differs between Debian 12 (14) and 13 (19), so it is asked for by number.
+if command -v clang >/dev/null; then
+  rt=libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev
+  if ! dpkg-query -W -f='${Status}' "$rt" 2>/dev/null | grep -q 'install ok installed'; then
+    echo "setup: installing $rt"
+    install "$rt"
+  fi
 fi

@@ -130,6 +130,7 @@ typedef struct wa_meta {
     const char *const *argv;
     uint64_t dangling_edges; /* edges dropped by an earlier conversion */
     int source_format;       /* wa_format the snapshot was read from (0 if built) */
+    int source_compression;  /* wa_compression of the input it was read from */
 } wa_meta;
 
 typedef struct wa_snapshot wa_snapshot; /* opaque */
@@ -158,6 +159,16 @@ void wa_snapshot_free(wa_snapshot *snap);
  * NULL). Used by the fuzzers and by tests. */
 wa_snapshot *wa_snapshot_load_memory(const void *data, size_t len, const char *name,
                                      const wa_load_options *opts, wa_error *err);
+
+/* Compression of a dump as read: the loader recognises gzip and zstd by
+ * their first bytes and decompresses them into memory. */
+typedef enum wa_compression {
+    WA_COMPRESSION_NONE = 0,
+    WA_COMPRESSION_GZIP = 1,
+    WA_COMPRESSION_ZSTD = 2
+} wa_compression;
+/* "none", "gzip" or "zstd". */
+const char *wa_compression_name(wa_compression c);
 
 /* Format from a file name's extension (".jsonl"/".json" -> JSONL, else binary). */
 wa_format wa_format_from_path(const char *path);

@@ -280,6 +280,16 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total) {
 }
 
 wa_snapshot *wa_cli_load(const char *path, const wa_cli_common *common, int *exit_code) {
+    /* standard input can be read once per command */
+    static int stdin_used;
+    if (strcmp(path, "-") == 0) {
+        if (stdin_used) {
+            *exit_code = wa_cli_fail(WA_EXIT_INPUT,
+                                     "'-' (standard input) can be given only once per command");
+            return NULL;
+        }
+        stdin_used = 1;
+    }
     progress_state p = {path, 0, 0, {0, 0}};
     p.enabled = !common->quiet && (common->progress || isatty(STDERR_FILENO));
     /* the progress line names the file: escaped like everything else */

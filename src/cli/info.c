@@ -19,7 +19,8 @@ const wa_cli_command wa_cmd_info = {
     "info",
     "show a snapshot's metadata, counts, roots by kind and dangling edges",
     "SNAP [--json]",
-    "Loads SNAP (JSON Lines or binary, detected from its first bytes) and prints\n"
+    "Loads SNAP (JSON Lines or binary, plain or gzip/zstd-compressed, detected\n"
+    "from its first bytes; '-' is standard input) and prints\n"
     "who wrote it and when, the process it came from, object, edge, type and\n"
     "root counts, total shallow bytes, and edges whose target was not in the\n"
     "dump (dropped at load and counted).",
@@ -39,9 +40,14 @@ static void print_doc(const cJSON *doc) {
     uint64_t rss = wa_j_u64(m, "rss"), n = wa_j_u64(doc, "objects");
     uint64_t mem = wa_j_u64(doc, "memory_bytes"), dangling = wa_j_u64(doc, "dangling_edges");
     double load_s = wa_j_num(doc, "load_seconds");
-    printf("snapshot     %s (%s, format %u, %s on disk)\n", wa_j_str(doc, "file"),
-           wa_j_str(doc, "format"), (unsigned)wa_j_num(doc, "format_version"),
-           wa_size_text(wa_j_u64(doc, "file_bytes"), 2, a));
+    const char *file = wa_j_str(doc, "file"), *comp = wa_j_str(doc, "compression");
+    printf("snapshot     %s (%s%s%s, format %u, ", strcmp(file, "-") ? file : "<stdin>",
+           wa_j_str(doc, "format"), comp[0] ? ", " : "", comp[0] ? comp : "",
+           (unsigned)wa_j_num(doc, "format_version"));
+    if (strcmp(file, "-") == 0)
+        printf("from standard input)\n");
+    else
+        printf("%s on disk)\n", wa_size_text(wa_j_u64(doc, "file_bytes"), 2, a));
     if (tool[0]) printf("written by   whyalive %s%s%s\n", tool, time_s[0] ? " at " : "", time_s);
     if (seconds > 0) printf("dump took    %.2f s\n", seconds);
     if (impl[0] || py[0])

@@ -38,7 +38,8 @@ static const wa_cli_command *const *commands(void) {
 static void top_help(FILE *f) {
     fprintf(f, "usage: whyalive COMMAND [OPTIONS] SNAPSHOT...\n\n"
                "Why is this object still alive? Offline analysis of Python heap dumps\n"
-               "written by whyalive.dump() (JSON Lines or binary snapshots).\n\ncommands:\n");
+               "written by whyalive.dump() (JSON Lines or binary snapshots, plain or\n"
+               "gzip/zstd-compressed; '-' reads one from standard input).\n\ncommands:\n");
     for (const wa_cli_command *const *c = commands(); *c; c++)
         fprintf(f, "  %-12s %s\n", (*c)->name, (*c)->summary);
     fprintf(f,

@@ -104,9 +104,35 @@ typedef struct wa_input {
     uint64_t size;    /* file size or buffer length; UINT64_MAX if unknown (pipe) */
     const char *path; /* for messages */
     const wa_load_options *opts;
+    /* JSON Lines from a pipe: bytes already read from fd, to be read first */
+    const unsigned char *pre;
+    size_t npre;
 } wa_input;
 
 wa_snapshot *wa_jsonl_read(const wa_input *in, wa_error *err);
+
+/* ---------------- inputs that are not plain files (input.c) ---------------- */
+
+/* The compression the first bytes announce (gzip 1f 8b, zstd 28 b5 2f fd). */
+wa_compression wa_input_compression(const unsigned char *head, size_t n);
+
+/* Where wa_input_gather() reads: npre bytes already read (pre), then either
+ * mem_len bytes at mem or descriptor fd read to its end. */
+typedef struct wa_input_source {
+    const unsigned char *pre;
+    size_t npre;
+    const unsigned char *mem;
+    size_t mem_len;
+    int fd;
+    const char *path;
+    const wa_load_options *opts; /* progress, on the bytes read from fd */
+    uint64_t total;              /* fd's size if known (progress), else UINT64_MAX */
+} wa_input_source;
+
+/* All of the source in one malloc'd buffer (*out, *out_len; free() it),
+ * decompressed when c says so. Errors name the source byte where it broke. */
+wa_status wa_input_gather(const wa_input_source *from, wa_compression c, unsigned char **out,
+                          size_t *out_len, wa_error *err);
 wa_snapshot *wa_binary_read(const wa_input *in, wa_error *err);
 
 /* JSON string escaping into a growable buffer: appends "..." with quotes;

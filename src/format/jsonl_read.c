@@ -660,6 +660,12 @@ static void parse_part(part *P) {
         st = wa_error_set(err, WA_ERR_NOMEM, sh->path, WA_POS_NONE, WA_POS_NONE, "out of memory");
         goto done;
     }
+    if (!in->mem && in->npre && P->begin == 0 && in->npre <= L.cap) {
+        /* a pipe's first bytes, read to tell its format */
+        memcpy(L.buf, in->pre, in->npre);
+        L.end = in->npre;
+        L.pos += in->npre;
+    }
     tls_jarena = &ja;
     for (;;) {
         const char *p;

@@ -19,6 +19,9 @@ wa_view *wa_view_info(const wa_view_source *src, const wa_view_info_extra *x, wa
     cJSON_AddStringToObject(doc, "format", x->format ? x->format : "");
     cJSON_AddNumberToObject(doc, "format_version", m->format_version);
     wa_vj_u64(doc, "file_bytes", x->file_bytes);
+    if (m->source_compression != WA_COMPRESSION_NONE)
+        cJSON_AddStringToObject(doc, "compression",
+                                wa_compression_name((wa_compression)m->source_compression));
     cJSON *meta = cJSON_AddObjectToObject(doc, "meta");
     cJSON_AddStringToObject(meta, "tool_version", m->tool_version ? m->tool_version : "");
     cJSON_AddStringToObject(meta, "python", m->python_version ? m->python_version : "");
