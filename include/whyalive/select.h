@@ -62,6 +62,15 @@ int wa_select_match(const wa_selector *sel, const wa_snapshot *snap, const wa_do
 wa_diff *wa_select_diff(const wa_snapshot *a, const wa_snapshot *b, const wa_snapshot *c,
                         const wa_selector *sel, wa_error *err);
 
+/*
+ * For a selection that matched nothing: each `type=` or `module=` test that
+ * matches no type of snap, and the closest name where one is close ("no
+ * type is named 'StreamSesion'; did you mean 'StreamSession'?"), joined
+ * with "; ". The names come from the dump: escape them before printing.
+ * Returns the length wanted, like snprintf (0: nothing to say).
+ */
+size_t wa_select_suggest(const wa_selector *sel, const wa_snapshot *snap, char *buf, size_t cap);
+
 /* Parse "10MB", "4KiB", "512", "1.5GB" into bytes (B, KB/MB/GB/TB decimal,
  * KiB/MiB/GiB/TiB binary, case-insensitive). Returns 0 on success. */
 int wa_select_parse_size(const char *s, size_t len, uint64_t *out);

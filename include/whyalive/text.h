@@ -38,6 +38,22 @@ int wa_text_is_plain(const char *s, size_t n);
  * of memory. */
 char *wa_text_escape_dup(const char *s, size_t max_bytes);
 
+/*
+ * "Did you mean": the edit distance between a and b (insertions, deletions,
+ * substitutions and swaps of two neighbours each count 1), ASCII letters
+ * compared case-folded when fold is non-zero. Any distance above cap is
+ * returned as cap + 1, which is cheaper to find.
+ */
+size_t wa_text_distance(const char *a, const char *b, int fold, size_t cap);
+
+/* The candidate closest to word, or NULL when none is close enough: equal
+ * but for case first, then the smallest distance, at most 1 for words up to
+ * 4 characters, 2 up to 8, 3 beyond (ties: the first candidate). */
+const char *wa_text_closest(const char *word, const char *const *cands, size_t n);
+
+/* The distance wa_text_closest() accepts for a word of this length. */
+size_t wa_text_close_enough(size_t word_len);
+
 #ifdef __cplusplus
 }
 #endif

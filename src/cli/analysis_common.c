@@ -90,9 +90,13 @@ static wa_objlist *run_select(const wa_ana_job *job, wa_session *s, const wa_cli
         *rc = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
         return NULL;
     }
-    if (l->total == 0)
-        wa_cli_note(common, "%s",
-                    job->empty_note ? job->empty_note : "the selection matched no object");
+    if (l->total == 0) {
+        char why[1024];
+        wa_select_suggest(job->sel, wa_session_snapshot(s), why, sizeof why);
+        wa_cli_note(common, "%s%s%s%s",
+                    job->empty_note ? job->empty_note : "the selection matched no object",
+                    why[0] ? " (" : "", why, why[0] ? ")" : "");
+    }
     wa_view_options *vo = job->vo;
     vo->has_selection = 1;
     vo->objs = l->objs;

@@ -97,6 +97,26 @@ static const wa_option *find_long(const wa_option *opts, const char *name, size_
     return NULL;
 }
 
+static int usage_error(const wa_cli_command *cmd, const char *fmt, const char *what);
+
+/* "unknown option '--x'", with the closest long option of either table. */
+static int unknown_long(const wa_cli_command *cmd, const wa_option *opts, const wa_option *builtin,
+                        const char *arg, const char *name, size_t len) {
+    const char *cands[64];
+    size_t n = 0;
+    for (const wa_option *t = opts; t && t->name && n < 64; t++) cands[n++] = t->name;
+    for (const wa_option *t = builtin; t && t->name && n < 64; t++) cands[n++] = t->name;
+    char word[64];
+    snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), name);
+    const char *near = len < 63 ? wa_text_closest(word, cands, n) : NULL;
+    char fmt[128];
+    if (near)
+        snprintf(fmt, sizeof fmt, "unknown option '%%s'; did you mean '--%s'?", near);
+    else
+        snprintf(fmt, sizeof fmt, "unknown option '%%s'");
+    return usage_error(cmd, fmt, arg);
+}
+
 static const wa_option *find_short(const wa_option *opts, char c) {
     for (const wa_option *o = opts; o && o->name; o++)
         if (o->short_name && o->short_name == c) return o;
@@ -184,7 +204,7 @@ int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             o = find_long(opts, name, len);
             if (!o) o = find_long(builtin, name, len);
-            if (!o) return usage_error(cmd, "unknown option '%s'", a);
+            if (!o) return unknown_long(cmd, opts, builtin, a, name, len);
             if (eq) {
                 if (o->kind == WA_OPT_FLAG)
                     return usage_error(cmd, "option '%s' takes no value", a);

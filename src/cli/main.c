@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "whyalive/text.h"
 
 /* Each subcommand lives in its own file (src/cli/<name>.c). Declared weak so a
  * build without one of them still links; the table skips what is absent. */
@@ -75,7 +76,14 @@ int main(int argc, char **argv) {
     }
     for (const wa_cli_command *const *c = commands(); *c; c++)
         if (strcmp((*c)->name, name) == 0) return (*c)->run(argc - 1, argv + 1);
-    wa_cli_fail(WA_EXIT_INPUT, "unknown command '%s'", name); /* escaped */
+    const char *cands[32];
+    size_t n = 0;
+    for (const wa_cli_command *const *c = commands(); *c && n < 32; c++) cands[n++] = (*c)->name;
+    const char *near = wa_text_closest(name, cands, n);
+    if (near)
+        wa_cli_fail(WA_EXIT_INPUT, "unknown command '%s'; did you mean '%s'?", name, near);
+    else
+        wa_cli_fail(WA_EXIT_INPUT, "unknown command '%s'", name); /* escaped */
     top_help(stderr);
     return WA_EXIT_INPUT;
 }

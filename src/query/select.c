@@ -19,6 +19,7 @@
 
 #include "core/containers.h"
 #include "whyalive/select.h"
+#include "whyalive/text.h"
 
 typedef enum field {
     F_TYPE,
@@ -281,10 +282,13 @@ static field parse_field(parser *p, size_t a, size_t b) {
     if (f == F_COUNT) {
         char *bad = dup_range(p, a, fl < 40 ? b : a + 40);
         if (!bad) return F_COUNT;
-        fail_at(p, a,
-                "unknown field '%s' (fields: type, module, addr, size, retained, refcount, len, "
-                "root, excess, name, reachable)",
-                bad);
+        const char *near = wa_text_closest(bad, canonical, F_COUNT);
+        char fmt[200];
+        snprintf(fmt, sizeof fmt,
+                 "unknown field '%%s'%s%s%s (fields: type, module, addr, size, "
+                 "retained, refcount, len, root, excess, name, reachable)",
+                 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        fail_at(p, a, fmt, bad);
         free(bad);
     }
     return f;
@@ -868,4 +872,127 @@ wa_diff *wa_select_diff(const wa_snapshot *a, const wa_snapshot *b, const wa_sna
     wa_diff *d = wa_diff_compute(a, b, c, &o, err);
     ctx_release(&k);
     return d;
+}
+
+/* ---------------- when nothing matched: did you mean ---------------- */
+
+static const char *last_dot(const char *s) {
+    const char *d = strrchr(s, '.');
+    return d ? d + 1 : s;
+}
+
+/* How a type is best named in a suggestion: its qualname when no other type
+ * has the same one, else its full name. */
+static const char *type_display(const wa_snapshot *snap, uint32_t t) {
+    const char *q = wa_snapshot_type_qualname(snap, t);
+    for (uint32_t u = 0; u < wa_snapshot_n_types(snap); u++)
+        if (u != t && strcmp(wa_snapshot_type_qualname(snap, u), q) == 0)
+            return wa_snapshot_type_name(snap, t);
+    return q;
+}
+
+/* The type closest to a type name that matched none: equal but for case,
+ * the same last dotted part (a module left out or mistyped), then the
+ * smallest edit distance of the qualname or the full name. WA_NONE: none. */
+static uint32_t closest_type(const wa_snapshot *snap, const char *text) {
+    uint32_t nt = wa_snapshot_n_types(snap), best = WA_NONE;
+    size_t cap = wa_text_close_enough(strlen(text)), best_d = cap + 1;
+    const char *tail = last_dot(text);
+    for (uint32_t t = 0; t < nt; t++) {
+        const char *full = wa_snapshot_type_name(snap, t), *q = wa_snapshot_type_qualname(snap, t);
+        if (wa_text_distance(text, q, 1, 0) == 0 || wa_text_distance(text, full, 1, 0) == 0)
+            return t;
+        if (tail != text && strcmp(tail, last_dot(q)) == 0) {
+            best_d = 0;
+            best = t;
+            continue;
+        }
+        size_t d = wa_text_distance(text, q, 1, best_d ? best_d - 1 : 0);
+        size_t d2 = wa_text_distance(text, full, 1, best_d ? best_d - 1 : 0);
+        if (d2 < d) d = d2;
+        if (d < best_d) {
+            best_d = d;
+            best = t;
+        }
+    }
+    return best;
+}
+
+/* The module or package closest to a module name that matched none (every
+ * dotted prefix of the dump's module names is a candidate), into out;
+ * 0 when none is close. */
+static int closest_module(const wa_snapshot *snap, const char *text, char *out, size_t cap) {
+    uint32_t nt = wa_snapshot_n_types(snap);
+    size_t best_d = wa_text_close_enough(strlen(text)) + 1;
+    char cand[256];
+    for (uint32_t t = 0; t < nt; t++) {
+        const char *m = wa_snapshot_type_module(snap, t);
+        for (const char *e = m;; e++) {
+            if (*e != '.' && *e != '\0') continue;
+            size_t k = (size_t)(e - m);
+            if (k > 0 && k < sizeof cand) {
+                memcpy(cand, m, k);
+                cand[k] = '\0';
+                size_t d = wa_text_distance(text, cand, 1, best_d - 1);
+                if (d < best_d) {
+                    best_d = d;
+                    snprintf(out, cap, "%s", cand);
+                }
+            }
+            if (*e == '\0') break;
+        }
+    }
+    return best_d <= wa_text_close_enough(strlen(text));
+}
+
+size_t wa_select_suggest(const wa_selector *sel, const wa_snapshot *snap, char *buf, size_t cap) {
+    sbuf b = {buf, cap, 0};
+    if (cap) buf[0] = '\0';
+    if (!sel || !snap) return 0;
+    uint32_t nt = wa_snapshot_n_types(snap);
+    for (uint32_t i = 0; i < sel->n; i++) {
+        const node *x = &sel->nodes[i];
+        if (x->kind != N_PRED || (x->f != F_TYPE && x->f != F_MODULE) || x->o != OP_EQ) continue;
+        int any = 0;
+        for (uint32_t t = 0; t < nt && !any; t++)
+            any = x->f == F_TYPE ? match_type_name(x, snap, t)
+                                 : match_module(x, wa_snapshot_type_module(snap, t));
+        if (any) continue;
+        if (b.len) sb_put(&b, "; ");
+        sb_put(&b, x->f == F_TYPE ? "no type " : "no module ");
+        sb_put(&b, x->glob ? "matches '" : "is named '");
+        sb_put(&b, x->text);
+        sb_put(&b, "'");
+        /* "type:X" is the bare pattern "type:X", not the test type=X */
+        const char *colon = strchr(x->text, ':');
+        if (x->f == F_TYPE && colon) {
+            size_t k = (size_t)(colon - x->text);
+            for (size_t f = 0; f < sizeof field_names / sizeof field_names[0]; f++)
+                if (strlen(field_names[f].name) == k &&
+                    strncmp(field_names[f].name, x->text, k) == 0) {
+                    sb_put(&b, "; did you mean '");
+                    sb_put(&b, field_names[f].name);
+                    sb_put(&b, "=");
+                    sb_put(&b, colon + 1);
+                    sb_put(&b, "'?");
+                    colon = NULL;
+                    break;
+                }
+            if (!colon) continue;
+        }
+        if (x->glob) continue;
+        char mod[256];
+        const char *near = NULL;
+        if (x->f == F_TYPE) {
+            uint32_t t = closest_type(snap, x->text);
+            if (t != WA_NONE) near = type_display(snap, t);
+        } else if (closest_module(snap, x->text, mod, sizeof mod)) {
+            near = mod;
+        }
+        if (!near) continue;
+        sb_put(&b, "; did you mean '");
+        sb_put(&b, near);
+        sb_put(&b, "'?");
+    }
+    return b.len;
 }
