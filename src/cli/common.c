@@ -133,6 +133,10 @@ static int set_option(const wa_cli_command *cmd, const wa_option *o, const char 
         if (arg[0] == '-' || arg[0] == '\0') break;
         {
             unsigned long long v = strtoull(arg, &end, 10);
+            if (errno == ERANGE && !*end) {
+                wa_cli_fail(WA_EXIT_INPUT, "%s: --%s: '%s' is too large", cmd->name, o->name, arg);
+                return -1;
+            }
             if (errno || *end) break;
             *(uint64_t *)o->dest = v;
         }

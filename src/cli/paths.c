@@ -120,6 +120,9 @@ static int run(int argc, char **argv) {
     if (!select)
         return wa_cli_fail(WA_EXIT_INPUT,
                            "paths: --select SEL is required (e.g. --select type=MyClass)");
+    if (each && k)
+        return wa_cli_fail(WA_EXIT_INPUT,
+                           "paths: --each and -k N are alternatives: give one of them");
     int clustered = !each && !k;
     if (limit == UINT64_MAX) limit = common.json ? 0 : clustered ? 20 : 10;
     if (limit >= UINT32_MAX) limit = 0;

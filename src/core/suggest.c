@@ -52,9 +52,7 @@ size_t wa_text_distance(const char *a, const char *b, int fold, size_t cap) {
     return d > cap ? cap + 1 : d;
 }
 
-size_t wa_text_close_enough(size_t word_len) {
-    return word_len <= 4 ? 1 : word_len <= 8 ? 2 : 3;
-}
+size_t wa_text_close_enough(size_t word_len) { return word_len <= 4 ? 1 : word_len <= 8 ? 2 : 3; }
 
 const char *wa_text_closest(const char *word, const char *const *cands, size_t n) {
     size_t cap = wa_text_close_enough(strlen(word));

@@ -18,6 +18,7 @@
 #include "dumper/gc_walk.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,13 +418,32 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
          * is now, writes it with no Python code running and leaves with
          * _exit() (no atexit handlers, no buffered output flushed twice). */
         double t0 = now_seconds();
-        pid_t pid = fork();
-        if (pid < 0) {
+        /* the child's counts reach DumpInfo.wait() through a pipe */
+        int counts[2];
+        if (pipe2(counts, O_CLOEXEC) != 0) {
             PyErr_SetFromErrno(PyExc_OSError);
             goto bad;
         }
+        pid_t pid = fork();
+        if (pid < 0) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            close(counts[0]);
+            close(counts[1]);
+            goto bad;
+        }
         if (pid == 0) {
+            close(counts[0]);
             int rc = run_dump(&d);
+            if (rc == 0) {
+                char line[200];
+                int n = snprintf(
+                    line, sizeof line, "%llu %llu %llu %llu %llu\n",
+                    (unsigned long long)d.stats.objects, (unsigned long long)d.stats.edges,
+                    (unsigned long long)d.stats.roots, (unsigned long long)d.stats.external_roots,
+                    (unsigned long long)d.stats.dropped_edges);
+                ssize_t wr = write(counts[1], line, (size_t)n);
+                (void)wr;
+            }
             if (rc != 0) {
                 char msg[1400];
                 if (PyErr_Occurred()) {
@@ -438,9 +458,18 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
             }
             _exit(rc == 0 ? 0 : 1);
         }
+        close(counts[1]);
         d.stats.seconds = now_seconds() - t0;
         PyObject *res = info_dict(&d, path, d.opt.format, (long)pid);
         free(path);
+        PyObject *fd = res ? PyLong_FromLong(counts[0]) : NULL;
+        if (!fd || PyDict_SetItemString(res, "counts_fd", fd) != 0) {
+            close(counts[0]);
+            Py_XDECREF(fd);
+            Py_XDECREF(res);
+            return NULL;
+        }
+        Py_DECREF(fd);
         return res;
     }
 

@@ -56,6 +56,18 @@ expect_exit 2 "$wa" summary --select 'type=x and siez>3' "$ex" && {
   ok "unknown selector field: closest named"
 }
 
+# Usage fixes (issue 14, item 8): a count too large says so; --each with -k
+# is refused, as the usage line says.
+expect_exit 2 "$wa" paths --limit 99999999999999999999 --select ConversationTranscriber "$ex" && {
+  one_line "$T/err"
+  contains "$T/err" "paths: --limit: '99999999999999999999' is too large"
+}
+expect_exit 2 "$wa" paths --each -k 2 --select ConversationTranscriber "$ex" && {
+  contains "$T/err" "--each and -k N are alternatives"
+  [ ! -s "$T/out" ] || fail "paths --each -k printed output"
+  ok "usage: too large, --each with -k"
+}
+
 # A dump whose type names carry escapes: the suggestion quotes them escaped.
 hostile=$WA_FIXTURES/hostile/hostile.jsonl
 if [ -n "$hostile" ]; then

@@ -83,11 +83,20 @@ class ApiTest(unittest.TestCase):
         info = whyalive.dump(self.p("bg.jsonl"), background=True)
         self.assertIsNotNone(info.pid)
         self.assertLess(info.seconds, 1.0)
-        info.wait(timeout=120)
+        self.assertEqual((info.objects, info.edges), (0, 0))  # not known yet
+        self.assertIs(info.wait(timeout=120), info)
         g = Graph(info.path)
         self.assertTrue(g.has(t))
         self.assertEqual(g.meta["pid"], info.pid)  # written by the child
         self.assertGreater(info.bytes, 0)
+        # wait() fills in the child's counts (fix: they stayed 0)
+        self.assertEqual(info.objects, len(g.objects))
+        self.assertEqual(info.edges, sum(len(v) for v in g.out.values()))
+        self.assertEqual(info.roots, len(g.roots))
+        self.assertGreater(info.objects, 1000)
+        self.assertIn(f"objects={info.objects}", repr(info))
+        info.wait()  # a second wait is harmless and keeps the counts
+        self.assertEqual(info.objects, len(g.objects))
 
     @unittest.skipUnless(hasattr(os, "fork"), "needs fork")
     def test_background_failure_is_reported(self):
@@ -97,6 +106,20 @@ class ApiTest(unittest.TestCase):
 
     @unittest.skipUnless(hasattr(signal, "SIGUSR2"), "needs SIGUSR2")
     def test_signal_handler(self):
+        # capture fd 2, where the handler writes its line
+        import tempfile as _tf
+        cap = _tf.TemporaryFile()
+        saved = os.dup(2)
+        os.dup2(cap.fileno(), 2)
+
+        class _Cap:
+            def getvalue(self_inner):
+                os.dup2(saved, 2)
+                cap.seek(0)
+                return cap.read().decode()
+        self._stderr = _Cap()
+        self.addCleanup(os.close, saved)
+        self.addCleanup(os.dup2, saved, 2)
         old = whyalive.install_signal_handler(signal.SIGUSR2, directory=self.tmp.name, format="jsonl")
         self.addCleanup(signal.signal, signal.SIGUSR2, old)
         os.kill(os.getpid(), signal.SIGUSR2)
@@ -106,6 +129,9 @@ class ApiTest(unittest.TestCase):
         names = os.listdir(self.tmp.name)
         self.assertEqual(len(names), 1)
         self.assertRegex(names[0], rf"^whyalive-{os.getpid()}-\d{{8}}-\d{{6}}\.jsonl$")
+        # the handler says on stderr what it wrote (fix: it was silent)
+        err = self._stderr.getvalue()
+        self.assertIn(f"whyalive: signal {int(signal.SIGUSR2)}: wrote {os.path.join(self.tmp.name, names[0])} (", err)
         Graph(os.path.join(self.tmp.name, names[0]))
         with self.assertRaises(OSError):
             whyalive.install_signal_handler(directory=self.p("nope"))

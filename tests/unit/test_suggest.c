@@ -141,7 +141,8 @@ static void test_select_suggest(void) {
     wa_error err;
     wa_error_clear(&err);
     wa_selector *sel = wa_select_parse("Quokka", &err);
-    CHECK_EQ_U64(wa_select_suggest(sel, s, small, sizeof small), strlen("no type is named 'Quokka'"));
+    CHECK_EQ_U64(wa_select_suggest(sel, s, small, sizeof small),
+                 strlen("no type is named 'Quokka'"));
     CHECK_STR(small, "no type");
     wa_select_free(sel);
     wa_snapshot_free(s);

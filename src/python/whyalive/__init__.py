@@ -51,16 +51,45 @@ class DumpInfo:
     outside the Python heap), ``bytes`` (file size), ``seconds`` (time the
     dump took; for ``background=True``: the pause of the calling process),
     ``pid`` (the child writing a background dump, else ``None``). For a
-    background dump the counts are 0 until the child is done: call
-    :meth:`wait`.
+    background dump the counts are 0 until the child is done: :meth:`wait`
+    fills them in from the child.
     """
 
     __slots__ = ("path", "format", "objects", "edges", "roots", "external_roots",
-                 "dropped_edges", "bytes", "seconds", "pid")
+                 "dropped_edges", "bytes", "seconds", "pid", "_counts_fd")
 
     def __init__(self, raw: dict) -> None:
         for k in self.__slots__:
             setattr(self, k, raw.get(k))
+        self._counts_fd = raw.get("counts_fd")
+
+    def _take_counts(self, read: bool) -> None:
+        """Read the background child's counts (one line: objects, edges,
+        roots, external roots, dropped edges) and close the pipe."""
+        fd, self._counts_fd = self._counts_fd, None
+        if fd is None:
+            return
+        try:
+            data = b""
+            while read:
+                chunk = os.read(fd, 256)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(fd)
+        fields = data.split()
+        if len(fields) == 5:
+            (self.objects, self.edges, self.roots, self.external_roots,
+             self.dropped_edges) = (int(f) for f in fields)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_counts_fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def wait(self, timeout: "float | None" = None) -> "DumpInfo":
         """For a background dump: wait for the child; raise OSError if it
@@ -81,6 +110,7 @@ class DumpInfo:
             _time.sleep(0.01)
         _children.discard(self.pid)
         code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+        self._take_counts(read=code == 0)
         if code != 0:
             raise OSError(f"whyalive: background dump to {self.path!r} failed (exit status {code})")
         try:
@@ -148,8 +178,10 @@ def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.P
     (``directory`` defaults to the system temporary directory; ``ext`` is
     ``jsonl`` when ``format="jsonl"``, else ``wa``). ``dump_options`` are
     passed to :func:`dump` (``values``, ``format``, ``tracemalloc``,
-    ``background``). Errors are reported on stderr, never raised into the
-    interrupted code. Must be called from the main thread. Returns the
+    ``background``). Each dump is reported with one line on stderr
+    (``whyalive: signal 12: wrote PATH (N objects, B bytes, S s)``, or
+    ``writing PATH in the background (pid P)``); errors are reported there
+    too, never raised into the interrupted code. Must be called from the main thread. Returns the
     previous handler.
     """
     directory = os.fspath(directory) if directory is not None else _tempfile.gettempdir()
@@ -165,7 +197,16 @@ def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.P
         stamp = _time.strftime("%Y%m%d-%H%M%S", _time.gmtime())
         target = os.path.join(directory, f"whyalive-{os.getpid()}-{stamp}.{ext}")
         try:
-            dump(target, **dump_options)
+            info = dump(target, **dump_options)
+            if info.pid is not None:
+                line = f"whyalive: signal {signo}: writing {target} in the background (pid {info.pid})\n"
+            else:
+                line = (f"whyalive: signal {signo}: wrote {target} ({info.objects} objects, "
+                        f"{info.bytes} bytes, {info.seconds:.2f} s)\n")
+            try:
+                os.write(2, line.encode(errors="replace"))
+            except OSError:
+                pass
         except Exception as exc:  # never break the service over a dump
             try:
                 os.write(2, f"whyalive: dump on signal {signo} failed: {exc}\n".encode())
