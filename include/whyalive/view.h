@@ -128,6 +128,29 @@ wa_view *wa_view_root(const wa_view_source *src, uint32_t root, wa_error *err);
 char *wa_view_json(const wa_view *view, int pretty);
 /* The document itself, read-only (in-tree front ends: <cjson/cJSON.h>). */
 const struct cJSON *wa_view_doc(const wa_view *view);
+
+/*
+ * The CI gate (--fail-on): count what `selector` matches in each of the ns
+ * snapshots of src and add a "check" object to view's document
+ * (docs/json.md): the counts, the value checked and whether it is more than
+ * `max`, and when it is, the retention clusters of the offending objects in
+ * the last snapshot (those new since the first snapshot, for growth).
+ * Returns 1 when the check fails, 0 when it passes, -1 with err filled.
+ */
+typedef enum wa_check_mode {
+    WA_CHECK_COUNT = 0,  /* the count in the last snapshot */
+    WA_CHECK_GROWTH = 1, /* last minus first (needs 2 or 3 snapshots) */
+    WA_CHECK_SUSPECT = 2 /* suspects (of view's document) of a type the selection matched */
+} wa_check_mode;
+typedef struct wa_check_options {
+    const char *fail_on;                /* the selector's text, echoed */
+    const struct wa_selector *selector; /* parsed */
+    wa_check_mode mode;
+    uint64_t max;      /* allowed: count, growth or number of suspects */
+    uint32_t clusters; /* clusters shown when it fails, 0 = all */
+} wa_check_options;
+int wa_view_check(wa_view *view, const wa_view_source *src, uint32_t ns, const wa_check_options *c,
+                  wa_error *err);
 /* Rendered bytes of an in-memory graph (not DOT); NULL otherwise. */
 const char *wa_view_data(const wa_view *view, size_t *len);
 void wa_view_free(wa_view *view);

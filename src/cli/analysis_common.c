@@ -43,20 +43,101 @@ void wa_ana_cli_close(wa_session *s) {
     wa_snapshot_free(snap);
 }
 
+/* The --fail-on verdict after a command's own output. */
+static void print_check(const cJSON *chk) {
+    char a[32], b[48];
+    const char *mode = wa_j_str(chk, "mode"), *sel = wa_j_str(chk, "fail_on");
+    int failed = wa_j_bool(chk, "failed");
+    double value = wa_j_num(chk, "value");
+    uint64_t max = wa_j_u64(chk, "max");
+    printf("\ncheck %s: ", failed ? "FAILED" : "passed");
+    if (strcmp(mode, "growth") == 0) {
+        const cJSON *cn = wa_j_get(chk, "counts");
+        int n = cJSON_GetArraySize(cn);
+        printf("'%s' %s by %s%s from the first dump to the last (", sel,
+               value < 0 ? "shrank" : "grew", value > 0 ? "+" : "",
+               wa_cli_count((uint64_t)(value < 0 ? -value : value), a));
+        for (int i = 0; i < n; i++)
+            printf("%s%s", i ? " -> " : "",
+                   wa_cli_count((uint64_t)cJSON_GetArrayItem(cn, i)->valuedouble, b));
+        printf("), %s --max-growth %s\n", failed ? "more than" : "within", wa_cli_count(max, b));
+    } else if (strcmp(mode, "count") == 0) {
+        printf("'%s' matches %s objects, %s --max-count %s\n", sel,
+               wa_cli_count((uint64_t)value, a), failed ? "more than" : "within",
+               wa_cli_count(max, b));
+    } else {
+        printf("%s suspects of a type '%s' matches, %s --max-count %s\n",
+               wa_cli_count((uint64_t)value, a), sel, failed ? "more than" : "within",
+               wa_cli_count(max, b));
+    }
+    if (!failed) return;
+    const cJSON *cl = wa_j_get(chk, "clusters"), *e;
+    printf("%s objects%s, kept alive by:\n", wa_cli_count(wa_j_u64(chk, "offending"), a),
+           strcmp(mode, "growth") == 0 ? " new since the first dump" : "");
+    cJSON_ArrayForEach(e, cl) {
+        printf("  ");
+        wa_ana_print_cluster(e);
+    }
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(cl), total = wa_j_u64(chk, "clusters_total");
+    if (shown < total) printf("  ... %s more routes\n", wa_cli_count(total - shown, a));
+}
+
 int wa_ana_cli_show(wa_view *view, wa_error *err, const wa_cli_common *common,
                     const wa_snapshot *snap, wa_ana_print_fn print, const void *ctx) {
     if (!view) return wa_cli_fail_err(wa_cli_exit_for(err->code, 1), err);
-    if (common->json) return wa_cli_view_out(view);
+    const cJSON *chk = wa_j_get(wa_view_doc(view), "check");
+    int failed = chk && wa_j_bool(chk, "failed");
+    int rc;
+    if (common->json) {
+        rc = wa_cli_view_out(view);
+        return rc == WA_EXIT_OK && failed ? WA_EXIT_FOUND : rc;
+    }
     if (wa_cli_escape_doc(wa_view_doc(view)) != 0) {
         wa_view_free(view);
         return wa_cli_fail(WA_EXIT_INTERNAL, "out of memory escaping the output");
     }
-    int rc = print(wa_view_doc(view), snap, ctx);
+    rc = print(wa_view_doc(view), snap, ctx);
+    if (chk && rc == WA_EXIT_OK) {
+        print_check(chk);
+        rc = wa_cli_finish_output(WA_EXIT_OK);
+    }
     wa_view_free(view);
-    return rc;
+    return rc == WA_EXIT_OK && failed ? WA_EXIT_FOUND : rc;
+}
+
+int wa_ana_cli_check(wa_view *view, const wa_view_source *src, uint32_t ns,
+                     const wa_check_options *check, int *rc) {
+    if (!view || !check) return 0;
+    wa_error err;
+    wa_error_clear(&err);
+    if (wa_view_check(view, src, ns, check, &err) < 0) {
+        wa_view_free(view);
+        *rc = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
+        return -1;
+    }
+    return 0;
 }
 
 int wa_ana_cli_parse_select(const char *text, wa_selector **out) {
+    return wa_ana_cli_parse_selector("--select", text, out);
+}
+
+int wa_ana_cli_fail_on(const char *text, wa_check_mode mode, uint64_t max, wa_check_options *c,
+                       wa_selector **sel) {
+    memset(c, 0, sizeof *c);
+    *sel = NULL;
+    if (!text) return WA_EXIT_OK;
+    int rc = wa_ana_cli_parse_selector("--fail-on", text, sel);
+    if (rc != WA_EXIT_OK) return rc;
+    c->fail_on = text;
+    c->selector = *sel;
+    c->mode = mode;
+    c->max = max;
+    c->clusters = 10;
+    return WA_EXIT_OK;
+}
+
+int wa_ana_cli_parse_selector(const char *option, const char *text, wa_selector **out) {
     *out = NULL;
     if (!text) return WA_EXIT_OK;
     wa_error err;
@@ -65,7 +146,7 @@ int wa_ana_cli_parse_select(const char *text, wa_selector **out) {
     if (*out) return WA_EXIT_OK;
     if (err.code != WA_ERR_SELECTOR) return wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
     uint64_t col = err.offset == WA_POS_NONE ? 1 : err.offset;
-    wa_cli_fail(WA_EXIT_INPUT, "--select: column %" PRIu64 ": %s", col, err.what);
+    wa_cli_fail(WA_EXIT_INPUT, "%s: column %" PRIu64 ": %s", option, col, err.what);
     /* The caret line only helps when the selector fits on one line and
      * shows as typed (nothing in it needs escaping). */
     if (strlen(text) <= 200 && wa_text_is_plain(text, strlen(text))) {
@@ -119,8 +200,9 @@ int wa_ana_cli_run(const wa_ana_job *job, const wa_cli_common *common) {
     wa_view_source src = {s, job->path};
     wa_error err;
     wa_error_clear(&err);
-    rc = wa_ana_cli_show(job->view(&src, job->vo, &err), &err, common, wa_session_snapshot(s),
-                         job->print, job->print_ctx);
+    wa_view *view = job->view(&src, job->vo, &err);
+    if (wa_ana_cli_check(view, &src, 1, job->check, &rc) != 0) goto done;
+    rc = wa_ana_cli_show(view, &err, common, wa_session_snapshot(s), job->print, job->print_ctx);
 done:
     wa_objlist_free(objs);
     wa_ana_cli_close(s);

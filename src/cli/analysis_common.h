@@ -38,6 +38,7 @@ typedef struct wa_ana_job {
     wa_ana_view_fn view;
     wa_ana_print_fn print;
     const void *print_ctx;
+    const wa_check_options *check; /* --fail-on, or NULL */
 } wa_ana_job;
 
 /* Load job->path, open a session on it, run the selection into job->vo,
@@ -51,15 +52,30 @@ int wa_ana_cli_run(const wa_ana_job *job, const wa_cli_common *common);
 wa_session *wa_ana_cli_open(const char *path, const wa_cli_common *common, int *rc);
 void wa_ana_cli_close(wa_session *s);
 
-/* Show a view and free it: with --json its document, else print(doc, ...).
- * A NULL view prints err. */
+/* Show a view and free it: with --json its document, else print(doc, ...)
+ * and, when the document has a "check", its verdict. A NULL view prints
+ * err. Returns 1 (WA_EXIT_FOUND) when the check failed. */
 int wa_ana_cli_show(wa_view *view, wa_error *err, const wa_cli_common *common,
                     const wa_snapshot *snap, wa_ana_print_fn print, const void *ctx);
+
+/* With --fail-on (check non-NULL): run the check on view (whyalive/view.h
+ * wa_view_check) over the ns snapshots of src, so wa_ana_cli_show() prints
+ * its verdict after the command's output and exits 1 when it fails. 0, or
+ * -1 with the error printed, the view freed and *rc set. */
+int wa_ana_cli_check(wa_view *view, const wa_view_source *src, uint32_t ns,
+                     const wa_check_options *check, int *rc);
 
 /* Parse a selector (NULL text: NULL selector, no error). On a syntax error
  * prints the message, the selector and a caret under the column; returns
  * WA_EXIT_OK or the exit code. */
 int wa_ana_cli_parse_select(const char *text, wa_selector **out);
+/* The same for another option's selector ("--fail-on"). */
+int wa_ana_cli_parse_selector(const char *option, const char *text, wa_selector **out);
+/* --fail-on SEL: parse it into *sel (freed by the caller) and fill c for
+ * wa_ana_cli_check(); NULL text: no check (c zeroed, *sel NULL). Returns
+ * WA_EXIT_OK or the exit code, the error printed. */
+int wa_ana_cli_fail_on(const char *text, wa_check_mode mode, uint64_t max, wa_check_options *c,
+                       wa_selector **sel);
 
 /* "0x7f3a app.stt.ConversationTranscriber 'name'" from a document's object. */
 const char *wa_ana_obj_text(const cJSON *obj, char *buf, size_t cap);

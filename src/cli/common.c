@@ -270,7 +270,7 @@ void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f) {
         {0},
     };
     help_options(common, f);
-    fprintf(f, "\nexit codes: 0 ok, 1 found (only with --fail-on-*), 2 bad input or usage,\n"
+    fprintf(f, "\nexit codes: 0 ok, 1 a --fail-on check failed, 2 bad input or usage,\n"
                "3 output not written, 4 internal error. Selectors: docs/selectors.md.\n");
 }
 

@@ -12,7 +12,7 @@ static int run(int argc, char **argv);
 const wa_cli_command wa_cmd_diff = {
     "diff",
     "what grew between dumps: per-type deltas; with 3 dumps, the survivors and their paths",
-    "A B [C] [--select SEL] [--limit N] [--all] [--json]",
+    "A B [C] [--select SEL] [--limit N] [--all] [--fail-on SEL [--max-growth N]] [--json]",
     "Per type: instances and shallow bytes in each dump and the change from the\n"
     "first to the last, largest growth first (like tracemalloc's compare_to and\n"
     "objgraph's show_growth). With three dumps A B C: objects that are new in B\n"
@@ -20,7 +20,10 @@ const wa_cli_command wa_cmd_diff = {
     "clustered by their retention paths in C: what a request allocated and never\n"
     "let go. Object identity across dumps is (address, type) at best: CPython\n"
     "reuses the addresses of freed objects, so a \"survivor\" may be a new object\n"
-    "of the same type at the same address.",
+    "of the same type at the same address.\n\n"
+    "CI gate: --fail-on SEL exits 1 when the objects SEL matches grew by more\n"
+    "than --max-growth N (default 0) from the first dump to the last, and\n"
+    "prints the retention routes of those new since the first dump.",
     2,
     3,
     run};
@@ -109,21 +112,33 @@ static int run(int argc, char **argv) {
     char *pos[argc > 0 ? argc : 1];
     int npos = 0, all = 0;
     const char *select = NULL;
-    uint64_t limit = 25, nclusters = 10, members = 20;
+    uint64_t limit = 25, nclusters = 10, members = 20, max_growth = 0;
+    const char *fail_on = NULL;
     const wa_option opts[] = {
         {"select", 's', WA_OPT_STRING, &select, "SEL", "count only the objects SEL matches"},
         {"limit", 'n', WA_OPT_UINT, &limit, "N", "rows to show (default 25, 0 = all)"},
         {"all", 'a', WA_OPT_FLAG, &all, NULL, "also show types that did not change"},
         {"clusters", 0, WA_OPT_UINT, &nclusters, "N", "survivor clusters to show (default 10)"},
         {"members", 0, WA_OPT_UINT, &members, "N", "--json: member addresses per cluster (20)"},
+        {"fail-on", 0, WA_OPT_STRING, &fail_on, "SEL",
+         "exit 1 when what SEL matches grew by more than --max-growth"},
+        {"max-growth", 0, WA_OPT_UINT, &max_growth, "N", "growth --fail-on allows (default 0)"},
         {0},
     };
     int rc = wa_cli_parse(&wa_cmd_diff, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
-    wa_selector *sel = NULL;
-    if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
+    wa_selector *sel = NULL, *fsel = NULL;
+    wa_check_options check;
+    if ((rc = wa_ana_cli_fail_on(fail_on, WA_CHECK_GROWTH, max_growth, &check, &fsel)) !=
+        WA_EXIT_OK)
+        return rc;
+    if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) {
+        wa_select_free(fsel);
+        return rc;
+    }
     if (wa_select_needs_dom(sel)) {
         wa_select_free(sel);
+        wa_select_free(fsel);
         return wa_cli_fail(WA_EXIT_INPUT,
                            "diff: --select cannot test retained sizes or reachability here");
     }
@@ -143,10 +158,12 @@ static int run(int argc, char **argv) {
     vo.limit = limit >= UINT32_MAX ? 0 : (uint32_t)limit;
     vo.clusters = nclusters > UINT32_MAX ? UINT32_MAX : (uint32_t)nclusters;
     vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;
-    rc = wa_ana_cli_show(wa_view_diff(src, (uint32_t)npos, &vo, &err), &err, &common, NULL,
-                         print_doc, NULL);
+    wa_view *view = wa_view_diff(src, (uint32_t)npos, &vo, &err);
+    if (wa_ana_cli_check(view, src, (uint32_t)npos, fail_on ? &check : NULL, &rc) != 0) goto done;
+    rc = wa_ana_cli_show(view, &err, &common, NULL, print_doc, NULL);
 done:
     for (int i = 0; i < 3; i++) wa_ana_cli_close(src[i].session);
     wa_select_free(sel);
+    wa_select_free(fsel);
     return rc;
 }

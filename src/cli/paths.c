@@ -12,7 +12,7 @@ static int run(int argc, char **argv);
 const wa_cli_command wa_cmd_paths = {
     "paths",
     "why objects are alive: retention paths from the roots, clustered",
-    "SNAP --select SEL [--each | -k N] [--limit N] [--json]",
+    "SNAP --select SEL [--each | -k N] [--limit N] [--fail-on SEL [--max-count N]] [--json]",
     "For every selected object, the shortest path of references from a root\n"
     "(module, thread frame, external reference, ...) to it, with the attribute\n"
     "names, dict keys and indexes on every hop. By default paths that differ\n"
@@ -22,7 +22,10 @@ const wa_cli_command wa_cmd_paths = {
     "      .__dict__['_sessions'] [*] .transcriber\n"
     "--each prints one path per object; -k N the N shortest paths through\n"
     "distinct roots (per object; a reverse search for each, so keep --limit small).\n"
-    "Weak references never retain and are never on a path.",
+    "Weak references never retain and are never on a path.\n\n"
+    "CI gate: --fail-on SEL exits 1 when SEL matches more than --max-count N\n"
+    "objects (default 0: \"none of these may be alive\"), after printing their\n"
+    "paths (--select defaults to SEL).",
     1,
     1,
     run};
@@ -105,7 +108,8 @@ static int run(int argc, char **argv) {
     char *pos[argc > 0 ? argc : 1];
     int npos = 0, each = 0;
     const char *select = NULL;
-    uint64_t limit = UINT64_MAX, k = 0, members = 20; /* UINT64_MAX: not given */
+    uint64_t limit = UINT64_MAX, k = 0, members = 20, max_count = 0; /* UINT64_MAX: not given */
+    const char *fail_on = NULL;
     const wa_option opts[] = {
         {"select", 's', WA_OPT_STRING, &select, "SEL", "the objects to explain (required)"},
         {"each", 0, WA_OPT_FLAG, &each, NULL, "one path per object instead of clusters"},
@@ -113,10 +117,14 @@ static int run(int argc, char **argv) {
         {"limit", 'n', WA_OPT_UINT, &limit, "N",
          "clusters (default 20) or objects (default 10) to show; 0 = all"},
         {"members", 0, WA_OPT_UINT, &members, "N", "--json: member addresses per cluster (20)"},
+        {"fail-on", 0, WA_OPT_STRING, &fail_on, "SEL",
+         "exit 1 when SEL matches more than --max-count objects (--select defaults to it)"},
+        {"max-count", 0, WA_OPT_UINT, &max_count, "N", "objects --fail-on allows (default 0)"},
         {0},
     };
     int rc = wa_cli_parse(&wa_cmd_paths, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
+    if (!select) select = fail_on;
     if (!select)
         return wa_cli_fail(WA_EXIT_INPUT,
                            "paths: --select SEL is required (e.g. --select type=MyClass)");
@@ -126,8 +134,14 @@ static int run(int argc, char **argv) {
     int clustered = !each && !k;
     if (limit == UINT64_MAX) limit = common.json ? 0 : clustered ? 20 : 10;
     if (limit >= UINT32_MAX) limit = 0;
-    wa_selector *sel = NULL;
-    if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;
+    wa_selector *sel = NULL, *fsel = NULL;
+    wa_check_options check;
+    if ((rc = wa_ana_cli_fail_on(fail_on, WA_CHECK_COUNT, max_count, &check, &fsel)) != WA_EXIT_OK)
+        return rc;
+    if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) {
+        wa_select_free(fsel);
+        return rc;
+    }
 
     wa_view_options vo;
     wa_view_options_init(&vo);
@@ -142,8 +156,10 @@ static int run(int argc, char **argv) {
                       .select_limit = clustered ? 0 : (uint32_t)limit,
                       .vo = &vo,
                       .view = wa_view_paths,
-                      .print = print_doc};
+                      .print = print_doc,
+                      .check = fail_on ? &check : NULL};
     rc = wa_ana_cli_run(&job, &common);
     wa_select_free(sel);
+    wa_select_free(fsel);
     return rc;
 }

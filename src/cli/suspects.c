@@ -11,7 +11,7 @@ static int run(int argc, char **argv);
 const wa_cli_command wa_cmd_suspects = {
     "suspects",
     "ranked leak suspects: accumulation points, big types, native references, growth",
-    "SNAP [--baseline A] [--threshold F] [--limit N] [--json]",
+    "SNAP [--baseline A] [--threshold F] [--limit N] [--fail-on SEL [--max-count N]] [--json]",
     "accumulation: an object retaining >= --threshold of the reachable heap\n"
     "  (default 0.10), followed down the dominator tree while one child holds\n"
     "  >= --accumulation of its parent (default 0.70): where that stops is the\n"
@@ -22,7 +22,9 @@ const wa_cli_command wa_cmd_suspects = {
     "  --external-share (default 0.01).\n"
     "growth (with --baseline): retention-path clusters that gained at least\n"
     "  --min-growth instances (default 10) since the baseline dump.\n"
-    "No suspect is not an error: the report says so and exits 0.",
+    "No suspect is not an error: the report says so and exits 0.\n"
+    "CI gate: --fail-on SEL exits 1 when more than --max-count N (default 0)\n"
+    "of the suspects shown are of a type SEL matches, with their routes.",
     1,
     1,
     run};
@@ -94,7 +96,8 @@ static int run(int argc, char **argv) {
     const char *baseline = NULL;
     wa_suspect_options so;
     wa_suspect_options_init(&so);
-    uint64_t limit = 10, min_growth = so.min_growth;
+    uint64_t limit = 10, min_growth = so.min_growth, max_count = 0;
+    const char *fail_on = NULL;
     const wa_option opts[] = {
         {"baseline", 'b', WA_OPT_STRING, &baseline, "A", "an earlier dump: report what grew"},
         {"threshold", 't', WA_OPT_DOUBLE, &so.threshold, "F",
@@ -106,10 +109,18 @@ static int run(int argc, char **argv) {
         {"min-growth", 0, WA_OPT_UINT, &min_growth, "N",
          "instances a cluster must gain to be a growth suspect (default 10)"},
         {"limit", 'n', WA_OPT_UINT, &limit, "N", "suspects to show (default 10, 0 = all)"},
+        {"fail-on", 0, WA_OPT_STRING, &fail_on, "SEL",
+         "exit 1 when a suspect shown is of a type SEL matches"},
+        {"max-count", 0, WA_OPT_UINT, &max_count, "N", "suspects --fail-on allows (default 0)"},
         {0},
     };
     int rc = wa_cli_parse(&wa_cmd_suspects, opts, &common, argc, argv, pos, &npos);
     if (rc != WA_CLI_CONTINUE) return rc;
+    wa_selector *fsel = NULL;
+    wa_check_options check;
+    if ((rc = wa_ana_cli_fail_on(fail_on, WA_CHECK_SUSPECT, max_count, &check, &fsel)) !=
+        WA_EXIT_OK)
+        return rc;
     so.min_growth = min_growth > UINT32_MAX ? UINT32_MAX : (uint32_t)min_growth;
     wa_view_options vo;
     wa_view_options_init(&vo);
@@ -121,7 +132,9 @@ static int run(int argc, char **argv) {
                       .vo = &vo,
                       .view = wa_view_suspects,
                       .print = print_doc,
-                      .print_ctx = &vo.suspect};
+                      .print_ctx = &vo.suspect,
+                      .check = fail_on ? &check : NULL};
     rc = wa_ana_cli_run(&job, &common);
+    wa_select_free(fsel);
     return rc;
 }

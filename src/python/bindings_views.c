@@ -396,25 +396,35 @@ static wa_pysnap *snapshot_arg(PyObject *o, PyObject **owned)
 }
 
 const char wa_snap_diff_doc[] =
-    "diff(other, third=None, select=None, limit=25, all=False, clusters=10, members=20) -> dict\n"
+    "diff(other, third=None, select=None, limit=25, all=False, clusters=10, members=20,\n"
+    "     fail_on=None, max_growth=0) -> dict\n"
     "--\n\n"
     "What grew from this snapshot to `other` (a Snapshot or a path): per type,\n"
     "counts and shallow bytes in each dump and the change, largest growth\n"
     "first. With `third`: the objects new in `other` that still live in\n"
     "`third`, clustered by their retention paths there (the three-snapshot\n"
     "technique). Identity across dumps is (address, type) at best. select may\n"
-    "not use retained sizes. The dict is `whyalive diff A B [C] --json`'s.";
+    "not use retained sizes. With `fail_on` (a selector): the CI gate of\n"
+    "`diff --fail-on SEL --max-growth N`: the dict's \"check\" says whether what\n"
+    "fail_on matches grew by more than max_growth (default 0) from this\n"
+    "snapshot to the last, and, when it did, the retention clusters of the new\n"
+    "objects. The dict is `whyalive diff A B [C] --json`'s.";
 
 PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"other", "third",    "select",  "limit",
-                             "all",   "clusters", "members", NULL};
+    static char *kwlist[] = {"other",    "third",   "select",  "limit",      "all",
+                             "clusters", "members", "fail_on", "max_growth", NULL};
     PyObject *other_arg, *third_arg = Py_None, *select = Py_None, *lim = NULL, *ncl = NULL,
-                         *memb = NULL;
+                         *memb = NULL, *fail_on = Py_None;
+    unsigned long long max_growth = 0;
     int all = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOpOO:diff", kwlist, &other_arg, &third_arg,
-                                     &select, &lim, &all, &ncl, &memb))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOpOOOK:diff", kwlist, &other_arg, &third_arg,
+                                     &select, &lim, &all, &ncl, &memb, &fail_on, &max_growth))
         return NULL;
+    if (fail_on != Py_None && !PyUnicode_Check(fail_on)) {
+        PyErr_SetString(PyExc_TypeError, "diff: fail_on must be a selector str");
+        return NULL;
+    }
     wa_view_options o;
     wa_view_options_init(&o);
     if (wa_py_closed(s) || opt_u32(lim, 25, &o.limit, "limit") ||
@@ -441,6 +451,21 @@ PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw)
         o.select = t;
         o.selector = sel;
     }
+    wa_check_options chk;
+    memset(&chk, 0, sizeof chk);
+    wa_selector *fsel = NULL;
+    if (fail_on != Py_None) {
+        const char *t = PyUnicode_AsUTF8(fail_on);
+        if (!t || !(fsel = wa_select_parse(t, &err))) {
+            wa_select_free(sel);
+            return t ? wa_py_raise(&err) : NULL;
+        }
+        chk.fail_on = t;
+        chk.selector = fsel;
+        chk.mode = WA_CHECK_GROWTH;
+        chk.max = max_growth;
+        chk.clusters = 10;
+    }
     PyObject *own2 = NULL, *own3 = NULL, *doc = NULL;
     wa_pysnap *b = snapshot_arg(other_arg, &own2), *c = NULL;
     if (!b || (third_arg != Py_None && !(c = snapshot_arg(third_arg, &own3))))
@@ -459,13 +484,20 @@ PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw)
     b->busy++;
     if (c)
         c->busy++;
-    WA_NOGIL(s, v = wa_view_diff(src, ns, &o, &err));
+    WA_NOGIL(s, {
+        v = wa_view_diff(src, ns, &o, &err);
+        if (v && fsel && wa_view_check(v, src, ns, &chk, &err) < 0) {
+            wa_view_free(v);
+            v = NULL;
+        }
+    });
     b->busy--;
     if (c)
         c->busy--;
     doc = wa_py_view_dict(v, &err);
 out:
     wa_select_free(sel);
+    wa_select_free(fsel);
     Py_XDECREF(own2);
     Py_XDECREF(own3);
     return doc;
