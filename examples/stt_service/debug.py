@@ -112,6 +112,14 @@ def make_router(settings):
             "total_objects": sum(counts.values()),
         }
 
+    @router.get("/debug/growth")
+    async def growth(limit: int = Query(20, ge=1, le=500)):
+        # objgraph.show_growth()'s endpoint: the types whose counts rose above
+        # their peak since the previous call (the peaks live in whyalive).
+        grow = _whyalive_function("growth")
+        return {"growth": [{"type": name, "count": count, "increase": inc}
+                           for name, count, inc in grow(limit, shortnames=False)]}
+
     @router.get("/metrics", response_class=PlainTextResponse)
     async def metrics():
         prometheus_text = _whyalive_function("prometheus_text")

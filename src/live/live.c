@@ -537,6 +537,96 @@ PyObject *wa_live_type_counts(PyObject *self, PyObject *args, PyObject *kw)
     return r;
 }
 
+/* ------------------------------------------------------------- growth */
+
+/* growth()'s peak counts between calls when no peak_stats is given: the
+ * module's own, as objgraph keeps its own. */
+static PyObject *growth_peaks;
+
+const char wa_live_growth_doc[] =
+    "growth(limit=10, peak_stats=None, *, shortnames=True, collect=True)\n"
+    "--\n\n"
+    "objgraph.growth() in C: the types whose live gc-tracked instance count\n"
+    "rose above its peak of the previous calls, as (name, count, increase)\n"
+    "tuples, largest increase first (ties by name), at most `limit` (None: all).\n"
+    "The first call reports every type (its increase from 0). The peaks are\n"
+    "kept in the module between calls, or in `peak_stats` (a dict) when given,\n"
+    "as objgraph does. collect: gc.collect() first (objgraph's behaviour).\n"
+    "shortnames: name types by __name__ (objgraph's default) or, False, by\n"
+    "'module.qualname' as dumps and selectors do.";
+
+PyObject *wa_live_growth(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"limit", "peak_stats", "shortnames", "collect", NULL};
+    PyObject *limit_arg = NULL, *peaks = Py_None;
+    int shortnames = 1, collect = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO$pp:growth", kwlist, &limit_arg, &peaks,
+                                     &shortnames, &collect))
+        return NULL;
+    Py_ssize_t limit = 10;
+    if (limit_arg == Py_None) {
+        limit = PY_SSIZE_T_MAX;
+    } else if (limit_arg) {
+        limit = PyLong_AsSsize_t(limit_arg);
+        if (limit < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "growth: limit must be >= 0 or None");
+            return NULL;
+        }
+    }
+    if (peaks == Py_None) {
+        if (!growth_peaks && !(growth_peaks = PyDict_New()))
+            return NULL;
+        peaks = growth_peaks;
+    } else if (!PyDict_Check(peaks)) {
+        PyErr_SetString(PyExc_TypeError, "growth: peak_stats must be a dict");
+        return NULL;
+    }
+    if (maybe_collect(collect) != 0)
+        return NULL;
+    wa_census_req q = {NULL, NULL, NULL, shortnames};
+    PyObject *counts = PyDict_New(), *rows = PyList_New(0), *out = NULL;
+    if (!counts || !rows || census(&q, counts, NULL, NULL) != 0)
+        goto done;
+    Py_ssize_t pos = 0;
+    PyObject *name, *count;
+    while (PyDict_Next(counts, &pos, &name, &count)) {
+        PyObject *old = PyDict_GetItemWithError(peaks, name);
+        if (!old && PyErr_Occurred())
+            goto done;
+        long long now = PyLong_AsLongLong(count), before = old ? PyLong_AsLongLong(old) : 0;
+        if ((now == -1 || before == -1) && PyErr_Occurred())
+            goto done;
+        if (now <= before)
+            continue;
+        if (PyDict_SetItem(peaks, name, count) != 0)
+            goto done;
+        /* sorted by (-increase, name): the key leads the row */
+        PyObject *row = Py_BuildValue("(LO(OOL))", before - now, name, name, count, now - before);
+        if (!row || PyList_Append(rows, row) != 0) {
+            Py_XDECREF(row);
+            goto done;
+        }
+        Py_DECREF(row);
+    }
+    if (PyList_Sort(rows) != 0)
+        goto done;
+    Py_ssize_t n = PyList_GET_SIZE(rows);
+    if (n > limit)
+        n = limit;
+    out = PyList_New(n);
+    for (Py_ssize_t i = 0; out && i < n; i++) {
+        PyObject *t = PyTuple_GET_ITEM(PyList_GET_ITEM(rows, i), 2);
+        Py_INCREF(t);
+        PyList_SET_ITEM(out, i, t);
+    }
+done:
+    Py_XDECREF(counts);
+    Py_XDECREF(rows);
+    return out;
+}
+
 const char wa_live_census_doc[] =
     "_census(types, module_prefixes, collect=False) -> (by_type, by_prefix, total)\n"
     "--\n\n"

@@ -21,9 +21,11 @@
 int wa_live_init(PyObject *module);
 
 PyObject *wa_live_type_counts(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *wa_live_growth(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *wa_live_census(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *wa_live_rss(PyObject *self, PyObject *unused);
 extern const char wa_live_type_counts_doc[];
+extern const char wa_live_growth_doc[];
 extern const char wa_live_census_doc[];
 extern const char wa_live_rss_doc[];
 

@@ -28,6 +28,8 @@ static PyMethodDef wa_methods[] = {
     /* the live helpers (src/live/live.c) */
     {"type_counts", (PyCFunction)(void (*)(void))wa_live_type_counts, METH_VARARGS | METH_KEYWORDS,
      wa_live_type_counts_doc},
+    {"growth", (PyCFunction)(void (*)(void))wa_live_growth, METH_VARARGS | METH_KEYWORDS,
+     wa_live_growth_doc},
     {"_census", (PyCFunction)(void (*)(void))wa_live_census, METH_VARARGS | METH_KEYWORDS,
      wa_live_census_doc},
     {"_rss", wa_live_rss, METH_NOARGS, wa_live_rss_doc},

@@ -39,8 +39,8 @@ static void keep_new(wa_objlist *l, const wa_snapshot *last, const wa_snapshot *
 }
 
 /* The suspects of the document whose type is one the selection matched. */
-static uint64_t suspects_hit(cJSON *doc, const wa_snapshot *snap, const wa_objlist *l,
-                             cJSON *out, wa_error *err) {
+static uint64_t suspects_hit(cJSON *doc, const wa_snapshot *snap, const wa_objlist *l, cJSON *out,
+                             wa_error *err) {
     uint32_t nt = wa_snapshot_n_types(snap);
     unsigned char *hit = calloc(nt ? nt : 1, 1);
     if (!hit) {
@@ -82,9 +82,12 @@ int wa_view_check(wa_view *view, const wa_view_source *src, uint32_t ns, const w
         if (!m) goto fail;
         cnt[i] = m->total;
         cJSON_AddItemToArray(counts, cJSON_CreateNumber((double)m->total));
-        if (i == 0 && ns > 1) first = m;
-        else if (i == ns - 1) l = m;
-        else wa_objlist_free(m);
+        if (i == 0 && ns > 1)
+            first = m;
+        else if (i == ns - 1)
+            l = m;
+        else
+            wa_objlist_free(m);
     }
     int failed;
     cJSON *hits = NULL;

@@ -234,7 +234,8 @@ def live(tmp_path_factory):
         yield svc
 
 
-ENDPOINTS = [("POST", "/debug/heap-dump"), ("GET", "/debug/memory-objects"), ("GET", "/metrics")]
+ENDPOINTS = [("POST", "/debug/heap-dump"), ("GET", "/debug/memory-objects"), ("GET", "/debug/growth"),
+             ("GET", "/metrics")]
 
 
 @pytest.mark.parametrize("method,path", ENDPOINTS)
@@ -326,3 +327,21 @@ def test_listens_on_loopback_only(live):
             if a.family == socket.AF_INET and not ipaddress.ip_address(a.address).is_loopback:
                 with pytest.raises(OSError):
                     socket.create_connection((a.address, live.port), timeout=2).close()
+
+
+def test_growth_endpoint(tmp_path):
+    # objgraph.show_growth() semantics: the first call reports every type,
+    # the next only what rose above its peak since the call before.
+    with Service(tmp_path, leak="native") as svc:
+        svc.send(1)
+        first = svc.get("/debug/growth?limit=500", headers=svc.auth())
+        if not _helper_available("growth"):
+            assert first.status_code == 501 and "growth" in first.text
+            return
+        assert first.status_code == 200, first.text
+        assert any(r["type"] == TRANSCRIBER for r in first.json()["growth"])
+        svc.send(3, seed=7)
+        rows = {r["type"]: r for r in svc.get("/debug/growth?limit=500", headers=svc.auth()).json()["growth"]}
+        assert rows[TRANSCRIBER]["increase"] == 3 and rows[TRANSCRIBER]["count"] == 4, rows.get(TRANSCRIBER)
+        again = {r["type"] for r in svc.get("/debug/growth?limit=500", headers=svc.auth()).json()["growth"]}
+        assert TRANSCRIBER not in again

@@ -218,10 +218,10 @@ def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.P
 
 # Offline analysis and in-process helpers: docs/python.md.
 from .api import (Object, Selection, SelectorError, Snapshot, load,  # noqa: E402
-                  most_common_types, rss_bytes, type_counts)
+                  growth, most_common_types, rss_bytes, show_growth, type_counts)
 from .prometheus import ObjectCountCollector, prometheus_text  # noqa: E402
 from .track import Leak, Report, Tracker, track  # noqa: E402
 
 __all__ += ["load", "Snapshot", "Object", "Selection", "SelectorError", "type_counts",
-            "most_common_types", "rss_bytes", "prometheus_text", "ObjectCountCollector",
+            "most_common_types", "growth", "show_growth", "rss_bytes", "prometheus_text", "ObjectCountCollector",
             "track", "Tracker", "Report", "Leak"]

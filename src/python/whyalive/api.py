@@ -87,6 +87,28 @@ def most_common_types(limit: "int | None" = 10, *, shortnames: bool = True,
     return list(_core.type_counts(shortnames=shortnames, collect=collect, limit=limit).items())
 
 
+def growth(limit: "int | None" = 10, peak_stats: "dict | None" = None, *,
+           shortnames: bool = True, collect: bool = True) -> "list[tuple[str, int, int]]":
+    """``objgraph.growth()``, counted in C: the types whose live instance
+    count rose above its peak of the previous calls (growth since the last
+    call), as ``(name, count, increase)``, largest increase first. The peaks
+    live in the module between calls (or in ``peak_stats`` when given);
+    ``gc.collect()`` runs first unless ``collect=False``."""
+    return _core.growth(limit, peak_stats, shortnames=shortnames, collect=collect)
+
+
+def show_growth(limit: "int | None" = 10, peak_stats: "dict | None" = None, *,
+                shortnames: bool = True, collect: bool = True, file=None) -> None:
+    """``objgraph.show_growth()``: print :func:`growth`'s rows as objgraph
+    does (name, count, +increase), to ``file`` (default ``sys.stdout``)."""
+    import sys
+    rows = growth(limit, peak_stats, shortnames=shortnames, collect=collect)
+    out = file if file is not None else sys.stdout
+    width = max((len(name) for name, _, _ in rows), default=0)
+    for name, count, delta in rows:
+        out.write(f"{name:<{width}} {count:9d} {delta:+9d}\n")
+
+
 def rss_bytes() -> "int | None":
     """This process's resident set size in bytes (Linux ``/proc``; falls back
     to psutil when installed), or None when neither is available."""
