@@ -208,7 +208,11 @@ size_t wa_cluster_format(const wa_snapshot *snap, const wa_cluster *c, char *buf
  * Summaries: the per-type (or per-module) table.
  * ------------------------------------------------------------------------ */
 
-typedef enum wa_summary_by { WA_SUMMARY_BY_TYPE = 0, WA_SUMMARY_BY_MODULE = 1 } wa_summary_by;
+typedef enum wa_summary_by {
+    WA_SUMMARY_BY_TYPE = 0,
+    WA_SUMMARY_BY_MODULE = 1,
+    WA_SUMMARY_BY_SITE = 2 /* first frame of the allocation site; no site: one row */
+} wa_summary_by;
 typedef enum wa_sort_key {
     WA_SORT_RETAINED = 0,
     WA_SORT_SHALLOW = 1,
@@ -217,7 +221,9 @@ typedef enum wa_sort_key {
 } wa_sort_key;
 
 typedef struct wa_summary_row {
-    uint32_t key; /* type index (by type) or module string id (by module) */
+    uint32_t key; /* type index (by type), module string id (by module), or a
+                   * site string id with that first frame (by site; WA_NONE:
+                   * the objects without a site) */
     uint64_t count;
     uint64_t shallow;
     uint64_t retained; /* bytes freed if every counted instance went; 0 without a dom */
@@ -242,6 +248,9 @@ typedef struct wa_summary {
  * subset (may be NULL = all objects) restricts what is counted. dom may be
  * NULL (no retained column). Rows sorted by `sort`, descending (name:
  * ascending). */
+/* The length of a site string's first (innermost) frame, "file:line". */
+size_t wa_site_frame_len(const char *site);
+
 wa_summary *wa_summary_compute(const wa_snapshot *snap, const wa_dom *dom, wa_summary_by by,
                                const wa_objlist *subset, wa_sort_key sort, wa_error *err);
 void wa_summary_free(wa_summary *sum);

@@ -249,6 +249,35 @@ const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *bu
     return obj_tail(buf, cap, n, name[0] ? nm : "", (o->flags & WA_OBJ_HAS_LEN) != 0, o->length);
 }
 
+void wa_ana_print_site(const char *indent, const cJSON *obj) {
+    const char *site = wa_j_str(obj, "site");
+    if (!site[0]) return;
+    /* innermost frame, then at most two callers */
+    const char *semi = strchr(site, ';');
+    printf("%sallocated at %.*s", indent, semi ? (int)(semi - site) : (int)strlen(site), site);
+    for (int k = 0; semi && k < 2; k++) {
+        const char *from = semi + 1, *next = strchr(from, ';');
+        printf("%s%.*s", k ? ", " : " (from ", next ? (int)(next - from) : (int)strlen(from), from);
+        semi = next;
+        if (!semi || k == 1) printf("%s)", semi ? ", ..." : "");
+    }
+    printf("\n");
+}
+
+static void print_cluster_sites(const cJSON *c) {
+    const cJSON *sites = wa_j_get(c, "sites"), *s;
+    if (!cJSON_IsArray(sites)) return;
+    char a[32];
+    printf("    allocated at");
+    int first = 1;
+    cJSON_ArrayForEach(s, sites) {
+        printf("%s %s (%s)", first ? "" : ",", wa_j_str(s, "site"),
+               wa_cli_count(wa_j_u64(s, "count"), a));
+        first = 0;
+    }
+    printf("\n");
+}
+
 void wa_ana_print_cluster(const cJSON *c) {
     char a[32], b[32];
     const char *type = wa_j_str(c, "qualname");
@@ -261,4 +290,5 @@ void wa_ana_print_cluster(const cJSON *c) {
     }
     printf("%s %s (%s retained) via %s\n", wa_cli_count(count, a), type,
            wa_size_text(wa_j_u64(c, "retained"), 2, b), wa_j_str(c, "path"));
+    print_cluster_sites(c);
 }

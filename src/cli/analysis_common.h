@@ -85,5 +85,8 @@ const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *bu
 /* "700 ConversationTranscriber (12.3 MiB retained) via ..." for a cluster
  * of a document. */
 void wa_ana_print_cluster(const cJSON *cluster);
+/* "INDENTallocated at app.py:12 (from app.py:30, ...)" when a document's
+ * object has an allocation site; nothing otherwise. */
+void wa_ana_print_site(const char *indent, const cJSON *obj);
 
 #endif

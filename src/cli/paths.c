@@ -39,6 +39,7 @@ static void print_path(const wa_snapshot *snap, const cJSON *p) {
     if (wa_j_get(target, "retained"))
         printf(" (%s retained)", wa_size_text(wa_j_u64(target, "retained"), 2, b));
     printf("\n");
+    wa_ana_print_site("  ", target);
     if (!wa_j_bool(p, "reachable")) {
         printf("  unreachable: no root reaches it (garbage awaiting collection, or held by "
                "referrers the dump could not see)\n");

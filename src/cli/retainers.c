@@ -96,6 +96,7 @@ static int print_tree(const cJSON *top) {
             if (wa_j_get(n, "retained"))
                 printf(", retained %s", wa_size_text(wa_j_u64(n, "retained"), 2, c));
             printf(")%s\n", roots);
+            wa_ana_print_site("  ", n);
         } else {
             prefix_for(last_at, e.depth, prefix);
             printf("%s%s %s ← %s%s%s\n", prefix, e.last ? "└─" : "├─", wa_j_str(n, "label"),

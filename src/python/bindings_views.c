@@ -246,8 +246,11 @@ PyObject *wa_snap_summary(wa_pysnap *s, PyObject *args, PyObject *kw)
         o.by = WA_SUMMARY_BY_TYPE;
     else if (!strcmp(by, "module"))
         o.by = WA_SUMMARY_BY_MODULE;
+    else if (!strcmp(by, "site"))
+        o.by = WA_SUMMARY_BY_SITE;
     else {
-        PyErr_Format(PyExc_ValueError, "summary: by expects 'type' or 'module', got '%s'", by);
+        PyErr_Format(PyExc_ValueError, "summary: by expects 'type', 'module' or 'site', got '%s'",
+                     by);
         return NULL;
     }
     if (!strcmp(sort, "retained"))

@@ -33,6 +33,7 @@ typedef enum field {
     F_EXCESS,
     F_NAME,
     F_REACHABLE,
+    F_SITE,
     F_COUNT
 } field;
 
@@ -44,10 +45,11 @@ static const struct {
     {"address", F_ADDR},      {"size", F_SIZE},     {"shallow", F_SIZE}, {"retained", F_RETAINED},
     {"refcount", F_REFCOUNT}, {"rc", F_REFCOUNT},   {"len", F_LEN},      {"length", F_LEN},
     {"root", F_ROOT},         {"excess", F_EXCESS}, {"name", F_NAME},    {"reachable", F_REACHABLE},
+    {"site", F_SITE},
 };
-static const char *const canonical[F_COUNT] = {"type",     "module",   "addr",     "size",
-                                               "retained", "refcount", "len",      "root",
-                                               "excess",   "name",     "reachable"};
+static const char *const canonical[F_COUNT] = {"type",     "module",   "addr",      "size",
+                                               "retained", "refcount", "len",       "root",
+                                               "excess",   "name",     "reachable", "site"};
 
 typedef enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } op;
 static const char *const op_text[] = {"=", "!=", "<", "<=", ">", ">="};
@@ -286,7 +288,7 @@ static field parse_field(parser *p, size_t a, size_t b) {
         char fmt[200];
         snprintf(fmt, sizeof fmt,
                  "unknown field '%%s'%s%s%s (fields: type, module, addr, size, "
-                 "retained, refcount, len, root, excess, name, reachable)",
+                 "retained, refcount, len, root, excess, name, reachable, site)",
                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         fail_at(p, a, fmt, bad);
         free(bad);
@@ -316,7 +318,8 @@ static int parse_op(parser *p, field f, op *out) {
         o = OP_GT, p->pos += 1;
     else
         return fail_at(p, opos, "expected an operator (=, !=, <, <=, >, >=)", NULL);
-    int stringy = f == F_TYPE || f == F_MODULE || f == F_NAME || f == F_ROOT || f == F_REACHABLE;
+    int stringy = f == F_TYPE || f == F_MODULE || f == F_NAME || f == F_ROOT || f == F_REACHABLE ||
+                  f == F_SITE;
     if (stringy && o != OP_EQ && o != OP_NE)
         return fail_at(p, opos, "this operator does not apply to %s (use = or !=)", canonical[f]);
     *out = o;
@@ -346,7 +349,8 @@ static int read_value(parser *p, node *x, size_t vpos) {
     switch (x->f) {
     case F_TYPE:
     case F_MODULE:
-    case F_NAME: x->glob = strpbrk(val, "*?") != NULL; return 0;
+    case F_NAME:
+    case F_SITE: x->glob = strpbrk(val, "*?") != NULL; return 0;
     case F_SIZE:
     case F_RETAINED:
         if (wa_select_parse_size(val, strlen(val), &x->num) != 0)
@@ -557,7 +561,7 @@ static void format_node(const wa_selector *sel, uint32_t id, sbuf *b) {
     if (x->kind == N_PRED) {
         sb_put(b, canonical[x->f]);
         sb_put(b, op_text[x->o]);
-        if (x->f == F_TYPE || x->f == F_MODULE || x->f == F_NAME) {
+        if (x->f == F_TYPE || x->f == F_MODULE || x->f == F_NAME || x->f == F_SITE) {
             /* quoted, with \ and ' escaped, so the form always parses back */
             sb_put(b, "'");
             for (const char *c = x->text; *c; c++) {
@@ -620,6 +624,35 @@ static int match_type_name(const node *x, const wa_snapshot *snap, uint32_t type
     const char *qual = wa_snapshot_type_qualname(snap, type);
     if (x->glob) return glob_match(x->text, full) || glob_match(x->text, qual);
     return strcmp(x->text, full) == 0 || strcmp(x->text, qual) == 0;
+}
+
+/* A site test against an object's allocation site ("file:line;...",
+ * innermost first): its innermost frame, "file:line". A glob is matched
+ * against that text; otherwise "file" or "file:line", where file may be
+ * the end of the path after a '/' ("stt.py" matches "/srv/app/stt.py"). */
+static int match_site(const node *x, const char *site) {
+    if (!site[0]) return 0;
+    size_t n = strcspn(site, ";");
+    char frame[1024];
+    if (n >= sizeof frame) n = sizeof frame - 1;
+    memcpy(frame, site, n);
+    frame[n] = '\0';
+    if (x->glob) return glob_match(x->text, frame);
+    const char *colon = strrchr(frame, ':');
+    size_t file_len = colon ? (size_t)(colon - frame) : n;
+    size_t k = strlen(x->text);
+    /* with a line: compare with the whole frame, else with the file part */
+    int has_line = 0;
+    const char *tc = strrchr(x->text, ':');
+    if (tc && tc[1]) {
+        has_line = 1;
+        for (const char *d = tc + 1; *d; d++)
+            if (*d < '0' || *d > '9') has_line = 0;
+    }
+    size_t len = has_line ? n : file_len;
+    if (k > len) return 0;
+    if (strncmp(frame + len - k, x->text, k) != 0) return 0;
+    return k == len || frame[len - k - 1] == '/';
 }
 
 static int match_module(const node *x, const char *module) {
@@ -686,6 +719,7 @@ static int pred_match(const ctx *c, uint32_t id, uint32_t obj) {
         r = x->glob ? glob_match(x->text, name) : strcmp(x->text, name) == 0;
         return x->o == OP_EQ ? r : !r;
     }
+    case F_SITE: r = match_site(x, wa_snapshot_site(c->snap, obj)); return x->o == OP_EQ ? r : !r;
     case F_ADDR: return cmp_num(x->o, o->addr, x->num);
     case F_SIZE: return cmp_num(x->o, o->size, x->num);
     case F_RETAINED: return c->dom ? cmp_num(x->o, c->dom->retained[obj], x->num) : 0;

@@ -102,7 +102,59 @@ cJSON *wa_vj_obj(const wa_snapshot *snap, const wa_dom *dom, uint32_t obj) {
     const char *name = wa_snapshot_string(snap, o->name);
     if (name[0]) cJSON_AddStringToObject(j, "name", name);
     if (dom) cJSON_AddBoolToObject(j, "reachable", dom->idom[obj] != WA_NONE);
+    const char *site = wa_snapshot_site(snap, obj);
+    if (site[0]) cJSON_AddStringToObject(j, "site", site);
     return j;
+}
+
+/* "sites": the innermost frames of the objects' allocation sites, most
+ * common first, at most WA_VJ_SITES; absent when none of them has a site. */
+#define WA_VJ_SITES 3
+#define WA_VJ_SITES_TRACKED 256
+typedef struct site_count {
+    const char *frame;
+    size_t len;
+    uint32_t count;
+} site_count;
+
+void wa_vj_sites(cJSON *j, const wa_snapshot *snap, const uint32_t *objs, uint32_t n) {
+    site_count seen[WA_VJ_SITES_TRACKED];
+    uint32_t ns = 0, with = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *site = wa_snapshot_site(snap, objs[i]);
+        if (!site[0]) continue;
+        with++;
+        size_t len = wa_site_frame_len(site);
+        uint32_t k = 0;
+        while (k < ns && !(seen[k].len == len && memcmp(seen[k].frame, site, len) == 0)) k++;
+        if (k < ns) {
+            seen[k].count++;
+        } else if (ns < WA_VJ_SITES_TRACKED) {
+            seen[ns].frame = site;
+            seen[ns].len = len;
+            seen[ns].count = 1;
+            ns++;
+        }
+    }
+    if (!with) return;
+    cJSON *arr = cJSON_AddArrayToObject(j, "sites");
+    for (uint32_t r = 0; r < WA_VJ_SITES && r < ns; r++) {
+        uint32_t best = r;
+        for (uint32_t k = r + 1; k < ns; k++)
+            if (seen[k].count > seen[best].count) best = k;
+        if (best != r) {
+            site_count t = seen[r];
+            seen[r] = seen[best];
+            seen[best] = t;
+        }
+        char frame[1024];
+        snprintf(frame, sizeof frame, "%.*s", (int)(seen[r].len < 1023 ? seen[r].len : 1023),
+                 seen[r].frame);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "site", frame);
+        wa_vj_u64(e, "count", seen[r].count);
+        cJSON_AddItemToArray(arr, e);
+    }
 }
 
 cJSON *wa_vj_root(const wa_snapshot *snap, uint32_t root) {
@@ -151,6 +203,7 @@ cJSON *wa_vj_cluster(const wa_snapshot *snap, const wa_cluster *c, uint32_t max_
         cJSON_AddItemToArray(hops, h);
     }
     wa_vj_addr(j, "example", objs[c->example].addr);
+    wa_vj_sites(j, snap, c->members, c->count);
     cJSON *mem = cJSON_AddArrayToObject(j, "members");
     for (uint32_t i = 0; i < c->count && i < max_members; i++) {
         char a[32];

@@ -2,6 +2,9 @@
  * view/summary.c: the `summary` document: per type (or module) count,
  * shallow and retained bytes, totals and the unreachable group.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "view/view_impl.h"
 
 static const char *sort_name(wa_sort_key k) {
@@ -24,12 +27,12 @@ wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *o, wa
     if (!sum) return NULL;
     uint32_t limit = wa_vw_limit(o, 25);
     uint32_t shown = limit && sum->n_rows > limit ? limit : sum->n_rows;
-    int by_type = o->by == WA_SUMMARY_BY_TYPE;
+    int by_type = o->by == WA_SUMMARY_BY_TYPE, by_site = o->by == WA_SUMMARY_BY_SITE;
 
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "command", "summary");
     cJSON_AddStringToObject(doc, "snapshot", src->name ? src->name : "");
-    cJSON_AddStringToObject(doc, "by", by_type ? "type" : "module");
+    cJSON_AddStringToObject(doc, "by", by_type ? "type" : by_site ? "site" : "module");
     cJSON_AddStringToObject(doc, "sort", sort_name(o->sort));
     if (o->select) cJSON_AddStringToObject(doc, "select", o->select);
     cJSON *tot = cJSON_AddObjectToObject(doc, "totals");
@@ -47,6 +50,24 @@ wa_view *wa_view_summary(const wa_view_source *src, const wa_view_options *o, wa
         if (by_type) {
             cJSON_AddStringToObject(row, "type", wa_snapshot_type_name(snap, r->key));
             cJSON_AddStringToObject(row, "module", wa_snapshot_type_module(snap, r->key));
+        } else if (by_site) {
+            /* the innermost frame; null for the objects without a site */
+            if (r->key == WA_NONE) {
+                cJSON_AddNullToObject(row, "site");
+            } else {
+                const char *site = wa_snapshot_string(snap, r->key);
+                char *frame = strndup(site, wa_site_frame_len(site));
+                if (!frame) {
+                    cJSON_Delete(row);
+                    cJSON_Delete(doc);
+                    wa_summary_free(sum);
+                    wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                                 "out of memory");
+                    return NULL;
+                }
+                cJSON_AddStringToObject(row, "site", frame);
+                free(frame);
+            }
         } else {
             cJSON_AddStringToObject(row, "module", wa_snapshot_string(snap, r->key));
         }

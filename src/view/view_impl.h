@@ -50,6 +50,9 @@ cJSON *wa_vj_doc(const char *command, const wa_view_source *src, const wa_view_o
 cJSON *wa_vj_obj(const wa_snapshot *snap, const wa_dom *dom, uint32_t obj);
 cJSON *wa_vj_root(const wa_snapshot *snap, uint32_t root);
 cJSON *wa_vj_cluster(const wa_snapshot *snap, const wa_cluster *c, uint32_t max_members);
+/* "sites" of j: the most common innermost allocation frames of objs, with
+ * counts (absent when none has a site). */
+void wa_vj_sites(cJSON *j, const wa_snapshot *snap, const uint32_t *objs, uint32_t n);
 cJSON *wa_vj_path(const wa_snapshot *snap, const wa_dom *dom, const wa_path *p);
 cJSON *wa_vj_unreachable(const wa_dom *dom);
 /* Malloc'd wa_cluster_format() text, or NULL. */
