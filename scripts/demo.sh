@@ -156,12 +156,14 @@ run_route() {
   save paths paths after.wa --select "$sel"
   save suspects suspects after.wa --baseline baseline.wa --limit 0
   if [ "$r" != none ]; then
+    # Into the output folder only: the demo never rewrites a tracked file (the
+    # README's graphs/stt-leak.svg is a copy of the native route's picture).
     local svg="$dir/stt-leak-$r.svg"
-    # The README's picture is the default story's.
-    [ "$r" = native ] && svg="$root/graphs/stt-leak.svg" && mkdir -p "$root/graphs"
     show graph after.wa --select "$sel" -o "$svg"
   fi
   echo
+  echo "\$ python3 -m stt_service.diagnose --route $r $dir"
+  echo "# the example's own summary, read from whyalive's --json above (not a whyalive command)"
   "$py" -m stt_service.diagnose --route "$r" --requests "$requests" --more "$more" "$dir" ||
     fail "the diagnosis of route '$r' does not match the route"
 }
