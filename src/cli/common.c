@@ -239,7 +239,8 @@ void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f) {
     fprintf(f, "\noptions:\n");
     help_options(opts, f);
     const wa_option common[] = {
-        {"json", 0, WA_OPT_FLAG, NULL, NULL, "machine-readable JSON on stdout (whyalive help json)"},
+        {"json", 0, WA_OPT_FLAG, NULL, NULL,
+         "machine-readable JSON on stdout (whyalive help json)"},
         {"quiet", 'q', WA_OPT_FLAG, NULL, NULL, "no notes or progress on stderr"},
         {"progress", 0, WA_OPT_FLAG, NULL, NULL, "show the load progress line even off a terminal"},
         {"help", 'h', WA_OPT_FLAG, NULL, NULL, "show this help"},
