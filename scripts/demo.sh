@@ -7,7 +7,7 @@
 #   to blame (suspects), draw it (graph) and print the diagnosis.
 #
 # Usage: scripts/demo.sh [BUILD_DIR] [--route native|python|none|all]
-#                        [--requests N] [--out DIR]
+#                        [--requests N] [--out DIR] [--sdk fake|azure]
 #   BUILD_DIR   the build tree (default: build/); needs whyalive, the Python
 #               extension (BUILD/python) and the example (BUILD/examples)
 #   --route     native: callbacks held by the SDK's native core (default story)
@@ -15,7 +15,12 @@
 #               none:   the fixed service (no growth, no suspect)
 #               all:    the three in turn (default)
 #   --requests  requests between the first and second dump (default 50)
-#   --out       where dumps and JSON go (default: BUILD_DIR/demo)
+#   --out       where dumps and JSON go (default: BUILD_DIR/demo, BUILD_DIR/demo-azure)
+#   --sdk       fake: the bundled stand-in SDK (default)
+#               azure: the real Azure Speech SDK, offline (every session is
+#               cancelled with a connection error; the interpreter is the venv
+#               of scripts/get-azure-venv.sh unless PYTHON is set; 5 requests
+#               by default, each waits for the SDK's connection error)
 #
 # Exit status: 0 when every step ran and each route's diagnosis matched what
 # the route is (leak found where there is one, none where there is none);
@@ -25,8 +30,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=""
 route=all
-requests=50
+requests=""
 out=""
+sdk=fake
 while [ $# -gt 0 ]; do
   case "$1" in
     --route) route=${2:?--route needs a value}; shift 2 ;;
@@ -35,6 +41,8 @@ while [ $# -gt 0 ]; do
     --requests=*) requests=${1#*=}; shift ;;
     --out) out=${2:?--out needs a value}; shift 2 ;;
     --out=*) out=${1#*=}; shift ;;
+    --sdk) sdk=${2:?--sdk needs a value}; shift 2 ;;
+    --sdk=*) sdk=${1#*=}; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) if [ -z "$build" ]; then build=$1; shift
@@ -45,16 +53,24 @@ build_arg=${build:-$root/build}
 build=$(cd "$build_arg" 2>/dev/null && pwd) || {
   echo "demo: build directory $build_arg not found; run scripts/build.sh first" >&2; exit 1; }
 out=${out:-$build/demo}
+[ "$sdk" = azure ] && [ "$out" = "$build/demo" ] && out=$build/demo-azure
 case "$route" in
   native|python|none) routes=("$route") ;;
   all) routes=(native python none) ;;
   *) echo "demo: --route must be native, python, none or all" >&2; exit 2 ;;
 esac
-case "$requests" in ''|*[!0-9]*|0) echo "demo: --requests must be a positive integer" >&2; exit 2 ;; esac
 more=10   # requests between the second and third dump (the 3-snapshot diff)
 warmup=3  # before the baseline, so first-request caches are not "growth"
-
-py=${PYTHON:-/usr/bin/python3}
+case "$sdk" in
+  fake) py=${PYTHON:-/usr/bin/python3}; requests=${requests:-50} ;;
+  azure)
+    py=${PYTHON:-${WA_PYTHONS_CACHE:-$HOME/.cache/whyalive/pythons}/azure-venv/bin/python}
+    requests=${requests:-5}; more=2; warmup=1
+    [ -x "$py" ] || { echo "demo: no venv with the Azure Speech SDK ($py): run scripts/get-azure-venv.sh" >&2; exit 1; } ;;
+  *) echo "demo: --sdk must be fake or azure" >&2; exit 2 ;;
+esac
+export STT_SDK=$sdk
+case "$requests" in ''|*[!0-9]*|0) echo "demo: --requests must be a positive integer" >&2; exit 2 ;; esac
 wa="$build/whyalive"
 export PYTHONPATH="$build/python:$build/examples${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONDONTWRITEBYTECODE=1
@@ -63,8 +79,10 @@ fail() { echo "demo: $*" >&2; exit 1; }
 
 # --- preflight: say what is missing instead of failing half-way ---------------
 [ -x "$wa" ] || fail "$wa not found; build first: scripts/build.sh $build"
-"$py" -c 'import whyalive, fakesdk._native, stt_service.app' 2>/dev/null || {
-  "$py" -c 'import whyalive, fakesdk._native, stt_service.app' 2>&1 | tail -1 >&2 || true
+sdk_mod=fakesdk._native
+[ "$sdk" = azure ] && sdk_mod=azure.cognitiveservices.speech
+"$py" -c "import whyalive, $sdk_mod, stt_service.app" 2>/dev/null || {
+  "$py" -c "import whyalive, $sdk_mod, stt_service.app" 2>&1 | tail -1 >&2 || true
   fail "the Python side is not importable from $build/python and $build/examples (rebuild?)"; }
 for c in diff paths suspects graph; do
   "$wa" "$c" --help >/dev/null 2>&1 || fail "this whyalive has no '$c' command yet"
@@ -114,7 +132,8 @@ run_route() {
   chmod 700 "$dir" "$dir/dumps"
   echo
   echo "================ route '$r': $(case $r in
-      native) echo "the SDK's native core keeps the callbacks (the bug) ";;
+      native) if [ "$sdk" = azure ]; then echo "never stopped nor disconnected, on the real Azure SDK"
+              else echo "the SDK's native core keeps the callbacks (the bug) "; fi;;
       python) echo "a module-level session dict keeps the sessions";;
       none) echo "the fixed service";; esac) ================"
   # A fresh random token per run: the debug endpoints refuse every call
@@ -156,13 +175,15 @@ run_route() {
   save paths paths after.wa --select "$sel"
   save suspects suspects after.wa --baseline baseline.wa --limit 0
   if [ "$r" != none ]; then
+    # Into the output folder only: the demo never rewrites a tracked file (the
+    # README's graphs/stt-leak.svg is a copy of the native route's picture).
     local svg="$dir/stt-leak-$r.svg"
-    # The README's picture is the default story's.
-    [ "$r" = native ] && svg="$root/graphs/stt-leak.svg" && mkdir -p "$root/graphs"
     show graph after.wa --select "$sel" -o "$svg"
   fi
   echo
-  "$py" -m stt_service.diagnose --route "$r" --requests "$requests" --more "$more" "$dir" ||
+  echo "\$ python3 -m stt_service.diagnose --route $r $dir"
+  echo "# the example's own summary, read from whyalive's --json above (not a whyalive command)"
+  "$py" -m stt_service.diagnose --route "$r" --sdk "$sdk" --requests "$requests" --more "$more" "$dir" ||
     fail "the diagnosis of route '$r' does not match the route"
 }
 

@@ -6,11 +6,22 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git
   libgraphviz-dev graphviz libcjson-dev zlib1g-dev libzstd-dev zstd
-  python3 python3-dev python3-setuptools python3-pytest
+  python3 python3-dev python3-venv python3-pip python3-setuptools python3-pytest
   python3-fastapi python3-uvicorn python3-httpx
   python3-objgraph python3-networkx python3-psutil python3-prometheus-client
   clang llvm valgrind curl hyperfine
+  util-linux
+  # the native core of the real Azure Speech SDK (pip extra whyalive[azure],
+  # examples/README.md): GStreamer, uuid, CA certificates, plus ALSA and
+  # OpenSSL 3 below, whose packages were renamed (t64) in Debian 13
+  libgstreamer1.0-0 libuuid1 ca-certificates
 )
+# Debian 12: libasound2, libssl3; Debian 13 and later: the t64 names.
+debian_major=$(cut -d. -f1 /etc/debian_version 2>/dev/null || echo 12)
+case "$debian_major" in
+  11|12) PACKAGES+=(libasound2 libssl3) ;;
+  *) PACKAGES+=(libasound2t64 libssl3t64) ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,7 +2,8 @@
 # The whole test suite, exactly as CI runs it (.ci/run calls this):
 #  1. install missing Debian packages (scripts/setup.sh), fetch CPython 3.14
 #     and 3.15 (scripts/get-pythons.sh) and their test venvs from PyPI
-#     (scripts/get-venvs.sh), into a cache outside the tree; a version that
+#     (scripts/get-venvs.sh), and a venv with the real Azure Speech SDK
+#     (scripts/get-azure-venv.sh), into a cache outside the tree; a version that
 #     cannot be fetched is skipped (a "skipped:" line here, a skipped test in
 #     ctest), never a failure,
 #  2. build with warnings as errors and run every suite through ctest
@@ -16,6 +17,8 @@ cd "$root"
 scripts/setup.sh
 scripts/get-pythons.sh
 scripts/get-venvs.sh
+scripts/get-azure-venv.sh   # the real Azure Speech SDK for the example (issue 13)
+scripts/get-peers-venv.sh   # objgraph, pympler, guppy3: the cross-check tests (issue 13)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build (warnings are errors) =="

@@ -1,7 +1,10 @@
 """The transcription service: one SDK transcriber per request.
 
-Each leak route below is one missing line of cleanup, the two mistakes the
-seed's service could make:
+The SDK is the bundled stand-in (``fakesdk``) or, with ``STT_SDK=azure``, the
+real Azure Speech SDK (offline: placeholder key and region, so every session
+is cancelled with a connection error, as in production when the service is
+unreachable). Each leak route below is one missing line of cleanup, the two
+mistakes the seed's service could make:
 
 * ``native``: ``stop_transcribing_async()`` and ``disconnect_all()`` are never
   called. The SDK's native core keeps the three connected bound methods; each
@@ -14,12 +17,22 @@ seed's service could make:
 * ``none``: both done; nothing outlives the request.
 """
 
+import os
+import tempfile
 import time
 import uuid
+import wave
 
-from fakesdk import SpeechConfig
-from fakesdk.audio import AudioConfig, AudioStreamFormat, PushAudioInputStream
-from fakesdk.transcription import ConversationTranscriber
+from stt_service.settings import SDK
+
+if SDK == "azure":  # the real Azure Speech SDK (pip install whyalive[azure])
+    import azure.cognitiveservices.speech as speechsdk
+else:  # the bundled stand-in (examples/fakesdk)
+    import fakesdk as speechsdk
+
+# How long a request waits for the SDK's session_stopped or canceled event
+# (the real SDK signals from its own threads after start_transcribing_async).
+SESSION_TIMEOUT = 60.0
 
 # Live sessions by request id, so that shutdown can stop whatever is still
 # running. Route "python" forgets to remove entries.
@@ -69,17 +82,34 @@ class TranscriptionError(Exception):
 class SpeechToTextService:
     def __init__(self, settings):
         self.settings = settings
+        # the real SDK reads the request's audio from a WAV file (private dir)
+        self.audio_dir = tempfile.mkdtemp(prefix="stt-audio-") if SDK == "azure" else None
+
+    def _audio_config(self, request_id, audio):
+        if SDK != "azure":
+            stream = speechsdk.audio.PushAudioInputStream(
+                speechsdk.audio.AudioStreamFormat(16000, 16, 1))
+            stream.write(audio)
+            stream.close()
+            return speechsdk.audio.AudioConfig(stream=stream), None
+        # 16 kHz, 16-bit mono WAV, as a client would upload
+        path = os.path.join(self.audio_dir, f"{request_id}.wav")
+        with wave.open(path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(audio[:len(audio) & ~1])
+        return speechsdk.audio.AudioConfig(filename=path), path
 
     def transcribe(self, audio, language="en-US"):
         # A trace id per request, as the seed's service logs them.
         request_id = uuid.uuid4().hex
-        config = SpeechConfig(subscription=self.settings.speech_key,
-                              region=self.settings.speech_region)
+        config = speechsdk.SpeechConfig(subscription=self.settings.speech_key,
+                                        region=self.settings.speech_region)
         config.speech_recognition_language = language
-        stream = PushAudioInputStream(AudioStreamFormat(16000, 16, 1))
-        stream.write(audio)
-        stream.close()
-        transcriber = ConversationTranscriber(config, AudioConfig(stream=stream))
+        audio_config, wav = self._audio_config(request_id, audio)
+        transcriber = speechsdk.transcription.ConversationTranscriber(
+            speech_config=config, audio_config=audio_config)
         handler = TranscriptionHandler(request_id, transcriber)
         transcriber.transcribed.connect(handler.on_transcribed)
         transcriber.session_stopped.connect(handler.on_session_stopped)
@@ -89,6 +119,10 @@ class SpeechToTextService:
         try:
             started = time.perf_counter()
             transcriber.start_transcribing_async().get()
+            # The fake signals before get() returns; the real SDK from its threads.
+            deadline = time.monotonic() + SESSION_TIMEOUT
+            while not handler.stopped and time.monotonic() < deadline:
+                time.sleep(0.01)
             if not handler.stopped:
                 raise TranscriptionError("the session did not stop")
             if handler.error:
@@ -109,6 +143,8 @@ class SpeechToTextService:
                     signal.disconnect_all()
             if leak != "python":
                 _active_sessions.pop(request_id, None)
+            if wav:
+                os.unlink(wav)
 
     def shutdown(self):
         while _active_sessions:

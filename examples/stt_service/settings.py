@@ -10,12 +10,18 @@ LEAK_ROUTES = ("native", "python", "none")
 # heap dump endpoint behind "test".
 MIN_TOKEN_LENGTH = 16
 
+# The vendor SDK: STT_SDK=fake (default: the bundled stand-in, examples/fakesdk)
+# or azure (the real azure-cognitiveservices-speech, pip extra whyalive[azure]).
+# Read at import: it decides which package stt_service.sdk imports.
+SDKS = {"fake": "fakesdk", "azure": "azure.cognitiveservices.speech"}
+SDK = os.environ.get("STT_SDK", "fake").strip().lower()
+
 # Types the debug endpoints and /metrics report by name (module-qualified, as
 # whyalive names them).
-SDK_MODULE = "fakesdk"
+SDK_MODULE = SDKS.get(SDK, "fakesdk")
 WATCHED_TYPES = (
-    "fakesdk.transcription.ConversationTranscriber",
-    "fakesdk.speech.SpeechConfig",
+    f"{SDK_MODULE}.transcription.ConversationTranscriber",
+    f"{SDK_MODULE}.speech.SpeechConfig",
     "stt_service.service.TranscriptionHandler",
     "stt_service.service.TranscriptionSession",
 )
@@ -28,6 +34,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     leak: str = "native"
+    sdk: str = "fake"
     speech_key: str = "demo-key-not-a-secret"
     speech_region: str = "westeurope"
     max_audio_bytes: int = 1 << 20
@@ -41,6 +48,9 @@ class Settings:
 
 def from_env(env=None):
     env = os.environ if env is None else env
+    sdk = env.get("STT_SDK", "fake").strip().lower()
+    if sdk not in SDKS:
+        raise SettingsError(f"STT_SDK must be one of {', '.join(SDKS)}, not {sdk!r}")
     leak = env.get("STT_LEAK", "native").strip().lower()
     if leak not in LEAK_ROUTES:
         raise SettingsError(f"STT_LEAK must be one of {', '.join(LEAK_ROUTES)}, not {leak!r}")
@@ -59,6 +69,7 @@ def from_env(env=None):
     except ValueError:
         raise SettingsError("STT_MAX_AUDIO_BYTES must be an integer") from None
     return Settings(
+        sdk=sdk,
         leak=leak,
         speech_key=env.get("SPEECH_KEY", Settings.speech_key),
         speech_region=env.get("SPEECH_REGION", Settings.speech_region),

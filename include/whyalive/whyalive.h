@@ -12,7 +12,7 @@
 #ifndef WHYALIVE_WHYALIVE_H
 #define WHYALIVE_WHYALIVE_H
 
-#define WA_VERSION "0.1.0"
+#include "whyalive/version.h" /* WA_VERSION, generated from CMakeLists.txt */
 #define WA_FORMAT_VERSION 1
 
 #include "whyalive/error.h"

@@ -61,6 +61,18 @@ typedef struct wa_cli_command {
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } wa_cli_command;
 
+/* A document built into the binary (generated from docs/ by
+ * cmake/embed_docs.cmake): `whyalive help TOPIC` prints it. The table ends
+ * with a NULL topic. */
+typedef struct wa_cli_doc {
+    const char *topic;         /* "selectors", "json", "format" */
+    const char *source;        /* its file in the source tree, e.g. "docs/json.md" */
+    const char *summary;       /* one line for `whyalive --help` */
+    const unsigned char *text; /* the document, UTF-8 Markdown */
+    size_t len;                /* bytes in text */
+} wa_cli_doc;
+extern const wa_cli_doc wa_cli_docs[];
+
 /* Options every command accepts in the same way. Commands point these at
  * their own variables through wa_cli_common_options(). */
 typedef struct wa_cli_common {

@@ -263,15 +263,19 @@ void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f) {
     fprintf(f, "\noptions:\n");
     help_options(opts, f);
     const wa_option common[] = {
-        {"json", 0, WA_OPT_FLAG, NULL, NULL, "machine-readable JSON on stdout (docs/json.md)"},
+        {"json", 0, WA_OPT_FLAG, NULL, NULL,
+         "machine-readable JSON on stdout (whyalive help json)"},
         {"quiet", 'q', WA_OPT_FLAG, NULL, NULL, "no notes or progress on stderr"},
         {"progress", 0, WA_OPT_FLAG, NULL, NULL, "show the load progress line even off a terminal"},
         {"help", 'h', WA_OPT_FLAG, NULL, NULL, "show this help"},
         {0},
     };
     help_options(common, f);
-    fprintf(f, "\nexit codes: 0 ok, 1 a --fail-on check failed, 2 bad input or usage,\n"
-               "3 output not written, 4 internal error. Selectors: docs/selectors.md.\n");
+    fprintf(f, "
+exit codes: 0 ok, 1 a --fail-on check failed, 2 bad input or usage,
+"
+               "3 output not written, 4 internal error. Selectors: whyalive help selectors.
+");
 }
 
 /* ------------------------------------------------------------------ loading */

@@ -12,8 +12,8 @@ const wa_cli_command wa_cmd_graph = {
     "graph",
     "draw why objects are alive: referrers, retention paths or dominators (DOT/SVG/PNG/PDF)",
     "SNAP --select SEL [-o FILE.svg|.dot|.png|.pdf] [--mode MODE] [--json]",
-    "Draws the objects SEL selects (docs/selectors.md) with Graphviz, laid out\n"
-    "in-process. Modes:\n"
+    "Draws the objects SEL selects ('whyalive help selectors') with Graphviz,\n"
+    "laid out in-process. Modes:\n"
     "  backrefs    referrers of the selection up to --depth levels (objgraph's\n"
     "              show_backrefs), plus each selected object's shortest path to\n"
     "              a root drawn in full\n"
@@ -34,7 +34,7 @@ const wa_cli_command wa_cmd_graph = {
     "The format comes from FILE's extension or --format. Without -o the DOT\n"
     "text goes to stdout (with --json, into the \"dot\" field). FILE is written\n"
     "atomically: on any error nothing is left at FILE. Selecting nothing is not\n"
-    "an error: a note, exit 0, no file. See docs/graph.md.",
+    "an error: a note, exit 0, no file. See 'whyalive help pictures'.",
     1,
     1,
     run};

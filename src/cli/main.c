@@ -43,11 +43,27 @@ static void top_help(FILE *f) {
                "gzip/zstd-compressed; '-' reads one from standard input).\n\ncommands:\n");
     for (const wa_cli_command *const *c = commands(); *c; c++)
         fprintf(f, "  %-12s %s\n", (*c)->name, (*c)->summary);
+    fprintf(f, "\ndocuments ('whyalive help TOPIC'):\n");
+    for (const wa_cli_doc *d = wa_cli_docs; d->topic; d++)
+        fprintf(f, "  %-12s %s\n", d->topic, d->summary);
     fprintf(f,
             "\nRun 'whyalive COMMAND --help' for a command's options. Every command\n"
-            "takes --json; selectors (--select) are described in docs/selectors.md.\n"
+            "takes --json; selectors (--select) are described by 'whyalive help selectors'.\n"
             "whyalive %s, snapshot format %d.\n",
             WA_VERSION, WA_FORMAT_VERSION);
+}
+
+/* `whyalive help TOPIC` for a document: its text on stdout, as written. */
+static int print_doc(const char *topic) {
+    for (const wa_cli_doc *d = wa_cli_docs; d->topic; d++)
+        if (strcmp(d->topic, topic) == 0) {
+            if (fwrite(d->text, 1, d->len, stdout) != d->len || fflush(stdout) != 0) {
+                wa_cli_fail(WA_EXIT_OUTPUT, "cannot write the document '%s' to stdout", topic);
+                return WA_EXIT_OUTPUT;
+            }
+            return WA_EXIT_OK;
+        }
+    return -1;
 }
 
 int main(int argc, char **argv) {
@@ -66,6 +82,11 @@ int main(int argc, char **argv) {
                     char *hargv[] = {argv[2], "--help", NULL};
                     return (*c)->run(2, hargv);
                 }
+            int rc = print_doc(argv[2]);
+            if (rc >= 0) return rc;
+            wa_cli_fail(WA_EXIT_INPUT, "no command or document '%s'", argv[2]); /* escaped */
+            top_help(stderr);
+            return WA_EXIT_INPUT;
         }
         top_help(stdout);
         return WA_EXIT_OK;

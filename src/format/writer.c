@@ -22,6 +22,7 @@
 #include "core/snapshot_impl.h"
 #include "core/util.h"
 #include "format/format_impl.h"
+#include "whyalive/version.h"
 
 #define STREAM_BUF (1u << 18)     /* 256 KiB: the dumper's budget is per object, not per write */
 #define OFFS_BUF (STREAM_BUF / 8) /* 4 bytes per object against OBJECTS' 40 */
@@ -84,7 +85,7 @@ wa_writer *wa_writer_open(const char *path, wa_format format, wa_error *err) {
     }
     wa_arena_init(&w->meta_arena);
     wa_typetab_init(&w->types);
-    w->meta.tool_version = WA_VERSION_STRING;
+    w->meta.tool_version = WA_VERSION;
     w->meta.python_version = w->meta.implementation = w->meta.host = w->meta.time = "";
     w->meta.pid = -1;
     if (wa_strtab_init(&w->str, 1, err) != WA_OK) {

@@ -23,7 +23,17 @@ import signal as _signal
 import tempfile as _tempfile
 import time as _time
 
-from . import _core
+try:
+    from . import _core
+except ImportError as _exc:  # a missing system library, another interpreter's build
+    from . import _runtime
+
+    _why = _runtime.explain(_exc, os.path.dirname(os.path.abspath(__file__)))
+    if _why is None:
+        raise
+    if _runtime.running_as_cli():  # the `whyalive` command: one line, exit 4
+        raise _runtime.cli_fail(_why) from None
+    raise ImportError(_why) from None
 
 __all__ = ["dump", "DumpInfo", "install_signal_handler", "__version__"]
 __version__ = _core.__version__
