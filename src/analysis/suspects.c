@@ -300,7 +300,8 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         wa_u32vec objs;
     } grp;
     grp *g = NULL;
-    uint32_t ng = 0, cap = 0;
+    uint32_t ng = 0, cap = 0, *all = NULL, *off = NULL;
+    uint64_t *gbytes = NULL;
     if (wa_u64map_init(&seen, 64) != 0 || wa_u64map_init(&groups, 16) != 0) goto out;
     for (uint32_t r = 0; r < s->n_roots; r++) {
         const wa_root *root = &s->roots[r];
@@ -339,14 +340,24 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         if (!wa_u64map_put(&seen, v, 0, &fresh)) goto out;
         if (fresh && wa_u32vec_push(&g[k].objs, v) != 0) goto out;
     }
+    /* Every group's exact bytes in one pass over the heap (the members are
+     * distinct root objects); the dominator lower bound would miss what only
+     * the members together keep alive. */
+    size_t nall = 0;
+    for (uint32_t i = 0; i < ng; i++) nall += g[i].objs.n;
+    all = wa_alloc(nall ? nall : 1, 4, err);
+    off = wa_alloc((size_t)ng + 1, 4, err);
+    gbytes = wa_alloc(ng ? ng : 1, 8, err);
+    if (!all || !off || !gbytes) goto out;
+    off[0] = 0;
     for (uint32_t i = 0; i < ng; i++) {
-        uint64_t bytes = 0;
+        memcpy(all + off[i], g[i].objs.v, g[i].objs.n * sizeof *all);
+        off[i + 1] = off[i] + (uint32_t)g[i].objs.n;
+    }
+    if (wa_dom_retained_groups(s, dom, all, off, ng, gbytes, err) != WA_OK) goto out;
+    for (uint32_t i = 0; i < ng; i++) {
+        uint64_t bytes = gbytes[i];
         if (!g[i].objs.n) continue; /* all its objects were counted in another group */
-        /* One search per group (few: one per type and hop of natively held
-         * objects); the dominator lower bound would miss what only the
-         * members together keep alive. */
-        if (wa_dom_retained_group(s, dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) != WA_OK)
-            goto out;
         if (!total || (double)bytes < o->external_share * (double)total) continue;
         wa_cluster_set *cs = wa_path_cluster(s, tree, dom, g[i].objs.v, (uint32_t)g[i].objs.n, err);
         if (!cs) goto out;
@@ -372,6 +383,9 @@ out:
     if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
     for (uint32_t i = 0; i < ng; i++) wa_u32vec_free(&g[i].objs);
     free(g);
+    free(all);
+    free(off);
+    free(gbytes);
     wa_u64map_free(&seen);
     wa_u64map_free(&groups);
     return st;
