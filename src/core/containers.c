@@ -47,8 +47,11 @@ void *wa_map_big(size_t bytes) {
     if (raw + len + HUGE_PAGE > p + len)
         munmap(p + len, (size_t)(raw + len + HUGE_PAGE - (p + len)));
 #ifdef MADV_HUGEPAGE
-    /* Advice only: where transparent huge pages are off, 4 KiB pages. */
-    (void)madvise(p, len, MADV_HUGEPAGE);
+    /* Advice only: where transparent huge pages are off, 4 KiB pages.
+     * WA_HUGEPAGES=0 leaves it out (to measure both ways, or where fresh
+     * huge pages are slow to come by: a VM whose host reclaims free memory). */
+    const char *env = getenv("WA_HUGEPAGES");
+    if (!env || strcmp(env, "0") != 0) (void)madvise(p, len, MADV_HUGEPAGE);
 #endif
     return p;
 }

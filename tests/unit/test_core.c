@@ -128,6 +128,19 @@ static void test_map_big(void) {
         if (flags[0]) CHECK(strstr(flags, " hg") != NULL);
         wa_unmap_big(p, n);
     }
+    /* WA_HUGEPAGES=0: aligned all the same, but no advice. */
+    setenv("WA_HUGEPAGES", "0", 1);
+    p = wa_map_big(n);
+    unsetenv("WA_HUGEPAGES");
+    CHECK(p != NULL);
+    if (p) {
+        CHECK(((uintptr_t)p & (two - 1)) == 0);
+        p[n - 1] = 1;
+        char flags[600];
+        vmflags_of(p, flags, sizeof flags);
+        if (flags[0]) CHECK(strstr(flags, " hg") == NULL);
+        wa_unmap_big(p, n);
+    }
     /* wa_big_alloc above 2 MiB: payload right after the 64-byte header. */
     wa_error err;
     uint32_t *a = wa_big_alloc(3 * two / 4, 4, &err);
