@@ -88,6 +88,7 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); else print "n/a"}'; }
 med() { echo "${samples[$1]:-}" | median; }
+secs() { case $1 in n/a) echo "n/a" ;; *) echo "$1 s" ;; esac; }
 ratio() { awk -v n="$1" -v d="$2" 'BEGIN { if (n + 0 > 0 && d + 0 > 0) printf "%.2f", n / d; else print "n/a" }'; }
 yo=$(med "old load+dom") yn=$(med "new load+dom")
 echo "Heap: $objs objects, $edges edges, a $((bytes / 1048576)) MiB \`.wa\` (C; A and B are the same program"
@@ -100,11 +101,11 @@ echo "| command | baseline $rev | this tree | new/old | baseline / its load+dom 
 echo "|---|---:|---:|---:|---:|---:|"
 for key in read load load+dom; do
   o=$(med "old $key") n=$(med "new $key")
-  echo "| *$key (in process)* | $o s | $n s | $(ratio "$n" "$o") | $(ratio "$o" "$yo") | $(ratio "$n" "$yn") |"
+  echo "| *$key (in process)* | $(secs "$o") | $(secs "$n") | $(ratio "$n" "$o") | $(ratio "$o" "$yo") | $(ratio "$n" "$yn") |"
 done
 for name in "${names[@]}"; do
   o=$(med "old $name") n=$(med "new $name")
-  echo "| \`$name\` | $o s | $n s | $(ratio "$n" "$o") | $(ratio "$o" "$yo") | $(ratio "$n" "$yn") |"
+  echo "| \`$name\` | $(secs "$o") | $(secs "$n") | $(ratio "$n" "$o") | $(ratio "$o" "$yo") | $(ratio "$n" "$yn") |"
 done
 echo
 if [ ${#differ[@]} -eq 0 ]; then
