@@ -84,6 +84,15 @@ wa_status wa_dom_retained_set(const wa_dom *dom, const uint32_t *objs, uint32_t 
 wa_status wa_dom_retained_group(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs,
                                 uint32_t n, uint64_t *bytes, wa_error *err);
 
+/* wa_dom_retained_group() for ngroups groups at once: group k is
+ * objs[off[k]] .. objs[off[k + 1] - 1], its bytes go to bytes[k]. When the
+ * groups are disjoint and every member is a root object (externally held
+ * objects, as `suspects` groups them), one O(objects + edges) pass serves
+ * all groups; otherwise one search per group. */
+wa_status wa_dom_retained_groups(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs,
+                                 const uint32_t *off, uint32_t ngroups, uint64_t *bytes,
+                                 wa_error *err);
+
 /* ------------------------------------------------------------------------
  * Retention paths.
  * ------------------------------------------------------------------------ */

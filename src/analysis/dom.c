@@ -452,3 +452,96 @@ wa_status wa_dom_retained_group(const wa_snapshot *s, const wa_dom *dom, const u
     wa_big_free(queue);
     return WA_OK;
 }
+
+/* Labels of the one-pass group search: the group index, or one of these. */
+#define GRP_UNSEEN UINT32_MAX     /* not reached (yet) */
+#define GRP_FREE (UINT32_MAX - 1) /* reached without passing any single group */
+
+wa_status wa_dom_retained_groups(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs,
+                                 const uint32_t *off, uint32_t ngroups, uint64_t *bytes,
+                                 wa_error *err) {
+    for (uint32_t k = 0; k < ngroups; k++) bytes[k] = 0;
+    if (!dom || ngroups == 0) return WA_OK;
+    if (ngroups >= GRP_FREE) {
+        wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "too many groups");
+        return WA_ERR_ARG;
+    }
+    const uint32_t n = s->n_objects;
+    /* Why one pass is exact when every member is a root object and the
+     * groups are disjoint: a path from the roots that meets a member can be
+     * cut to start at the last member it meets (a root itself). So x is
+     * freed by group k alone iff every member-free path into x starts at a
+     * member of k: the join, over those paths, of their start labels (k,
+     * or FREE for a root outside every group) is k. Joins only ever go
+     * UNSEEN -> k -> FREE, so each object is scanned at most twice. */
+    uint32_t *label = wa_big_alloc(n ? n : 1, 4, err);
+    uint32_t *stack = wa_big_alloc(n ? n : 1, 4, err);
+    wa_bits *isroot = wa_ana_root_bits(s, err);
+    wa_bits *member = wa_bits_new(n, err), *queued = wa_bits_new(n, err);
+    wa_status st = WA_ERR_NOMEM;
+    if (!label || !stack || !isroot || !member || !queued) goto out;
+    for (uint32_t v = 0; v < n; v++) label[v] = GRP_UNSEEN;
+    int general = 0; /* a member that is no root, or in two groups */
+    for (uint32_t k = 0; k < ngroups && !general; k++)
+        for (uint32_t i = off[k]; i < off[k + 1]; i++) {
+            uint32_t v = objs[i];
+            if (v >= n) continue; /* as wa_dom_retained_group: ignored */
+            if (!wa_bit(isroot, v) || (label[v] != GRP_UNSEEN && label[v] != k)) {
+                general = 1;
+                break;
+            }
+            label[v] = k;
+            wa_bit_set(member, v);
+        }
+    if (general) { /* one search per group */
+        for (uint32_t k = 0; k < ngroups; k++)
+            if ((st = wa_dom_retained_group(s, dom, objs + off[k], off[k + 1] - off[k], &bytes[k],
+                                            err)) != WA_OK)
+                goto out;
+        st = WA_OK;
+        goto out;
+    }
+    /* Members go in first: the stack pops the other roots' flood (FREE,
+     * most of the heap) before any group label spreads, so the groups'
+     * labels only walk what that flood did not reach. */
+    uint32_t top = 0;
+    for (uint32_t v = 0; v < n; v++)
+        if (wa_bit(member, v)) {
+            stack[top++] = v;
+            wa_bit_set(queued, v);
+        }
+    for (uint32_t r = 0; r < s->n_roots; r++) {
+        uint32_t v = s->roots[r].obj;
+        if (wa_bit(queued, v)) continue;
+        label[v] = GRP_FREE;
+        stack[top++] = v;
+        wa_bit_set(queued, v);
+    }
+    while (top) {
+        uint32_t v = stack[--top], lab = label[v];
+        wa_bit_clear(queued, v);
+        const uint32_t end = s->out_off[v + 1];
+        for (uint32_t e = s->out_off[v]; e < end; e++) {
+            const wa_edge ed = s->edges[e];
+            uint32_t w = ed.to, old = label[w];
+            if (old == lab || old == GRP_FREE || wa_is_weak(ed.label) || wa_bit(member, w))
+                continue;
+            label[w] = old == GRP_UNSEEN ? lab : GRP_FREE;
+            if (!wa_bit(queued, w)) {
+                stack[top++] = w;
+                wa_bit_set(queued, w);
+            }
+        }
+    }
+    for (uint32_t v = 0; v < n; v++)
+        if (label[v] < ngroups) bytes[label[v]] += s->objects[v].size;
+    st = WA_OK;
+out:
+    if (st == WA_ERR_NOMEM) wa_nomem(err);
+    wa_big_free(label);
+    wa_big_free(stack);
+    free(isroot);
+    free(member);
+    free(queued);
+    return st;
+}

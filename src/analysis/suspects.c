@@ -21,6 +21,7 @@
  *     grew, matched across snapshots by their rendered path; a cluster that
  *     gained >= min_growth instances is a suspect.
  */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "analysis/internal.h"
@@ -300,7 +301,8 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         wa_u32vec objs;
     } grp;
     grp *g = NULL;
-    uint32_t ng = 0, cap = 0;
+    uint32_t ng = 0, cap = 0, *all = NULL, *off = NULL;
+    uint64_t *gbytes = NULL;
     if (wa_u64map_init(&seen, 64) != 0 || wa_u64map_init(&groups, 16) != 0) goto out;
     for (uint32_t r = 0; r < s->n_roots; r++) {
         const wa_root *root = &s->roots[r];
@@ -339,14 +341,24 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         if (!wa_u64map_put(&seen, v, 0, &fresh)) goto out;
         if (fresh && wa_u32vec_push(&g[k].objs, v) != 0) goto out;
     }
+    /* Every group's exact bytes in one pass over the heap (the members are
+     * distinct root objects); the dominator lower bound would miss what only
+     * the members together keep alive. */
+    size_t nall = 0;
+    for (uint32_t i = 0; i < ng; i++) nall += g[i].objs.n;
+    all = wa_alloc(nall ? nall : 1, 4, err);
+    off = wa_alloc((size_t)ng + 1, 4, err);
+    gbytes = wa_alloc(ng ? ng : 1, 8, err);
+    if (!all || !off || !gbytes) goto out;
+    off[0] = 0;
     for (uint32_t i = 0; i < ng; i++) {
-        uint64_t bytes = 0;
+        memcpy(all + off[i], g[i].objs.v, g[i].objs.n * sizeof *all);
+        off[i + 1] = off[i] + (uint32_t)g[i].objs.n;
+    }
+    if (wa_dom_retained_groups(s, dom, all, off, ng, gbytes, err) != WA_OK) goto out;
+    for (uint32_t i = 0; i < ng; i++) {
+        uint64_t bytes = gbytes[i];
         if (!g[i].objs.n) continue; /* all its objects were counted in another group */
-        /* One search per group (few: one per type and hop of natively held
-         * objects); the dominator lower bound would miss what only the
-         * members together keep alive. */
-        if (wa_dom_retained_group(s, dom, g[i].objs.v, (uint32_t)g[i].objs.n, &bytes, err) != WA_OK)
-            goto out;
         if (!total || (double)bytes < o->external_share * (double)total) continue;
         wa_cluster_set *cs = wa_path_cluster(s, tree, dom, g[i].objs.v, (uint32_t)g[i].objs.n, err);
         if (!cs) goto out;
@@ -372,6 +384,9 @@ out:
     if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
     for (uint32_t i = 0; i < ng; i++) wa_u32vec_free(&g[i].objs);
     free(g);
+    free(all);
+    free(off);
+    free(gbytes);
     wa_u64map_free(&seen);
     wa_u64map_free(&groups);
     return st;
@@ -386,46 +401,81 @@ static uint32_t find_type(const wa_snapshot *s, const char *name) {
 
 #define GROWTH_TYPES 10
 
+/* The baseline's side of the growth suspects: its path tree and the
+ * clusters of each picked type's instances there. Independent of the
+ * current dump's side, so it runs on a second thread meanwhile. */
+typedef struct base_job {
+    const wa_snapshot *base;
+    const uint32_t *types; /* baseline type per picked type, WA_NONE: none */
+    uint32_t n;
+    wa_cluster_set **out; /* n */
+    wa_path_tree *tree;
+    wa_status st;
+    wa_error err;
+} base_job;
+
+static void *base_side(void *arg) {
+    base_job *j = arg;
+    j->st = WA_ERR_NOMEM;
+    j->tree = wa_path_tree_build(j->base, &j->err);
+    if (!j->tree) return NULL;
+    for (uint32_t k = 0; k < j->n; k++) {
+        wa_objlist then = {0};
+        if (j->types[k] != WA_NONE && instances(j->base, j->types[k], &then, &j->err) != WA_OK)
+            return NULL;
+        j->out[k] = wa_path_cluster(j->base, j->tree, NULL, then.objs, then.n, &j->err);
+        free(then.objs);
+        if (!j->out[k]) return NULL;
+    }
+    j->st = WA_OK;
+    return NULL;
+}
+
 static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const wa_path_tree *tree,
                                  const wa_suspect_options *o, builder *b, wa_error *err) {
     const wa_snapshot *base = o->baseline;
     wa_diff *d = wa_diff_compute(base, s, NULL, NULL, err);
-    wa_path_tree *btree = NULL;
     wa_status st = WA_ERR_NOMEM;
     if (!d) return WA_ERR_NOMEM;
-    btree = wa_path_tree_build(base, err);
-    if (!btree) goto out;
-    /* The types that grew most in count. */
-    uint32_t picked = 0;
+    /* The types that grew most in count (a type the current dump lacks is
+     * skipped: nothing of it to report). */
+    uint32_t picked = 0, n = 0, now_t[GROWTH_TYPES], base_t[GROWTH_TYPES];
     for (uint32_t i = 0; i < d->n_rows && picked < GROWTH_TYPES; i++) {
         const wa_diff_row *r = &d->rows[i];
         if (r->dcount < (int64_t)o->min_growth) continue;
         picked++;
-        uint32_t t = find_type(s, r->type), bt = find_type(base, r->type);
+        uint32_t t = find_type(s, r->type);
         if (t == WA_NONE) continue;
-        wa_objlist now = {0}, then = {0};
-        if (instances(s, t, &now, err) != WA_OK) goto out;
-        if (bt != WA_NONE && instances(base, bt, &then, err) != WA_OK) {
-            free(now.objs);
-            goto out;
-        }
-        wa_cluster_set *cn = wa_path_cluster(s, tree, dom, now.objs, now.n, err);
-        wa_cluster_set *cb = cn ? wa_path_cluster(base, btree, NULL, then.objs, then.n, err) : NULL;
+        now_t[n] = t;
+        base_t[n++] = find_type(base, r->type);
+    }
+    wa_cluster_set *cnow[GROWTH_TYPES] = {0}, *cbase[GROWTH_TYPES] = {0};
+    base_job job = {base, base_t, n, cbase, NULL, WA_ERR_NOMEM, {0}};
+    wa_error_clear(&job.err);
+    pthread_t tid;
+    int threaded = n && pthread_create(&tid, NULL, base_side, &job) == 0;
+    if (!threaded) base_side(&job);
+    wa_status now_st = WA_OK;
+    for (uint32_t k = 0; k < n && now_st == WA_OK; k++) {
+        wa_objlist now = {0};
+        if ((now_st = instances(s, now_t[k], &now, err)) != WA_OK) break;
+        cnow[k] = wa_path_cluster(s, tree, dom, now.objs, now.n, err);
         free(now.objs);
-        free(then.objs);
-        if (!cn || !cb) {
-            wa_cluster_set_free(cn);
-            wa_cluster_set_free(cb);
-            goto out;
-        }
-        for (uint32_t k = 0; k < cn->n; k++) {
-            const wa_cluster *c = &cn->clusters[k];
+        if (!cnow[k]) now_st = WA_ERR_NOMEM;
+    }
+    if (threaded) pthread_join(tid, NULL);
+    if (now_st != WA_OK) goto out;
+    if (job.st != WA_OK) {
+        if (err) *err = job.err;
+        goto out;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        wa_cluster_set *cn = cnow[k], *cb = cbase[k];
+        uint32_t t = now_t[k];
+        for (uint32_t i = 0; i < cn->n; i++) {
+            const wa_cluster *c = &cn->clusters[i];
             char *text = cluster_text(s, c);
-            if (!text) {
-                wa_cluster_set_free(cn);
-                wa_cluster_set_free(cb);
-                goto out;
-            }
+            if (!text) goto out;
             uint64_t before = 0;
             for (uint32_t j = 0; j < cb->n; j++) {
                 if (cb->clusters[j].key != c->key) continue;
@@ -440,8 +490,6 @@ static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const 
             wa_suspect *x = add(b);
             if (!x) {
                 free(text);
-                wa_cluster_set_free(cn);
-                wa_cluster_set_free(cb);
                 goto out;
             }
             x->kind = WA_SUSPECT_GROWTH;
@@ -453,14 +501,16 @@ static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const 
             x->share = share_of(c->retained, dom->reachable_bytes);
             x->path = text;
         }
-        wa_cluster_set_free(cn);
-        wa_cluster_set_free(cb);
     }
     st = WA_OK;
 out:
     if (st != WA_OK && err && err->code == WA_OK) wa_nomem(err);
+    for (uint32_t k = 0; k < n; k++) {
+        wa_cluster_set_free(cnow[k]);
+        wa_cluster_set_free(cbase[k]);
+    }
     wa_diff_free(d);
-    wa_path_tree_free(btree);
+    wa_path_tree_free(job.tree);
     return st;
 }
 

@@ -3,11 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/containers.h"
+
 #define WA_ARENA_BLOCK (1u << 20)
+
+/* Blocks from this size on are mapped (wa_map_big: 2 MiB-aligned, huge
+ * pages): the file image and the edge and index arrays of a load. */
+#define WA_ARENA_MAP_MIN ((size_t)2 << 20)
 
 struct wa_arena_block {
     wa_arena_block *next;
-    size_t used, cap;
+    size_t used, cap, mapped; /* mapped: the mapping's length, 0 if malloc'd */
     /* data follows, 16-byte aligned */
 };
 
@@ -20,8 +26,10 @@ void wa_arena_init(wa_arena *a) {
 
 static wa_arena_block *new_block(wa_arena *a, size_t cap) {
     if (cap > SIZE_MAX - HDR) return NULL;
-    wa_arena_block *b = malloc(HDR + cap);
+    size_t bytes = HDR + cap;
+    wa_arena_block *b = bytes >= WA_ARENA_MAP_MIN ? wa_map_big(bytes) : malloc(bytes);
     if (!b) return NULL;
+    b->mapped = bytes >= WA_ARENA_MAP_MIN ? bytes : 0;
     b->used = 0;
     b->cap = cap;
     a->bytes += HDR + cap;
@@ -79,7 +87,10 @@ void wa_arena_free(wa_arena *a) {
     wa_arena_block *b = a->head;
     while (b) {
         wa_arena_block *n = b->next;
-        free(b);
+        if (b->mapped)
+            wa_unmap_big(b, b->mapped);
+        else
+            free(b);
         b = n;
     }
     a->head = NULL;

@@ -27,6 +27,39 @@ void *wa_calloc(size_t count, size_t size, wa_error *err) {
     return p;
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *wa_map_big(size_t bytes) {
+    if (bytes < HUGE_PAGE || bytes > SIZE_MAX - 2 * HUGE_PAGE) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    /* Over-map by one huge page, then trim both ends so that the mapping
+     * starts on a 2 MiB boundary: every whole 2 MiB stretch of it can then
+     * be one huge page. */
+    size_t len = (bytes + 4095) & ~(size_t)4095;
+    unsigned char *raw =
+        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    unsigned char *p =
+        (unsigned char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (p > raw) munmap(raw, (size_t)(p - raw));
+    if (raw + len + HUGE_PAGE > p + len)
+        munmap(p + len, (size_t)(raw + len + HUGE_PAGE - (p + len)));
+#ifdef MADV_HUGEPAGE
+    /* Advice only: where transparent huge pages are off, 4 KiB pages.
+     * WA_HUGEPAGES=0 leaves it out (to measure both ways, or where fresh
+     * huge pages are slow to come by: a VM whose host reclaims free memory). */
+    const char *env = getenv("WA_HUGEPAGES");
+    if (!env || strcmp(env, "0") != 0) (void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void wa_unmap_big(void *p, size_t bytes) {
+    if (p) munmap(p, bytes);
+}
+
 #define BIG_HEADER 64u         /* keeps the payload 64-byte aligned */
 #define BIG_MAP_MIN (1u << 20) /* smaller arrays come from malloc */
 
@@ -37,13 +70,7 @@ void *wa_big_alloc(size_t count, size_t size, wa_error *err) {
         return NULL;
     }
     size_t bytes = count * size + BIG_HEADER;
-    unsigned char *p;
-    if (bytes < BIG_MAP_MIN) {
-        p = malloc(bytes);
-    } else {
-        p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) p = NULL;
-    }
+    unsigned char *p = bytes < BIG_MAP_MIN ? malloc(bytes) : wa_map_big(bytes);
     if (!p) {
         wa_nomem(err);
         return NULL;
@@ -60,7 +87,7 @@ void wa_big_free(void *q) {
     if (bytes < BIG_MAP_MIN)
         free(p);
     else
-        munmap(p, bytes);
+        wa_unmap_big(p, bytes);
 }
 
 int wa_u32vec_push(wa_u32vec *s, uint32_t x) {

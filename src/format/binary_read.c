@@ -11,6 +11,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,27 +197,77 @@ static wa_status check_sizes(const wa_input *in, layout *L, wa_error *err) {
     return WA_OK;
 }
 
-/* One read of the whole file into the snapshot's arena; every section's
- * header and checksum verified. *out points at the file's first byte. */
-static wa_status read_whole(const wa_input *in, const layout *L, struct wa_snapshot *s,
-                            unsigned char **out, wa_error *err) {
+/* One read of the whole file into the snapshot's arena. *out points at the
+ * file's first byte. */
+static wa_status read_whole(const wa_input *in, struct wa_snapshot *s, unsigned char **out,
+                            wa_error *err) {
     const uint64_t size = in->size;
     unsigned char *buf = size <= SIZE_MAX ? wa_arena_alloc(&s->arena, (size_t)size) : NULL;
     if (!buf)
         return wa_error_set(err, WA_ERR_NOMEM, in->path, WA_POS_NONE, WA_POS_NONE,
                             "out of memory reading %llu bytes", (unsigned long long)size);
     if (read_at(in, buf, 0, size, 1, err) != WA_OK) return err ? err->code : WA_ERR_IO;
+    *out = buf;
+    return WA_OK;
+}
+
+/* The sections' checksums, verified on a second thread while the first
+ * parses the (read-only) image and builds the reverse index: parsing
+ * validates every value anyway, so it is safe on unverified bytes, and the
+ * errors are reported in the order a serial check would find them. */
+typedef struct csum_job {
+    const unsigned char *buf;
+    const layout *L;
+    uint32_t bad; /* first section whose checksum does not match, 0 if none */
+    int threaded;
+    pthread_t tid;
+} csum_job;
+
+static void *verify_sums(void *arg) {
+    csum_job *j = arg;
+    for (uint32_t id = 1; id <= WA_SEC_MAX; id++) {
+        const loc *x = &j->L->sec[id];
+        if (wa_checksum(j->buf + x->off, (size_t)x->len) != j->L->sum[id]) {
+            j->bad = id;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void sums_start(csum_job *j, const unsigned char *buf, const layout *L) {
+    j->buf = buf;
+    j->L = L;
+    j->bad = 0;
+    j->threaded = pthread_create(&j->tid, NULL, verify_sums, j) == 0;
+    if (!j->threaded) verify_sums(j); /* no thread to spare: verify now */
+}
+
+/* Waits for the checksums; a mismatch in a section before `before` (all:
+ * WA_SEC_MAX + 1) replaces whatever error err holds, and one at or after
+ * it is forgotten (the error at `before` comes first). */
+static wa_status sums_wait(csum_job *j, const wa_input *in, uint32_t before, wa_error *err) {
+    if (j->threaded) pthread_join(j->tid, NULL);
+    j->threaded = 0;
+    if (j->bad >= before) j->bad = 0; /* after the error found first: moot */
+    if (!j->bad) return WA_OK;
+    wa_error_clear(err);
+    return ferr(err, in, j->L->sec[j->bad].off,
+                "section %s: checksum mismatch: the file is damaged", sec_names[j->bad]);
+}
+
+/* Every section's header against the table of contents. */
+static wa_status check_headers(const wa_input *in, const layout *L, const unsigned char *buf,
+                               csum_job *j, wa_error *err) {
     for (uint32_t id = 1; id <= WA_SEC_MAX; id++) {
         const loc *x = &L->sec[id];
         const unsigned char *h = buf + x->off - WA_BIN_SECTION_HEADER;
-        if (rd32(h) != id || rd64(h + 8) != x->len)
+        if (rd32(h) != id || rd64(h + 8) != x->len) {
+            if (sums_wait(j, in, id, err) != WA_OK) return WA_ERR_FORMAT;
             return ferr(err, in, x->off - WA_BIN_SECTION_HEADER,
                         "section header of %s does not match the table of contents", sec_names[id]);
-        if (wa_checksum(buf + x->off, (size_t)x->len) != L->sum[id])
-            return ferr(err, in, x->off, "section %s: checksum mismatch: the file is damaged",
-                        sec_names[id]);
+        }
     }
-    *out = buf;
     return WA_OK;
 }
 
@@ -387,12 +438,22 @@ wa_snapshot *wa_binary_read(const wa_input *in, wa_error *err) {
     struct wa_snapshot *s = wa_snapshot_alloc(err);
     if (!s) return NULL;
     unsigned char *buf = NULL;
+    if (read_whole(in, s, &buf, err) != WA_OK) {
+        wa_snapshot_free(s);
+        return NULL;
+    }
+    csum_job sums;
+    sums_start(&sums, buf, &L);
     /* strings first: every later section names strings by id */
-    if (read_whole(in, &L, s, &buf, err) != WA_OK ||
-        load_strings(in, &L.sec[WA_SEC_STRINGS], buf, s, err) != WA_OK ||
-        load_types(in, &L.sec[WA_SEC_TYPES], buf, s, err) != WA_OK ||
-        load_objects(in, &L, buf, s, err) != WA_OK || load_edges(in, &L, buf, s, err) != WA_OK ||
-        load_roots_sites(in, &L, buf, s, err) != WA_OK || load_meta(in, &L, buf, s, err) != WA_OK) {
+    int ok =
+        check_headers(in, &L, buf, &sums, err) == WA_OK &&
+        load_strings(in, &L.sec[WA_SEC_STRINGS], buf, s, err) == WA_OK &&
+        load_types(in, &L.sec[WA_SEC_TYPES], buf, s, err) == WA_OK &&
+        load_objects(in, &L, buf, s, err) == WA_OK && load_edges(in, &L, buf, s, err) == WA_OK &&
+        load_roots_sites(in, &L, buf, s, err) == WA_OK && load_meta(in, &L, buf, s, err) == WA_OK;
+    /* A damaged section explains any parse error: it wins, as it did when
+     * the checksums were verified before parsing. */
+    if (sums_wait(&sums, in, WA_SEC_MAX + 1, err) != WA_OK || !ok) {
         wa_snapshot_free(s);
         return NULL;
     }

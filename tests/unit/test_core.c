@@ -1,11 +1,14 @@
 /*
  * test_core.c: the generic pieces of src/core every layer shares: the 64-bit
  * key map, bit sets, the vector, the growable buffer and its failure
- * convention, and byte counts for people.
+ * convention, byte counts for people, and big mappings (2 MiB-aligned,
+ * advised huge pages) for big arrays and arena blocks.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/containers.h"
 #include "core/text.h"
 #include "whyalive/snapshot.h"
@@ -81,6 +84,88 @@ static void test_buf(void) {
     wa_buf_free(&b);
 }
 
+/* VmFlags of the mapping holding p, from /proc/self/smaps ("" if none). */
+static void vmflags_of(const void *p, char *out, size_t cap) {
+    out[0] = '\0';
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f) return;
+    char line[512];
+    int in = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            snprintf(out, cap, "%s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void test_map_big(void) {
+    const size_t two = (size_t)2 << 20;
+    /* Small: a plain mapping, zeroed and writable. */
+    unsigned char *s = wa_map_big(5000);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK(s[0] == 0 && s[4999] == 0);
+        s[4999] = 1;
+        wa_unmap_big(s, 5000);
+    }
+    /* Big: starts on a 2 MiB boundary, zeroed, advised huge pages. */
+    size_t n = 5 * two + 12345;
+    unsigned char *p = wa_map_big(n);
+    CHECK(p != NULL);
+    if (p) {
+        CHECK(((uintptr_t)p & (two - 1)) == 0);
+        CHECK(p[0] == 0 && p[n - 1] == 0);
+        memset(p, 0xAB, n);
+        CHECK(p[n - 1] == 0xAB);
+        char flags[600];
+        vmflags_of(p, flags, sizeof flags);
+        /* "hg": MADV_HUGEPAGE took (any Linux with /proc; none elsewhere). */
+        if (flags[0]) CHECK(strstr(flags, " hg") != NULL);
+        wa_unmap_big(p, n);
+    }
+    /* WA_HUGEPAGES=0: aligned all the same, but no advice. */
+    setenv("WA_HUGEPAGES", "0", 1);
+    p = wa_map_big(n);
+    unsetenv("WA_HUGEPAGES");
+    CHECK(p != NULL);
+    if (p) {
+        CHECK(((uintptr_t)p & (two - 1)) == 0);
+        p[n - 1] = 1;
+        char flags[600];
+        vmflags_of(p, flags, sizeof flags);
+        if (flags[0]) CHECK(strstr(flags, " hg") == NULL);
+        wa_unmap_big(p, n);
+    }
+    /* wa_big_alloc above 2 MiB: payload right after the 64-byte header. */
+    wa_error err;
+    uint32_t *a = wa_big_alloc(3 * two / 4, 4, &err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(((uintptr_t)a & (two - 1)) == 64);
+        a[3 * two / 4 - 1] = 7;
+        wa_big_free(a);
+    }
+    /* Arena: a big block is mapped, small ones keep coming from malloc. */
+    wa_arena ar;
+    wa_arena_init(&ar);
+    unsigned char *big = wa_arena_alloc(&ar, 3 * two), *small = wa_arena_alloc(&ar, 100);
+    CHECK(big != NULL && small != NULL);
+    if (big && small) {
+        CHECK(big[3 * two - 1] == 0);
+        memset(big, 1, 3 * two);
+        memset(small, 2, 100);
+        char flags[600];
+        vmflags_of(big, flags, sizeof flags);
+        if (flags[0]) CHECK(strstr(flags, " hg") != NULL);
+    }
+    wa_arena_free(&ar);
+}
+
 static void test_size_text(void) {
     char buf[32];
     CHECK_STR(wa_size_text(0, 2, buf), "0 B");
@@ -100,5 +185,6 @@ int main(void) {
     RUN(test_bits_and_vec);
     RUN(test_buf);
     RUN(test_size_text);
+    RUN(test_map_big);
     return wa_test_result();
 }

@@ -200,6 +200,28 @@ static void test_binary_cases(void) {
     FRESH();
     b[objs + 5] ^= 1;
     bin_case(b, n, WA_ERR_FORMAT, objs, "OBJECTS: checksum mismatch");
+    /* The checksums are verified on a second thread while parsing goes on;
+     * errors come in the order a serial check finds them: a damaged section
+     * wins over the parse error it causes, over a later section's bad
+     * header, and loses to an earlier one's. */
+    FRESH();
+    {
+        uint32_t far = 99; /* also an edge to nowhere, but not resealed */
+        memcpy(b + edges, &far, 4);
+        bin_case(b, n, WA_ERR_FORMAT, edges, "EDGES: checksum mismatch");
+        b[edges - WA_BIN_SECTION_HEADER] ^= 1; /* EDGES' own header is checked first */
+        bin_case(b, n, WA_ERR_FORMAT, edges - WA_BIN_SECTION_HEADER,
+                 "section header of EDGES does not match");
+        FRESH();
+        b[strs + 3] ^= 1;                      /* STRINGS (id 2) damaged */
+        b[edges - WA_BIN_SECTION_HEADER] ^= 1; /* EDGES (id 6) header damaged */
+        bin_case(b, n, WA_ERR_FORMAT, strs, "STRINGS: checksum mismatch");
+        FRESH();
+        b[strs - WA_BIN_SECTION_HEADER] ^= 1; /* STRINGS header damaged */
+        b[edges + 1] ^= 1;                    /* EDGES payload damaged */
+        bin_case(b, n, WA_ERR_FORMAT, strs - WA_BIN_SECTION_HEADER,
+                 "section header of STRINGS does not match");
+    }
     FRESH();
     b[toc + 3] ^= 0x40;
     bin_case(b, n, WA_ERR_FORMAT, toc, "table of contents checksum");
