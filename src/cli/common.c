@@ -271,11 +271,8 @@ void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f) {
         {0},
     };
     help_options(common, f);
-    fprintf(f, "
-exit codes: 0 ok, 1 a --fail-on check failed, 2 bad input or usage,
-"
-               "3 output not written, 4 internal error. Selectors: whyalive help selectors.
-");
+    fprintf(f, "\nexit codes: 0 ok, 1 a --fail-on check failed, 2 bad input or usage,\n"
+               "3 output not written, 4 internal error. Selectors: whyalive help selectors.\n");
 }
 
 /* ------------------------------------------------------------------ loading */
