@@ -431,6 +431,36 @@ static void *base_side(void *arg) {
     return NULL;
 }
 
+/* What a set of objects retains on its own: the sum of retained[v] over
+ * its members that no other member dominates (as summary computes a row),
+ * in one walk of the dominator preorder. A growth cluster's own retained
+ * size (fix: the cluster's share of a clustering of every instance of its
+ * type, where instances nested in other clusters' instances count there,
+ * could be 0 B while the cluster alone retains kilobytes). */
+static int set_retained(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
+                        uint64_t *out, wa_error *err) {
+    wa_bits *in = wa_bits_new(s->n_objects, err);
+    if (!in) return -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (objs[i] < s->n_objects) wa_bit_set(in, objs[i]);
+    uint64_t sum = 0;
+    uint32_t active = 0, prev = WA_NONE;
+    for (uint32_t k = 0; k <= dom->n_reachable; k++) {
+        uint32_t v = k < dom->n_reachable ? dom->preorder[k] : WA_NONE;
+        uint32_t p = v == WA_NONE ? WA_DOM_SUPER : dom->idom[v];
+        while (prev != WA_NONE && prev != p) {
+            if (wa_bit(in, prev)) active--;
+            prev = dom->idom[prev] == WA_DOM_SUPER ? WA_NONE : dom->idom[prev];
+        }
+        if (v == WA_NONE) break;
+        if (wa_bit(in, v) && active++ == 0) sum += dom->retained[v];
+        prev = v;
+    }
+    free(in);
+    *out = sum;
+    return 0;
+}
+
 static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const wa_path_tree *tree,
                                  const wa_suspect_options *o, builder *b, wa_error *err) {
     const wa_snapshot *base = o->baseline;
@@ -497,8 +527,8 @@ static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const 
             x->obj = c->example;
             x->count = c->count;
             x->baseline = before;
-            x->retained = c->retained;
-            x->share = share_of(c->retained, dom->reachable_bytes);
+            if (set_retained(s, dom, c->members, c->count, &x->retained, err) != 0) goto out;
+            x->share = share_of(x->retained, dom->reachable_bytes);
             x->path = text;
         }
     }

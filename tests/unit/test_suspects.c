@@ -126,6 +126,62 @@ static void test_growth(void) {
     wa_snapshot_free(now);
 }
 
+/* n outer nodes in a registry list, each holding an inner node of the same
+ * type (with a 500-byte buffer) through .child. */
+static wa_snapshot *nested(uint32_t n) {
+    tg g;
+    tg_new(&g);
+    uint32_t m = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "app");
+    uint32_t ns = tg_obj(&g, "builtins.dict", 100);
+    uint32_t reg = tg_obj_full(&g, "builtins.list", 100, WA_OBJ_HAS_LEN, n, NULL);
+    tg_attr(&g, m, ns, "__dict__");
+    tg_edge(&g, ns, reg, WA_EDGE_DICT_VALUE, "'registry'");
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t outer = tg_obj(&g, "app.Node", 64), inner = tg_obj(&g, "app.Node", 64);
+        uint32_t buf = tg_obj(&g, "builtins.bytes", 500);
+        tg_index(&g, reg, outer, i);
+        tg_attr(&g, outer, inner, "child");
+        tg_attr(&g, inner, buf, "buf");
+    }
+    tg_root(&g, m, WA_ROOT_MODULE, "app", 0);
+    return tg_done(&g);
+}
+
+/* A growth cluster retains what its members retain on their own (fix: the
+ * inner nodes' cluster said 0 B: clustered with every Node, they were
+ * nested in the outer ones and counted there). */
+static void test_growth_nested_cluster_retained(void) {
+    wa_snapshot *base = nested(2), *now = nested(40);
+    wa_error err;
+    wa_dom *dom = wa_dom_compute(now, &err);
+    wa_suspect_options o;
+    wa_suspect_options_init(&o);
+    o.baseline = base;
+    o.threshold = 1.0; /* few other suspects */
+    o.external_share = 1.0;
+    wa_suspect_list *l = wa_suspect_find(now, dom, NULL, &o, &err);
+    CHECK(l != NULL);
+    int outer = 0, inner = 0;
+    for (uint32_t i = 0; l && i < l->n; i++) {
+        const wa_suspect *x = &l->items[i];
+        if (x->kind != WA_SUSPECT_GROWTH) continue;
+        if (!strcmp(x->path, "sys.modules['app'] .__dict__['registry'] [*]")) {
+            outer = 1;
+            CHECK_EQ_U64(x->retained, 40 * (64 + 64 + 500));
+        } else if (!strcmp(x->path, "sys.modules['app'] .__dict__['registry'] [*] .child")) {
+            inner = 1;
+            CHECK_EQ_U64(x->count, 40);
+            CHECK_EQ_U64(x->baseline, 2);
+            CHECK_EQ_U64(x->retained, 40 * (64 + 500));
+        }
+    }
+    CHECK(outer && inner);
+    wa_suspect_list_free(l);
+    wa_dom_free(dom);
+    wa_snapshot_free(base);
+    wa_snapshot_free(now);
+}
+
 /* The example service's native route: each handler is held by three bound
  * methods that native code holds, so no single method dominates it and
  * each method alone retains 48 bytes. Together they retain every handler
@@ -186,6 +242,7 @@ int main(void) {
     RUN(test_accumulation_and_external);
     RUN(test_split_container);
     RUN(test_growth);
+    RUN(test_growth_nested_cluster_retained);
     RUN(test_external_shared_holders);
     return wa_test_result();
 }
