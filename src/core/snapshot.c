@@ -238,6 +238,13 @@ size_t wa_label_format(const wa_snapshot *s, uint32_t label, char *buf, size_t c
     uint32_t p = WA_LABEL_PAYLOAD(label);
     const char *t = kind == WA_EDGE_INDEX ? "" : wa_snapshot_string(s, p);
     int n;
+    /* No empty label reaches output: a reference the dump could not name
+     * (a C field tp_traverse reported without a name) reads "<referent>". */
+    if (!t[0] && (kind == WA_EDGE_OTHER || kind == WA_EDGE_ATTR || kind == WA_EDGE_DICT_KEY ||
+                  kind == WA_EDGE_DICT_VALUE || kind == WA_EDGE_FRAME_LOCAL)) {
+        n = snprintf(buf, cap, kind == WA_EDGE_FRAME_LOCAL ? "f_locals.<referent>" : "<referent>");
+        return n < 0 ? 0 : (size_t)n;
+    }
     switch (kind) {
     case WA_EDGE_ATTR: n = snprintf(buf, cap, ".%s", t); break;
     case WA_EDGE_DICT_KEY: n = snprintf(buf, cap, "<key %s>", t); break;

@@ -335,8 +335,53 @@ static void test_cluster_250k(void) {
     wa_snapshot_free(st.s);
 }
 
+/* A reference the dump could not name (an OTHER edge with no label, as
+ * tp_traverse reports a Task's coroutine or context) reads "<referent>":
+ * no empty label, no trailing or doubled space in a path (issue 14). */
+static void test_unnamed_hop(void) {
+    tg g;
+    tg_new(&g);
+    uint32_t m = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "app");
+    uint32_t ns = tg_obj(&g, "builtins.dict", 100);
+    uint32_t tasks = tg_obj(&g, "builtins.set", 200);
+    uint32_t task = tg_obj(&g, "_asyncio.Task", 100), coro = tg_obj(&g, "builtins.coroutine", 50);
+    uint32_t buf = tg_obj(&g, "builtins.bytearray", 1000);
+    tg_attr(&g, m, ns, "__dict__");
+    tg_edge(&g, ns, tasks, WA_EDGE_DICT_VALUE, "'_tasks'");
+    tg_edge(&g, tasks, task, WA_EDGE_SET_MEMBER, NULL);
+    tg_edge(&g, task, coro, WA_EDGE_OTHER, "");
+    tg_edge(&g, coro, buf, WA_EDGE_OTHER, NULL);
+    tg_root(&g, m, WA_ROOT_MODULE, "app", 0);
+    wa_snapshot *s = tg_done(&g);
+    wa_error err;
+    wa_error_clear(&err);
+    char lab[64];
+    wa_label_format(s, WA_LABEL(WA_EDGE_OTHER, 0), lab, sizeof lab);
+    CHECK_STR(lab, "<referent>");
+    wa_label_format(s, WA_LABEL(WA_EDGE_ATTR, 0), lab, sizeof lab);
+    CHECK_STR(lab, "<referent>");
+    wa_label_format(s, WA_LABEL(WA_EDGE_FRAME_LOCAL, 0), lab, sizeof lab);
+    CHECK_STR(lab, "f_locals.<referent>");
+    wa_dom *dom = wa_dom_compute(s, &err);
+    wa_path_tree *t = wa_path_tree_build(s, &err);
+    uint32_t objs[1] = {buf};
+    wa_cluster_set *cs = dom && t ? wa_path_cluster(s, t, dom, objs, 1, &err) : NULL;
+    CHECK(cs && cs->n == 1);
+    if (cs && cs->n == 1) {
+        char text[256];
+        wa_cluster_format(s, &cs->clusters[0], text, sizeof text);
+        CHECK_STR(text, "sys.modules['app'] .__dict__['_tasks'] {member} <referent> <referent>");
+        CHECK(strstr(text, "  ") == NULL && text[strlen(text) - 1] != ' ');
+    }
+    wa_cluster_set_free(cs);
+    wa_path_tree_free(t);
+    wa_dom_free(dom);
+    wa_snapshot_free(s);
+}
+
 int main(void) {
     RUN(test_shortest_and_k);
+    RUN(test_unnamed_hop);
     RUN(test_cluster_story);
     RUN(test_cluster_abstraction);
     RUN(test_cluster_sibling_keys);
