@@ -70,7 +70,7 @@ static void test_small(void) {
     CHECK_STR(label(s, 3, 2, b), "[2]");
     CHECK_STR(label(s, t, 1, b), "<weak>");
     CHECK_STR(label(s, t, 2, b), "__globals__");
-    CHECK_STR(label(s, t, 3, b), "");
+    CHECK_STR(label(s, t, 3, b), "<referent>"); /* unnamed: never empty */
     CHECK_STR(label(s, 5, 0, b), "{member}");
     CHECK_STR(label(s, 6, 0, b), "<closure cb>");
     CHECK_STR(label(s, 6, 1, b), "<closure>");

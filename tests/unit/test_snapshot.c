@@ -137,8 +137,8 @@ static void test_labels(void) {
         {WA_LABEL(WA_EDGE_WEAK, 0), "<weak>"},
         {WA_LABEL(WA_EDGE_WEAK, x), "<weak x>"},
         {WA_LABEL(WA_EDGE_OTHER, x), "x"},
-        {WA_LABEL(WA_EDGE_OTHER, 0), ""},
-        {WA_LABEL(WA_EDGE_OTHER, 0x0FFFFFFF), ""}, /* out of range id */
+        {WA_LABEL(WA_EDGE_OTHER, 0), "<referent>"},          /* never empty */
+        {WA_LABEL(WA_EDGE_OTHER, 0x0FFFFFFF), "<referent>"}, /* out of range id */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = wa_label_format(s, cases[i].label, buf, sizeof buf);
