@@ -221,6 +221,11 @@ const char *wa_snapshot_site(const wa_snapshot *snap, uint32_t obj);
 /* Object index for an address, or WA_NONE. O(1) after a lazy O(n) index build. */
 uint32_t wa_snapshot_find(const wa_snapshot *snap, uint64_t addr);
 
+/* Whose namespace obj is, when it is a dict some object holds as its
+ * __dict__: "module 'app.stt'", "class 'Session'" or "Session instance"
+ * (like snprintf: the length wanted, 0 and "" when obj is no such dict). */
+size_t wa_snapshot_dict_owner(const wa_snapshot *snap, uint32_t obj, char *buf, size_t cap);
+
 /* Out-edges of obj: *edges points at the first, returns the count. */
 uint32_t wa_snapshot_out(const wa_snapshot *snap, uint32_t obj, const wa_edge **edges);
 /* In-edges of obj: *sources points at the referrer indexes, returns the count.

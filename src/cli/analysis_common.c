@@ -226,7 +226,10 @@ static const char *obj_tail(char *buf, size_t cap, int n, const char *name, int 
 }
 
 const char *wa_ana_obj_text(const cJSON *o, char *buf, size_t cap) {
-    int n = snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"), wa_type_display(wa_j_str(o, "type")));
+    const char *dict_of = wa_j_str(o, "dict_of");
+    int n = dict_of[0] ? snprintf(buf, cap, "%s %s __dict__", wa_j_str(o, "addr"), dict_of)
+                       : snprintf(buf, cap, "%s %s", wa_j_str(o, "addr"),
+                                  wa_type_display(wa_j_str(o, "type")));
     return obj_tail(buf, cap, n, wa_j_str(o, "name"), wa_j_get(o, "len") != NULL,
                     wa_j_u64(o, "len"));
 }
@@ -242,8 +245,15 @@ const char *wa_ana_addr_text(const wa_snapshot *snap, const char *addr, char *bu
     const wa_object *o = &wa_snapshot_objects(snap)[i];
     const char *name = wa_snapshot_string(snap, o->name);
     const char *type = wa_snapshot_type_display(snap, o->type);
-    char t[512], nm[512];
-    wa_text_escape(type, strlen(type), t, sizeof t);
+    char t[512], nm[512], owner[600];
+    if (!wa_snapshot_string(snap, o->name)[0] &&
+        wa_snapshot_dict_owner(snap, i, owner, sizeof owner) > 0) {
+        char esc[512];
+        wa_text_escape(owner, strlen(owner), esc, sizeof esc);
+        snprintf(t, sizeof t, "%.490s __dict__", esc);
+        type = NULL;
+    }
+    if (type) wa_text_escape(type, strlen(type), t, sizeof t);
     wa_text_escape(name, strlen(name), nm, sizeof nm);
     int n = snprintf(buf, cap, "%s %s", addr, t);
     return obj_tail(buf, cap, n, name[0] ? nm : "", (o->flags & WA_OBJ_HAS_LEN) != 0, o->length);

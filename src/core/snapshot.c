@@ -263,6 +263,33 @@ size_t wa_label_format(const wa_snapshot *s, uint32_t label, char *buf, size_t c
     return n < 0 ? 0 : (size_t)n;
 }
 
+size_t wa_snapshot_dict_owner(const wa_snapshot *s, uint32_t obj, char *buf, size_t cap) {
+    if (cap) buf[0] = '\0';
+    if (obj >= s->n_objects ||
+        strcmp(wa_snapshot_type_name(s, s->objects[obj].type), "builtins.dict") != 0)
+        return 0;
+    const uint32_t *src;
+    uint32_t n = wa_snapshot_in(s, obj, &src);
+    for (uint32_t i = 0; i < n && i < 32; i++) {
+        uint32_t lab = wa_snapshot_edge_label(s, src[i], obj, 0);
+        if (WA_LABEL_KIND(lab) != WA_EDGE_ATTR ||
+            strcmp(wa_snapshot_string(s, WA_LABEL_PAYLOAD(lab)), "__dict__") != 0)
+            continue;
+        const wa_object *r = &s->objects[src[i]];
+        const char *rt = wa_snapshot_type_name(s, r->type);
+        const char *rn = wa_snapshot_string(s, r->name);
+        int k;
+        if (strcmp(rt, "builtins.module") == 0 && rn[0])
+            k = snprintf(buf, cap, "module '%s'", rn);
+        else if (strcmp(rt, "builtins.type") == 0 && rn[0])
+            k = snprintf(buf, cap, "class '%s'", rn);
+        else
+            k = snprintf(buf, cap, "%s instance", wa_snapshot_type_qualname(s, r->type));
+        return k < 0 ? 0 : (size_t)k;
+    }
+    return 0;
+}
+
 static const char *const edge_kind_names[WA_EDGE_KIND_COUNT] = {
     "other",      "attr",    "dict_key",    "dict_value", "index",
     "set_member", "closure", "frame_local", "weak"};

@@ -104,7 +104,18 @@ cJSON *wa_vj_obj(const wa_snapshot *snap, const wa_dom *dom, uint32_t obj) {
     if (dom) cJSON_AddBoolToObject(j, "reachable", dom->idom[obj] != WA_NONE);
     const char *site = wa_snapshot_site(snap, obj);
     if (site[0]) cJSON_AddStringToObject(j, "site", site);
+    if (!name[0]) wa_vj_dict_of(j, snap, obj);
     return j;
+}
+
+/* "dict_of": whose namespace a dict is, from the referrer that holds it as
+ * its __dict__: "module 'app.stt'", "class 'Session'" or "Session
+ * instance". A module's dict is what a script's top dominator usually is:
+ * "dict (len 17)" said nothing. */
+void wa_vj_dict_of(cJSON *j, const wa_snapshot *snap, uint32_t obj) {
+    char text[600];
+    if (wa_snapshot_dict_owner(snap, obj, text, sizeof text))
+        cJSON_AddStringToObject(j, "dict_of", text);
 }
 
 /* "sites": the innermost frames of the objects' allocation sites, most

@@ -48,6 +48,8 @@ cJSON *wa_vj_addr(cJSON *obj, const char *name, uint64_t addr);
 cJSON *wa_vj_doc(const char *command, const wa_view_source *src, const wa_view_options *o);
 
 cJSON *wa_vj_obj(const wa_snapshot *snap, const wa_dom *dom, uint32_t obj);
+/* "dict_of" of j when obj is a module's, class's or instance's __dict__. */
+void wa_vj_dict_of(cJSON *j, const wa_snapshot *snap, uint32_t obj);
 cJSON *wa_vj_root(const wa_snapshot *snap, uint32_t root);
 cJSON *wa_vj_cluster(const wa_snapshot *snap, const wa_cluster *c, uint32_t max_members);
 /* "sites" of j: the most common innermost allocation frames of objs, with
