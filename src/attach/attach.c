@@ -219,7 +219,8 @@ static wa_status inspect_target(int pid, target *t, wa_attach_result *r, wa_erro
     snprintf(p, sizeof p, "/proc/%d/maps", pid);
     FILE *f = fopen(p, "re");
     if (!f) return ptrace_denied(err, pid, "its memory map is not readable by this user");
-    char line[PATH_MAX + 128];
+    char line[PATH_MAX + 128], exe_flags[8] = "", exe_path[PATH_MAX] = "";
+    int exe_minor = -1;
     while (minor < 0 && fgets(line, sizeof line, f)) {
         char *path = strchr(line, '/');
         if (!path) continue;
@@ -228,9 +229,18 @@ static wa_status inspect_target(int pid, target *t, wa_attach_result *r, wa_erro
         if (!strncmp(base, "libpython3.", 11) && strstr(base, ".so")) {
             minor = python_minor(path, flags);
             if (minor >= 0) snprintf(t->python_bin, sizeof t->python_bin, "%s", path);
+        } else if (exe_minor < 0 && !strncmp(base, "python3.", 8)) {
+            /* an interpreter run through a loader (ld.so python3.X) */
+            exe_minor = python_minor(path, exe_flags);
+            if (exe_minor >= 0) snprintf(exe_path, sizeof exe_path, "%s", path);
         }
     }
     fclose(f);
+    if (minor < 0 && exe_minor >= 0) {
+        minor = exe_minor;
+        memcpy(flags, exe_flags, sizeof exe_flags);
+        snprintf(t->python_bin, sizeof t->python_bin, "%s", exe_path);
+    }
     if (minor < 0) {
         minor = python_minor(t->exe, flags);
         if (minor >= 0) snprintf(t->python_bin, sizeof t->python_bin, "%s", t->exe);
