@@ -517,6 +517,7 @@ static int run_gdb(const char *gdb, const target *t, const char *lib, const char
         setenv("WA_ATTACH_SCRIPT", script, 1);
         unsetenv("PYTHONPATH");
         unsetenv("PYTHONHOME");
+        unsetenv("LD_PRELOAD"); /* a sanitizer runtime meant for us, not gdb */
         execl(gdb, "gdb", "-nx", "-nh", "-q", "--batch", "-iex", "set auto-load no", "-x", script,
               (char *)NULL);
         _exit(127);
