@@ -54,6 +54,7 @@ typedef struct wa_attach_result {
     double seconds;    /* the dump's walk and write */
     double pause;      /* the target's pause in its dump thread (the fork for background) */
     double total;      /* wall time of the whole attach */
+    double stopped;    /* time the target was stopped by gdb (ptrace) */
     long child;        /* background: the dump child's pid in the target's namespace */
     int copied;        /* the extension was copied into the target's /tmp */
     char detail[2048]; /* on error: more lines (the places searched, gdb's output) */

@@ -761,6 +761,9 @@ wa_status wa_attach_dump(const wa_attach_options *o, wa_attach_result *r, wa_err
         return gdb_failure(&t, kind, text, r->extension, timeout, r, err);
     }
 
+    const char *sp = strstr(text, "stopped=");
+    if (sp) r->stopped = strtod(sp + 8, NULL);
+
     /* the dump thread runs in the target: follow its status */
     status_seen s;
     for (;;) {

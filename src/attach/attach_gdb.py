@@ -91,6 +91,21 @@ def pick(pid):
     return best
 
 
+STOPPED = [0.0, None]  # seconds the target spent stopped; when the current stop began
+
+
+def attach(pid):
+    STOPPED[1] = time.time()
+    gdb.execute("attach %d" % pid, to_string=True)
+
+
+def detach():
+    quiet("detach")
+    if STOPPED[1] is not None:
+        STOPPED[0] += time.time() - STOPPED[1]
+        STOPPED[1] = None
+
+
 def main():
     script = os.environ.get("WA_ATTACH_SCRIPT")
     if script:
@@ -107,8 +122,10 @@ def main():
                 "set unwind-on-terminating-exception on", "set print thread-events off",
                 "handle all nostop noprint pass"):
         quiet(cmd)
+    # read the executable's symbols before the target is stopped
+    quiet("file /proc/%d/exe" % pid)
     try:
-        gdb.execute("attach %d" % pid, to_string=True)
+        attach(pid)
     except gdb.error as e:
         result("attach", e)
         return
@@ -120,10 +137,10 @@ def main():
             if time.time() > deadline:
                 result("nosafe", "no thread reached a safe point")
                 return
-            quiet("detach")
+            detach()
             time.sleep(random.uniform(0.002, 0.02))
             try:
-                gdb.execute("attach %d" % pid, to_string=True)
+                attach(pid)
             except gdb.error as e:
                 result("attach", e)
                 return
@@ -157,11 +174,13 @@ def main():
         if rc != 0:
             result("start", rc)
             return
-        result("ok", "thread %d" % thread.num)
+        num = thread.num
+        detach()
+        result("ok", "thread=%d stopped=%.6f" % (num, STOPPED[0]))
     except gdb.error as e:
         result("gdb", e)
     finally:
-        quiet("detach")
+        detach()
 
 
 main()

@@ -115,9 +115,15 @@ static int run(int argc, char **argv) {
                                       : WA_EXIT_INPUT;
         wa_cli_fail_err(code, &err);
         if (r.detail[0] && !common.quiet) {
-            char *d = wa_text_escape_dup(r.detail, 1);
-            if (d) fprintf(stderr, "%s", d);
-            free(d);
+            /* one escaped line each (gdb's output is the target's text) */
+            for (char *line = r.detail, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+                nl = strchr(line, '\n');
+                if (nl) *nl = '\0';
+                char *d = wa_text_escape_dup(line, 0);
+                if (d && *d) fprintf(stderr, "%s\n", d);
+                free(d);
+                if (!nl) break;
+            }
         }
         return code;
     }
@@ -136,6 +142,7 @@ static int run(int argc, char **argv) {
         cJSON_AddNumberToObject(doc, "bytes", (double)r.bytes);
         cJSON_AddNumberToObject(doc, "dump_seconds", r.seconds);
         cJSON_AddNumberToObject(doc, "pause_seconds", r.pause);
+        cJSON_AddNumberToObject(doc, "stopped_seconds", r.stopped);
         cJSON_AddNumberToObject(doc, "total_seconds", r.total);
         if (r.child > 0) cJSON_AddNumberToObject(doc, "child", (double)r.child);
         cJSON_AddStringToObject(doc, "left_in_target",
@@ -148,8 +155,9 @@ static int run(int argc, char **argv) {
     printf("wrote %s (%s objects, %s edges, %s roots) from process %d (Python %s)\n", out,
            wa_cli_count(r.objects, a), wa_cli_count(r.edges, b), wa_cli_count(r.roots, c), (int)pid,
            r.python);
-    printf("target paused %.1f ms (%s), dump %.2f s, total %.2f s\n", r.pause * 1e3,
-           foreground ? "foreground dump" : "fork", r.seconds, r.total);
+    printf("target stopped %.1f ms by gdb, paused %.1f ms (%s); dump %.2f s, total %.2f s\n",
+           r.stopped * 1e3, r.pause * 1e3, foreground ? "foreground dump" : "fork", r.seconds,
+           r.total);
     free(out);
     wa_cli_note(&common,
                 "the whyalive extension stays mapped in process %d (loaded with dlopen, never "

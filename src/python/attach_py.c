@@ -74,12 +74,12 @@ PyObject *wa_attach_py(PyObject *self, PyObject *args)
                             "detail", r->detail);
     else
         res = Py_BuildValue(
-            "{s:s,s:s,s:K,s:K,s:K,s:K,s:d,s:d,s:d,s:s,s:s,s:l}", "path", r->path, "format",
+            "{s:s,s:s,s:K,s:K,s:K,s:K,s:d,s:d,s:d,s:d,s:s,s:s,s:l}", "path", r->path, "format",
             wa_format_from_path(r->path) == WA_FORMAT_JSONL ? "jsonl" : "binary", "objects",
             (unsigned long long)r->objects, "edges", (unsigned long long)r->edges, "roots",
             (unsigned long long)r->roots, "bytes", (unsigned long long)r->bytes, "seconds",
-            r->seconds, "pause", r->pause, "total", r->total, "python", r->python, "extension",
-            r->extension, "child", r->child);
+            r->seconds, "pause", r->pause, "total", r->total, "stopped", r->stopped, "python",
+            r->python, "extension", r->extension, "child", r->child);
     PyMem_RawFree(r);
     return res;
 }

@@ -66,7 +66,7 @@ def test_foreground_jsonl_values_default_name(tmp_path):
                             "jsonl", "--values", "5"], capture_output=True, text=True,
                            cwd=tmp_path, timeout=120)
         assert p.returncode == 0, p.stderr
-        assert "target paused" in p.stdout and "foreground dump" in p.stdout
+        assert "stopped" in p.stdout and "ms by gdb" in p.stdout and "foreground dump" in p.stdout
         assert "sys.modules is unchanged" in p.stderr
         assert t.settled_state(before["tasks"]) == before
     (name,) = os.listdir(tmp_path)
