@@ -22,6 +22,7 @@ Exit status 0 when every check holds, 1 otherwise. The figures go to stdout
 """
 
 import argparse
+import glob
 import json
 import os
 import random
@@ -139,6 +140,7 @@ def kill_phase(a, rng, wa_bin, pid, svc, work, durations, failures, fig):
     # SIGKILL the CLI at random moments
     typical = statistics.median(durations) if durations else 1.0
     killed_at = []
+    status_before = set(glob.glob("/tmp/whyalive-status-*"))
     for i in range(a.kills):
         at = rng.uniform(0.0, typical * 1.2)
         killed_at.append(at)
@@ -163,6 +165,15 @@ def kill_phase(a, rng, wa_bin, pid, svc, work, durations, failures, fig):
             failures.append(f"kill {i} at {at:.3f}s: the service does not answer: {e!r}")
             break
     fig["kill_moments_s"] = [round(x, 3) for x in killed_at]
+    # the dump threads of killed attaches remove their status files
+    deadline = time.monotonic() + 30
+    while True:
+        left = set(glob.glob("/tmp/whyalive-status-*")) - status_before
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if left:
+        failures.append(f"status files left behind: {sorted(left)}")
 
 
 def main(argv=None):

@@ -732,12 +732,22 @@ wa_status wa_attach_dump(const wa_attach_options *o, wa_attach_result *r, wa_err
     }
 
     double deadline = t0 + timeout;
+    /* our pid, when the target sees it: its dump thread removes the status
+     * file itself should we be killed before reading it */
+    long owner = 0;
+    {
+        char a[128], b[128], pp[64];
+        snprintf(pp, sizeof pp, "/proc/%d/ns/pid", t.pid);
+        ssize_t n1 = readlink("/proc/self/ns/pid", a, sizeof a - 1);
+        ssize_t n2 = readlink(pp, b, sizeof b - 1);
+        if (n1 > 0 && n2 > 0 && n1 == n2 && memcmp(a, b, (size_t)n1) == 0) owner = (long)getpid();
+    }
     char req[PATH_MAX * 2 + 256];
     snprintf(req, sizeof req,
              "status=%s\npath=%s\nformat=%d\nvalues=%u\ntracemalloc=%d\nbackground=%d\n"
-             "deadline=%.6f\n",
-             status_t, dump_t, (int)fmt, o->values, o->tracemalloc, o->foreground ? 0 : 1,
-             deadline);
+             "deadline=%.6f\nowner=%ld\n",
+             status_t, dump_t, (int)fmt, o->values, o->tracemalloc, o->foreground ? 0 : 1, deadline,
+             owner);
     static char out[65536];
     int grc = run_gdb(gdb, &t, lib_t, req, deadline, deadline + 15, out, sizeof out);
     if (lib_o[0]) unlink(lib_o);

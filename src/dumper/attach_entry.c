@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ typedef struct attach_req {
     int format, tracemalloc, background;
     unsigned values;
     double deadline; /* CLOCK_REALTIME seconds */
+    long owner;      /* the caller's pid when in our pid namespace, else 0 */
 } attach_req;
 
 static double realtime_now(void)
@@ -116,6 +118,8 @@ static int parse_req(attach_req *q)
             q->background = atoi(v);
         else if (!strcmp(line, "deadline"))
             q->deadline = strtod(v, NULL);
+        else if (!strcmp(line, "owner"))
+            q->owner = strtol(v, NULL, 10);
     }
     return q->status && q->path && q->deadline > 0 ? 0 : -1;
 }
@@ -172,6 +176,9 @@ static void *attach_thread(void *arg)
         status_line(q->status, line);
     }
 out:
+    /* a caller killed before it read the outcome leaves no file behind */
+    if (q->owner > 0 && kill((pid_t)q->owner, 0) != 0 && errno == ESRCH)
+        unlink(q->status);
     free(q->text);
     free(q);
     return NULL;

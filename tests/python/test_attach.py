@@ -263,3 +263,26 @@ def test_usage_errors():
     p = subprocess.run([at.WA_BIN, "dump", "--pid", "1", "--format", "xml"], capture_output=True,
                        text=True)
     _refused(p, "unknown --format")
+
+
+UNSHARE = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+           'mount -t tmpfs whyalive-test /tmp && exec "$0" "$@"']
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="no unshare")
+def test_other_mount_namespace(tmp_path):
+    # a container's view: its own /tmp, which the caller's paths are not in
+    out = tmp_path / "ns.wa"
+    with Target(MAIN, leaks=17, prefix=UNSHARE) as t:
+        assert os.readlink(f"/proc/{t.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
+        before = t.state()
+        p = attach(t.pid, "-o", out, "--json")
+        assert p.returncode == 0, p.stderr
+        doc = __import__("json").loads(p.stdout)
+        assert doc["extension_copied"] is True
+        assert t.settled_state(before["tasks"]) == before
+        # nothing left in the target's /tmp (extension, status, dump)
+        assert os.listdir(f"/proc/{t.pid}/root/tmp") == []
+    assert leaks_in(out) == 17
+    assert os.stat(out).st_mode & 0o777 == 0o600

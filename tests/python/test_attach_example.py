@@ -35,7 +35,7 @@ def _env_without_whyalive(orig=ex.service_env):
 
 def _mapped_whyalive(pid):
     with open(f"/proc/{pid}/maps") as f:
-        return [line for line in f if "_core.cpython" in line or "whyalive-ext-" in line]
+        return [line for line in f if "/whyalive/_core." in line or "whyalive-ext-" in line]
 
 
 @pytest.fixture(scope="module")
