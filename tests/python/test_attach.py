@@ -286,3 +286,21 @@ def test_other_mount_namespace(tmp_path):
         assert os.listdir(f"/proc/{t.pid}/root/tmp") == []
     assert leaks_in(out) == 17
     assert os.stat(out).st_mode & 0o777 == 0o600
+
+
+def test_unwritable_output_exit_3(tmp_path):
+    with Target(MAIN) as t:
+        before = t.state()
+        p = attach(t.pid, "-o", tmp_path / "missing-dir" / "x.wa")
+        assert p.returncode == 3, p.stderr
+        assert "the dump in process" in p.stderr and "failed" in p.stderr
+        _unchanged(t, before)
+    assert not (tmp_path / "missing-dir").exists()
+
+
+def test_help_lists_the_options():
+    p = subprocess.run([at.WA_BIN, "dump", "--help"], capture_output=True, text=True)
+    assert p.returncode == 0
+    for opt in ("--pid", "--output", "--format", "--values", "--tracemalloc", "--foreground",
+                "--timeout", "--extension", "--gdb"):
+        assert opt in p.stdout
