@@ -304,3 +304,25 @@ def test_help_lists_the_options():
     for opt in ("--pid", "--output", "--format", "--values", "--tracemalloc", "--foreground",
                 "--timeout", "--extension", "--gdb"):
         assert opt in p.stdout
+
+
+@needs_root
+def test_target_of_another_user():
+    # root dumps nobody's process: the extension is copied where nobody can
+    # read it, the file is written by nobody, mode 0600
+    import tempfile
+    d = tempfile.mkdtemp(prefix="wa-attach-other-")
+    try:
+        os.chmod(d, 0o777)
+        out = os.path.join(d, "other.wa")
+        with Target("/usr/bin/python3", leaks=5, prefix=NOBODY) as t:
+            before = t.state()
+            p = attach(t.pid, "-o", out, "--json")
+            assert p.returncode == 0, p.stderr
+            assert __import__("json").loads(p.stdout)["extension_copied"] is True
+            _unchanged(t, before)
+        st = os.stat(out)
+        assert st.st_uid == 65534 and st.st_mode & 0o777 == 0o600
+        assert leaks_in(out) == 5
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
