@@ -476,8 +476,9 @@ static int copy_file(const char *from, const char *to) {
 /* Run gdb with the script; its whole output into out (NUL-terminated).
  * Returns gdb's exit status, or -1 with errno. Gives gdb until hard_deadline,
  * then SIGTERM (the script has its own, earlier deadline). */
-static int run_gdb(const char *gdb, const target *t, const char *lib, const char *req,
-                   double deadline, double hard_deadline, char *out, size_t cap) {
+static int run_gdb(const char *gdb, const target *t, const char *lib, const char *lib_ours,
+                   const char *status_ours, const char *req, double deadline, double hard_deadline,
+                   char *out, size_t cap) {
     char script[] = "/tmp/whyalive-gdb-XXXXXX.py";
     int sfd = mkstemps(script, 3);
     if (sfd < 0) return -1;
@@ -515,6 +516,8 @@ static int run_gdb(const char *gdb, const target *t, const char *lib, const char
         setenv("WA_ATTACH_REQ", req, 1);
         setenv("WA_ATTACH_DEADLINE", dl, 1);
         setenv("WA_ATTACH_SCRIPT", script, 1);
+        setenv("WA_ATTACH_STATUS_OURS", status_ours, 1);
+        if (lib_ours[0]) setenv("WA_ATTACH_LIB_OURS", lib_ours, 1);
         unsetenv("PYTHONPATH");
         unsetenv("PYTHONHOME");
         unsetenv("LD_PRELOAD"); /* a sanitizer runtime meant for us, not gdb */
@@ -749,7 +752,8 @@ wa_status wa_attach_dump(const wa_attach_options *o, wa_attach_result *r, wa_err
              status_t, dump_t, (int)fmt, o->values, o->tracemalloc, o->foreground ? 0 : 1, deadline,
              owner);
     static char out[65536];
-    int grc = run_gdb(gdb, &t, lib_t, req, deadline, deadline + 15, out, sizeof out);
+    int grc =
+        run_gdb(gdb, &t, lib_t, lib_o, status_o, req, deadline, deadline + 15, out, sizeof out);
     if (lib_o[0]) unlink(lib_o);
     if (grc < 0) {
         int e = errno;

@@ -33,6 +33,15 @@ SAFE_SYSCALLS = {0, 7, 23, 19, 34, 35, 43, 45, 47, 61, 128, 130, 230, 232, 270, 
 
 
 def result(kind, text=""):
+    if kind != "ok":
+        # no dump thread will report: the status file is of no use (the
+        # caller removes it too, unless it was killed)
+        for line in os.environ.get("WA_ATTACH_REQ", "").splitlines():
+            if line.startswith("status="):
+                try:
+                    os.unlink(os.environ.get("WA_ATTACH_STATUS_OURS") or line[7:])
+                except OSError:
+                    pass
     print("WA-RESULT %s %s" % (kind, " ".join(str(text).split())), flush=True)
 
 
@@ -154,6 +163,12 @@ def main():
                 break
             except gdb.error:
                 continue
+        staged = os.environ.get("WA_ATTACH_LIB_OURS")
+        if staged:
+            try:
+                os.unlink(staged)  # our copy: loaded now (or not loadable); the mapping stays
+            except OSError:
+                pass
         if handle is None:
             result("dlopen", "no dlopen() in the target")
             return

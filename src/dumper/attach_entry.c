@@ -176,9 +176,19 @@ static void *attach_thread(void *arg)
         status_line(q->status, line);
     }
 out:
-    /* a caller killed before it read the outcome leaves no file behind */
-    if (q->owner > 0 && kill((pid_t)q->owner, 0) != 0 && errno == ESRCH)
-        unlink(q->status);
+    /* The caller removes the status file once it has read it; a caller
+     * killed before that leaves no file behind: wait (up to 10 s, holding
+     * nothing) until the file is gone or the caller is. */
+    for (int i = 0; q->owner > 0 && i < 200; i++) {
+        if (access(q->status, F_OK) != 0)
+            break;
+        if (kill((pid_t)q->owner, 0) != 0 && errno == ESRCH) {
+            unlink(q->status);
+            break;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     free(q->text);
     free(q);
     return NULL;
