@@ -16,7 +16,7 @@ it from client threads, and then
 
 Exit status 0 when every check holds, 1 otherwise. The figures go to stdout
 (and --json FILE). The CI runs a short version (tests/python/test_attach_load.py:
-5 and 5); bench/run.sh does not run it; record full runs in bench/RESULTS.md:
+5 and 5); `bench/run.sh attach` runs the full counts into bench/RESULTS.md:
 
     nice -n 10 python3 bench/attach_load.py --build build-bench
 """
@@ -176,7 +176,50 @@ def kill_phase(a, rng, wa_bin, pid, svc, work, durations, failures, fig):
         failures.append(f"status files left behind: {sorted(left)}")
 
 
+def markdown(fig):
+    """The figures as the body of bench/RESULTS.md's attach section."""
+    f = lambda v, d=1: "n/a" if v is None else f"{v:.{d}f}"  # noqa: E731
+    b, a = fig["before"], fig["after"]
+    lines = [
+        f"{fig['attaches']} attaches of `whyalive dump --pid` (background mode) to the example "
+        f"service (fixed route, no debug endpoints) while {fig['clients']} client threads post "
+        f"8 KB transcriptions on loopback; then {fig['kills']} attaches whose `whyalive` is "
+        "SIGKILLed at a random moment (`bench/attach_load.py`).",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| requests / failed | {fig['requests']} / {fig['failed_requests']} |",
+        f"| attach wall time, median / max | {f(fig['attach_s_median'], 2)} s / "
+        f"{f(fig['attach_s_max'], 2)} s |",
+        f"| target stopped by gdb (ptrace), median / max | {f(fig['stopped_ms_median'])} ms / "
+        f"{f(fig['stopped_ms_max'])} ms |",
+        f"| target paused for the fork (GIL held), median / max | {f(fig['pause_ms_median'])} ms "
+        f"/ {f(fig['pause_ms_max'])} ms |",
+        f"| request latency p50 / p99, no attach | {f(fig['latency_ms_p50_idle'])} ms / "
+        f"{f(fig['latency_ms_p99_idle'])} ms |",
+        f"| request latency p50 / p99 / max, overlapping an attach | "
+        f"{f(fig['latency_ms_p50_attach'])} ms / {f(fig['latency_ms_p99_attach'])} ms / "
+        f"{f(fig['latency_ms_max_attach'])} ms |",
+        f"| threads, open fds before -> after | {b['threads']}, {b['fds']} -> {a['threads']}, "
+        f"{a['fds']} |",
+        f"| RSS before -> after (children exited) | {b['rss_kib']} KiB -> {a['rss_kib']} KiB "
+        f"({fig['rss_change_pct']:+.1f}%) |",
+        f"| SIGKILLed attaches: service dead / hung / left stopped or traced | "
+        f"{'none' if not fig['failures'] else 'see failures'} |",
+        "",
+        "Checks (exit status 0 only if all hold): every request succeeds; threads and fds "
+        "unchanged; RSS within 5%; after each SIGKILL the service is alive, untraced, not "
+        "stopped and answers /healthz; no status file left in /tmp. Failures: "
+        + ("none." if not fig["failures"] else "; ".join(fig["failures"])),
+    ]
+    return "\n".join(lines)
+
+
 def main(argv=None):
+    if argv is None and len(sys.argv) == 3 and sys.argv[1] == "--format-md":
+        with open(sys.argv[2]) as fh:
+            print(markdown(json.load(fh)))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.environ.get("WA_BUILD", os.path.join(HERE, "..", "build")))
     ap.add_argument("--attaches", type=int, default=50)
