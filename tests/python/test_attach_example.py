@@ -114,3 +114,19 @@ def test_attach_dumps_hold_no_whyalive_module(attached):
         doc = wa_json("summary", p, "--select", "type=module", "--limit", "0")
         text = str(doc)
         assert "whyalive" not in text.replace(os.path.basename(p), "")
+
+
+@pytest.mark.skipif(bool(os.environ.get("WA_PY_PACKAGE")), reason="the demo runs the main interpreter")
+def test_demo_attach_route(tmp_path):
+    # scripts/demo.sh --attach: the story with dumps by `whyalive dump --pid`;
+    # the script itself checks the diagnosis matches the route (exit 0)
+    import subprocess
+    src = os.environ.get("WA_SRC") or os.path.join(os.path.dirname(__file__), "..", "..")
+    p = subprocess.run([os.path.join(src, "scripts", "demo.sh"), ex.WA_BUILD, "--attach",
+                        "--route", "native", "--requests", "5", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    assert "no debug endpoints: dumps by whyalive dump --pid" in p.stdout
+    assert "check     as expected for STT_LEAK=native" in p.stdout
+    assert sorted(os.listdir(tmp_path / "native" / "dumps")) == ["after.wa", "baseline.wa",
+                                                                 "later.wa"]
