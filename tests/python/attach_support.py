@@ -109,3 +109,23 @@ def attach(pid, *args, env=None, timeout=120):
     """`whyalive dump --pid PID ARGS`: the CompletedProcess (text)."""
     return subprocess.run([WA_BIN, "dump", "--pid", str(pid), *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def ptrace_refused():
+    """Why this machine cannot ptrace a process it started (a container
+    without CAP_SYS_PTRACE, Yama 3), or "" when it can: the attach tests skip
+    with that reason rather than fail on the environment."""
+    import shutil
+    if shutil.which("gdb") is None:
+        return "gdb is not installed"
+    s = subprocess.Popen(["sleep", "30"])
+    try:
+        p = subprocess.run(["gdb", "-nx", "-q", "--batch", "-p", str(s.pid), "-ex", "detach"],
+                           capture_output=True, text=True, timeout=60)
+        text = p.stdout + p.stderr
+        if "not permitted" in text or "ptrace:" in text:
+            return "this machine refuses ptrace: " + text.strip().splitlines()[-1]
+        return ""
+    finally:
+        s.kill()
+        s.wait()

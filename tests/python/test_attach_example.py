@@ -5,18 +5,19 @@ story do (same growth, same paths, same survivors).
 """
 
 import os
-import shutil
-import sys
 
 import pytest
+
+import attach_support
 
 import example_support as ex
 from example_support import HANDLER, TRANSCRIBER, Service, wa, wa_json
 
+_REFUSED = attach_support.ptrace_refused()
 pytestmark = [
     pytest.mark.skipif(os.environ.get("WA_SANITIZED") == "1",
                        reason="the ASan extension cannot be loaded into a plain interpreter"),
-    pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed"),
+    pytest.mark.skipif(bool(_REFUSED), reason=_REFUSED or "ptrace works"),
 ]
 
 REQUESTS = 20

@@ -5,15 +5,17 @@ is SIGKILLed at a random moment (the service never dies, hangs or stays
 stopped or traced). The bench runs 50 and 20 (bench/RESULTS.md)."""
 
 import os
-import shutil
 import sys
 
 import pytest
 
+import attach_support
+
+_REFUSED = attach_support.ptrace_refused()
 pytestmark = [
     pytest.mark.skipif(os.environ.get("WA_SANITIZED") == "1",
                        reason="the ASan extension cannot be loaded into a plain interpreter"),
-    pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed"),
+    pytest.mark.skipif(bool(_REFUSED), reason=_REFUSED or "ptrace works"),
     pytest.mark.skipif(bool(os.environ.get("WA_PY_PACKAGE")),
                        reason="run once, under the main interpreter"),
 ]
