@@ -7,7 +7,7 @@
 #   to blame (suspects), draw it (graph) and print the diagnosis.
 #
 # Usage: scripts/demo.sh [BUILD_DIR] [--route native|python|none|all]
-#                        [--requests N] [--out DIR] [--sdk fake|azure]
+#                        [--requests N] [--out DIR] [--sdk fake|azure] [--attach]
 #   BUILD_DIR   the build tree (default: build/); needs whyalive, the Python
 #               extension (BUILD/python) and the example (BUILD/examples)
 #   --route     native: callbacks held by the SDK's native core (default story)
@@ -21,6 +21,8 @@
 #               cancelled with a connection error; the interpreter is the venv
 #               of scripts/get-azure-venv.sh unless PYTHON is set; 5 requests
 #               by default, each waits for the SDK's connection error)
+#   --attach    no debug endpoints (the service never imports whyalive): each
+#               dump is taken with `whyalive dump --pid` (gdb; needs ptrace)
 #
 # Exit status: 0 when every step ran and each route's diagnosis matched what
 # the route is (leak found where there is one, none where there is none);
@@ -33,6 +35,7 @@ route=all
 requests=""
 out=""
 sdk=fake
+attach=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --route) route=${2:?--route needs a value}; shift 2 ;;
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
     --out=*) out=${1#*=}; shift ;;
     --sdk) sdk=${2:?--sdk needs a value}; shift 2 ;;
     --sdk=*) sdk=${1#*=}; shift ;;
+    --attach) attach=1; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) if [ -z "$build" ]; then build=$1; shift
@@ -106,8 +110,15 @@ trap 'echo "demo: terminated" >&2; exit 143' TERM
 
 client() { "$py" -m stt_service.client --port-file "$dir/port" "$@"; }
 
-# One dump through the debug endpoint: the path on stdout, counts on stderr.
+# One dump through the debug endpoint (or, with --attach, `whyalive dump
+# --pid`): the path on stdout, counts on stderr.
 take_dump() {
+  if [ "$attach" = 1 ]; then
+    "$wa" dump --pid "$svc_pid" -o "$dir/dumps/$1.wa" --quiet >&2 ||
+      fail "whyalive dump --pid $svc_pid failed"
+    echo "$dir/dumps/$1.wa"
+    return
+  fi
   client dump "$1" || fail "heap dump '$1' failed (service log: $dir/service.log)"
 }
 
@@ -140,17 +151,25 @@ run_route() {
   # without it. It stays in the environment, never on a command line.
   WHYALIVE_DEBUG_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
   export WHYALIVE_DEBUG_TOKEN
+  # --attach: no token, so no debug endpoints and no import of whyalive
+  [ "$attach" = 1 ] && unset WHYALIVE_DEBUG_TOKEN
   STT_LEAK=$r WHYALIVE_DUMP_DIR="$dir/dumps" \
     "$py" -m stt_service --port 0 --port-file "$dir/port" >"$dir/service.log" 2>&1 &
   svc_pid=$!
   local port
   port=$(client wait --timeout 30 --pid "$svc_pid") || {
     sed 's/^/  service: /' "$dir/service.log" >&2; fail "the service did not start"; }
-  echo "service: pid $svc_pid on http://127.0.0.1:$port (STT_LEAK=$r, debug token set)"
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/debug/heap-dump" || true)
-  echo "debug endpoint without the token: HTTP $code"
-  [ "$code" = 403 ] || fail "the debug endpoint answered $code without the token (expected 403)"
+  if [ "$attach" = 1 ]; then
+    echo "service: pid $svc_pid on http://127.0.0.1:$port (STT_LEAK=$r, no debug endpoints: dumps by whyalive dump --pid)"
+    echo "debug endpoint: HTTP $code"
+    [ "$code" = 404 ] || fail "the debug endpoint answered $code (expected 404: no token set)"
+  else
+    echo "service: pid $svc_pid on http://127.0.0.1:$port (STT_LEAK=$r, debug token set)"
+    echo "debug endpoint without the token: HTTP $code"
+    [ "$code" = 403 ] || fail "the debug endpoint answered $code without the token (expected 403)"
+  fi
 
   client send "$warmup" --seed 7 || fail "warm-up requests failed"
   # The endpoint names dumps itself (label, pid, time); short links make

@@ -10,6 +10,7 @@ PACKAGES=(
   python3-fastapi python3-uvicorn python3-httpx
   python3-objgraph python3-networkx python3-psutil python3-prometheus-client
   clang llvm valgrind curl hyperfine
+  gdb  # whyalive dump --pid attaches with it
   util-linux
   # the native core of the real Azure Speech SDK (pip extra whyalive[azure],
   # examples/README.md): GStreamer, uuid, CA certificates, plus ALSA and

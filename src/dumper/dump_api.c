@@ -501,3 +501,70 @@ PyObject *wa_dump_unsupported_py(PyObject *self, PyObject *hexversion)
         Py_RETURN_NONE;
     return PyUnicode_FromString(why);
 }
+
+/* The pending exception's message into buf (cleared). */
+static void error_text(char *buf, size_t n)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *s = value ? PyObject_Str(value) : NULL;
+    const char *m = s ? PyUnicode_AsUTF8(s) : NULL;
+    snprintf(buf, n, "%s", m ? m : "Python error during the dump");
+    Py_XDECREF(s);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+}
+
+int wa_dump_from_c(const wa_dump_c_options *o, wa_dump_c_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (wa_dump_gc_check_runtime() != 0) {
+        error_text(r->error, sizeof r->error);
+        return -1;
+    }
+    wa_dump d;
+    memset(&d, 0, sizeof d);
+    d.opt.path = o->path;
+    d.opt.format = (wa_format)o->format;
+    d.opt.values = o->values;
+    d.opt.tracemalloc = o->tracemalloc;
+    double t0 = now_seconds();
+    pid_t pid = 0;
+    if (o->background) {
+        pid = fork();
+        if (pid < 0) {
+            snprintf(r->error, sizeof r->error, "fork failed: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (pid > 0) {
+        r->pid = (long)pid;
+        r->pause = now_seconds() - t0;
+        return 0;
+    }
+    int rc = run_dump(&d);
+    if (rc != 0) {
+        if (PyErr_Occurred()) {
+            error_text(r->error, sizeof r->error);
+        } else {
+            snprintf(r->error, sizeof r->error, "%s", wa_error_string(&d.err));
+        }
+    } else {
+        r->objects = d.stats.objects;
+        r->edges = d.stats.edges;
+        r->roots = d.stats.roots;
+        r->bytes = d.stats.bytes;
+        r->seconds = d.stats.seconds;
+    }
+    r->pause = now_seconds() - t0;
+    if (o->background) {
+        /* the fork child: report and leave without running anything else */
+        if (o->child_done)
+            o->child_done(r, rc, o->ctx);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    wa_dump_tab_free(&d);
+    return rc;
+}

@@ -26,4 +26,28 @@ PyObject *wa_dump_set_wrapper(PyObject *self, PyObject *fn);
  * versions refused cannot be run here). */
 PyObject *wa_dump_unsupported_py(PyObject *self, PyObject *hexversion);
 
+/* The dump driven from C, for the attach entry (attach_entry.c): no
+ * Python-level caller. Options as whyalive.dump(); tracemalloc -1/0/1. */
+typedef struct wa_dump_c_result {
+    unsigned long long objects, edges, roots, bytes;
+    double seconds; /* the walk and write */
+    double pause;   /* the calling thread's time in the call (the fork alone for background) */
+    long pid;       /* background: the child writing the dump */
+    char error[512];
+} wa_dump_c_result;
+typedef struct wa_dump_c_options {
+    const char *path;
+    int format; /* a wa_format */
+    unsigned values;
+    int tracemalloc;
+    int background;
+    /* background: the child calls this with its outcome (rc 0 or -1)
+     * before it _exit()s */
+    void (*child_done)(const wa_dump_c_result *r, int rc, void *ctx);
+    void *ctx;
+} wa_dump_c_options;
+/* With the GIL held. 0, or -1 with r->error. Background: forks and returns
+ * in the parent with r->pid; the child never returns. */
+int wa_dump_from_c(const wa_dump_c_options *o, wa_dump_c_result *r);
+
 #endif

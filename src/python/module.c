@@ -12,6 +12,7 @@
  */
 #include "dumper/dump_api.h"
 #include "live/live.h"
+#include "python/attach_py.h"
 #include "python/bindings.h"
 
 typedef int (*wa_init_fn)(PyObject *module);
@@ -38,6 +39,8 @@ static PyMethodDef wa_methods[] = {
      wa_dump_py_doc},
     {"_set_wrapper", wa_dump_set_wrapper, METH_O,
      "Register the Python-level dump function (its caller's reference is discounted)."},
+    /* attaching to another process (src/python/attach_py.c) */
+    {"_dump_pid", wa_attach_py, METH_VARARGS, wa_attach_py_doc},
     {"_unsupported", wa_dump_unsupported_py, METH_O,
      "Why dump() and the live helpers refuse an interpreter with this sys.hexversion, or None."},
     {NULL, NULL, 0, NULL},

@@ -35,7 +35,7 @@ except ImportError as _exc:  # a missing system library, another interpreter's b
         raise _runtime.cli_fail(_why) from None
     raise ImportError(_why) from None
 
-__all__ = ["dump", "DumpInfo", "install_signal_handler", "__version__"]
+__all__ = ["dump", "dump_pid", "AttachError", "DumpInfo", "install_signal_handler", "__version__"]
 __version__ = _core.__version__
 
 # Children of background dumps, reaped opportunistically so none is left a
@@ -177,6 +177,53 @@ def dump(path: "str | os.PathLike[str]", *, format: "str | None" = None, values:
 
 
 _core._set_wrapper(dump)
+
+
+class AttachError(RuntimeError):
+    """:func:`dump_pid` could not dump the process; the message says why and
+    how to fix it. The target was left running. ``detail`` holds more lines
+    (the places searched for the extension, gdb's output), ``status`` the
+    library's error kind."""
+
+    def __init__(self, message: str, status: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+def dump_pid(pid: int, path: "str | os.PathLike[str] | None" = None, *, format: "str | None" = None,
+             values: int = 0, tracemalloc: bool = False, foreground: bool = False,
+             timeout: float = 30.0, extension: "str | os.PathLike[str] | None" = None,
+             gdb: "str | None" = None) -> DumpInfo:
+    """Dump the heap of another running CPython process (3.9 or later), one
+    that never imported whyalive, as ``whyalive dump --pid`` does: gdb
+    attaches, loads whyalive's extension built for the target's Python and
+    starts a thread there that takes the GIL and forks; the child writes the
+    dump (``foreground=True``: the target writes it itself, paused). The
+    target's ``sys.modules``, threads, signal handlers and files are left as
+    they were; the extension stays mapped in it (never imported).
+    docs/python-dumper.md describes each step and its limits.
+
+    :param path: the dump (default ``whyalive-PID-TIME.wa`` in the current
+        directory), written by the target's user with mode 0600.
+    :param tracemalloc: require allocation sites (the target must trace).
+    :param timeout: seconds to reach a safe point and take the GIL.
+    :param extension: the extension to load (file or directory); default:
+        ``$WHYALIVE_EXTENSION``, this package's build tree, the target's
+        site-packages.
+    :returns: a :class:`DumpInfo` (``seconds``: the dump's time in the
+        child; ``pid``: None, the child is the target's).
+    :raises AttachError: when the process cannot be dumped.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    raw = _core._dump_pid(int(pid), None if path is None else os.fspath(path), format, int(values),
+                          1 if tracemalloc else -1, bool(foreground), float(timeout),
+                          None if extension is None else os.fspath(extension), gdb,
+                          [here, os.path.dirname(here)])
+    if "error" in raw:
+        raise AttachError(raw["error"], raw.get("status", ""), raw.get("detail", ""))
+    raw = dict(raw, pid=None, external_roots=None, dropped_edges=None)
+    return DumpInfo(raw)
 
 
 def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.PathLike[str] | None" = None,

@@ -20,6 +20,13 @@ class DumpInfo:
 def dump(path: str | os.PathLike[str], *, format: str | None = ..., values: int = ...,
          tracemalloc: bool | None = ..., background: bool = ...) -> DumpInfo: ...
 
+class AttachError(RuntimeError):
+    status: str
+    detail: str
+def dump_pid(pid: int, path: str | os.PathLike[str] | None = ..., *, format: str | None = ...,
+             values: int = ..., tracemalloc: bool = ..., foreground: bool = ...,
+             timeout: float = ..., extension: str | os.PathLike[str] | None = ...,
+             gdb: str | None = ...) -> DumpInfo: ...
 def install_signal_handler(signum: int = ..., directory: str | os.PathLike[str] | None = ...,
                            **dump_options: Any) -> Callable[..., Any] | int | None: ...
 
