@@ -210,6 +210,16 @@ uint32_t wa_dump_object_name(wa_dump *d, PyObject *o)
 #endif
         return code_name(d, qual, code, PyFrame_GetLineNumber((PyFrameObject *)o));
     }
+    if (PyMethod_Check(o)) {
+        /* a bound method reads as objgraph names it: "Handler.on_partial (bound)" */
+        PyObject *func = PyMethod_GET_FUNCTION(o);
+        if (func && PyFunction_Check(func)) {
+            PyObject *q = ((PyFunctionObject *)func)->func_qualname;
+            if (q && PyUnicode_Check(q))
+                return intern_pystr(d, q, WA_NAME_CAP, "", " (bound)");
+        }
+        return 0;
+    }
     if (PyCFunction_Check(o)) {
         PyCFunctionObject *f = (PyCFunctionObject *)o;
         return f->m_ml && f->m_ml->ml_name ? wa_dump_intern_cstr(d, f->m_ml->ml_name) : 0;

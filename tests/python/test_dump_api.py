@@ -72,6 +72,18 @@ class ApiTest(unittest.TestCase):
                     break
             self.assertLessEqual(min(gaps), 0.05, f"{name}: info.seconds - file seconds: {gaps}")
 
+    def test_bound_method_named(self):
+        # a bound method reads as objgraph names it (issue 14): its
+        # function's qualname, "(bound)"; a frame keeps function and line
+        class Handler:
+            def on_partial(self):
+                pass
+        h = Handler()
+        m = h.on_partial
+        g = Graph(whyalive.dump(self.p("bm.jsonl")).path)
+        self.assertEqual(g.rec(m).get("name"),
+                         "ApiTest.test_bound_method_named.<locals>.Handler.on_partial (bound)")
+
     def test_pathlike(self):
         import pathlib
         info = whyalive.dump(pathlib.Path(self.p("p.wa")))
