@@ -206,6 +206,40 @@ wa_cluster_set *wa_path_cluster(const wa_snapshot *snap, const wa_path_tree *tre
                                 const wa_dom *dom, const uint32_t *objs, uint32_t n, wa_error *err);
 void wa_cluster_set_free(wa_cluster_set *set);
 
+/* ------------------------------------------------------------------------
+ * Holders: every reference that keeps a selection alive, not only the
+ * shortest route (paths --holders).
+ * ------------------------------------------------------------------------ */
+
+typedef struct wa_holder {
+    uint32_t count;          /* selected objects held by this pattern (each once) */
+    uint32_t refs;           /* references of this pattern into the selection */
+    uint64_t shallow;        /* shallow bytes of those objects */
+    uint32_t holder_type;    /* type of the holding objects; WA_NONE: a root holds them */
+    uint32_t label;          /* the edge's label word (index or key 0 when abstracted) */
+    int abstracted;          /* label shown [*] (or <key *>) */
+    uint32_t root;           /* a root holder: root index of one of them; else WA_NONE */
+    uint32_t example_holder; /* one holding object (WA_NONE for a root) */
+    uint32_t example;        /* one selected object it holds */
+} wa_holder;
+
+typedef struct wa_holder_set {
+    uint32_t n; /* patterns, most objects held first */
+    wa_holder *holders;
+    uint32_t n_selected;  /* distinct selected objects */
+    uint32_t held_inside; /* reachable, but held only by other selected objects */
+    uint32_t unreachable; /* no root reaches them (dom given) */
+} wa_holder_set;
+
+/* The holders of objs (sorted, as wa_select_run gives them): references
+ * from objects outside the selection that a root reaches (dom may be NULL:
+ * then every referrer counts), weak ones left out, and roots that are
+ * selected objects. Removing every pattern's references frees the
+ * selection. */
+wa_holder_set *wa_holders_find(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs,
+                               uint32_t n, wa_error *err);
+void wa_holder_set_free(wa_holder_set *set);
+
 /* One hop's label as shown in a path: ".attr", "['key']", "[3]", or "[*]". */
 size_t wa_path_hop_format(const wa_snapshot *snap, uint32_t label, int abstracted, char *buf,
                           size_t cap);

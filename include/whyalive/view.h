@@ -74,6 +74,7 @@ typedef struct wa_view_options {
     int no_retained; /* no dominators: null retained column */
     /* paths */
     int each;         /* one path per object */
+    int holders;      /* every holder of the selection (mode "holders") */
     uint32_t k;       /* > 0: k shortest through distinct roots */
     uint32_t members; /* member addresses per cluster (20) */
     /* retainers */

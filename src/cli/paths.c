@@ -12,7 +12,8 @@ static int run(int argc, char **argv);
 const wa_cli_command wa_cmd_paths = {
     "paths",
     "why objects are alive: retention paths from the roots, clustered",
-    "SNAP --select SEL [--each | -k N] [--limit N] [--fail-on SEL [--max-count N]] [--json]",
+    "SNAP --select SEL [--each | -k N | --holders] [--limit N] [--fail-on SEL [--max-count N]] "
+    "[--json]",
     "For every selected object, the shortest path of references from a root\n"
     "(module, thread frame, external reference, ...) to it, with the attribute\n"
     "names, dict keys and indexes on every hop. By default paths that differ\n"
@@ -20,6 +21,9 @@ const wa_cli_command wa_cmd_paths = {
     "grouped into clusters, ranked by the bytes they retain:\n"
     "  700 ConversationTranscriber (12.3 MiB retained) via sys.modules['app.stt']\n"
     "      .__dict__['_sessions'] [*] .transcriber\n"
+    "--holders lists every holder instead: each pattern of reference (holder\n"
+    "type and edge) into the selection from outside it, with its route and the\n"
+    "objects it holds; removing them all frees the selection.\n"
     "--each prints one path per object; -k N the N shortest paths through\n"
     "distinct roots (per object; a reverse search for each, so keep --limit small).\n"
     "Weak references never retain and are never on a path.\n\n"
@@ -29,6 +33,40 @@ const wa_cli_command wa_cmd_paths = {
     1,
     1,
     run};
+
+/* Every holder of the selection: one pattern a line, with its route. */
+static int print_holders(const cJSON *doc, uint64_t selected) {
+    char a[32], b[32];
+    const cJSON *hs = wa_j_get(doc, "holders"), *h;
+    uint64_t total = wa_j_u64(doc, "holders_total");
+    printf("%s object%s selected, kept alive through %s holder%s (removing every reference "
+           "below frees them):\n\n",
+           wa_cli_count(selected, a), selected == 1 ? "" : "s", wa_cli_count(total, b),
+           total == 1 ? "" : "s");
+    cJSON_ArrayForEach(h, hs) {
+        const char *holder = wa_j_str(h, "holder");
+        printf("%s %s held by ", wa_cli_count(wa_j_u64(h, "count"), a), wa_j_str(h, "qualname"));
+        const char *dict_of = wa_j_str(h, "holder_dict_of");
+        if (dict_of[0])
+            printf("%s __dict__ %s", dict_of, wa_j_str(h, "label"));
+        else if (holder[0])
+            printf("%s %s", wa_type_display(holder), wa_j_str(h, "label"));
+        else
+            printf("a root");
+        uint64_t refs = wa_j_u64(h, "refs");
+        if (refs != wa_j_u64(h, "count")) printf(" (%s references)", wa_cli_count(refs, b));
+        printf("\n    via %s\n", wa_j_str(h, "path"));
+    }
+    uint64_t shown = (uint64_t)cJSON_GetArraySize(hs);
+    if (shown < total)
+        printf("... %s more holders (--limit 0 shows all)\n", wa_cli_count(total - shown, a));
+    uint64_t inside = wa_j_u64(doc, "held_inside"), un = wa_j_u64(doc, "unreachable");
+    if (inside)
+        printf("%s of them are held only by other selected objects\n", wa_cli_count(inside, a));
+    if (un)
+        printf("%s of them no root reaches (garbage awaiting collection)\n", wa_cli_count(un, a));
+    return wa_cli_finish_output(WA_EXIT_OK);
+}
 
 /* One path of a document, in two aligned columns: the edge label (the root
  * for the first hop), then the object it leads to. */
@@ -79,8 +117,14 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         uint64_t shown = (uint64_t)cJSON_GetArraySize(cl);
         if (shown < total)
             printf("... %s more clusters (--limit 0 shows all)\n", wa_cli_count(total - shown, a));
+        uint64_t nh = wa_j_u64(doc, "holders_total");
+        if (nh > 1)
+            printf("\nthe selection has %s distinct holders: 'paths --holders' lists every route "
+                   "that keeps it alive\n",
+                   wa_cli_count(nh, a));
         return wa_cli_finish_output(WA_EXIT_OK);
     }
+    if (!strcmp(wa_j_str(doc, "mode"), "holders")) return print_holders(doc, selected);
     if (selected)
         printf("%s object%s selected%s\n\n", wa_cli_count(selected, a), selected == 1 ? "" : "s",
                wa_j_bool(doc, "truncated") ? " (showing the first ones; --limit)" : "");
@@ -107,13 +151,15 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
 static int run(int argc, char **argv) {
     wa_cli_common common;
     char *pos[argc > 0 ? argc : 1];
-    int npos = 0, each = 0;
+    int npos = 0, each = 0, holders = 0;
     const char *select = NULL;
     uint64_t limit = UINT64_MAX, k = 0, members = 20, max_count = 0; /* UINT64_MAX: not given */
     const char *fail_on = NULL;
     const wa_option opts[] = {
         {"select", 's', WA_OPT_STRING, &select, "SEL", "the objects to explain (required)"},
         {"each", 0, WA_OPT_FLAG, &each, NULL, "one path per object instead of clusters"},
+        {"holders", 0, WA_OPT_FLAG, &holders, NULL,
+         "every holder of the selection, each with its route, not only the shortest paths"},
         {"k", 'k', WA_OPT_UINT, &k, "N", "N shortest paths through distinct roots, per object"},
         {"limit", 'n', WA_OPT_UINT, &limit, "N",
          "clusters (default 20) or objects (default 10) to show; 0 = all"},
@@ -129,9 +175,9 @@ static int run(int argc, char **argv) {
     if (!select)
         return wa_cli_fail(WA_EXIT_INPUT,
                            "paths: --select SEL is required (e.g. --select type=MyClass)");
-    if (each && k)
+    if ((each != 0) + (k != 0) + (holders != 0) > 1)
         return wa_cli_fail(WA_EXIT_INPUT,
-                           "paths: --each and -k N are alternatives: give one of them");
+                           "paths: --each, -k N and --holders are alternatives: give one of them");
     int clustered = !each && !k;
     if (limit == UINT64_MAX) limit = common.json ? 0 : clustered ? 20 : 10;
     if (limit >= UINT32_MAX) limit = 0;
@@ -148,6 +194,7 @@ static int run(int argc, char **argv) {
     wa_view_options_init(&vo);
     vo.select = select;
     vo.each = each;
+    vo.holders = holders;
     vo.k = k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
     vo.limit = (uint32_t)limit;
     vo.members = members > UINT32_MAX ? UINT32_MAX : (uint32_t)members;

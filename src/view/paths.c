@@ -3,6 +3,10 @@
  * clustered (mode "clusters"), one per object ("each"), or the k shortest
  * through distinct roots ("k-shortest").
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "view/view_impl.h"
 
 static wa_view *clusters(const wa_view_source *src, const wa_dom *dom, const wa_view_options *o,
@@ -23,6 +27,97 @@ static wa_view *clusters(const wa_view_source *src, const wa_dom *dom, const wa_
     wa_vj_u64(doc, "clusters_total", cs->n);
     cJSON_AddBoolToObject(doc, "truncated", shown < cs->n);
     wa_cluster_set_free(cs);
+    /* how many distinct holders keep them: the shortest routes above may
+     * not pass through all of them (paths --holders lists every one) */
+    wa_holder_set *hs = wa_holders_find(snap, dom, o->objs, o->n, err);
+    if (!hs) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    wa_vj_u64(doc, "holders_total", hs->n);
+    wa_holder_set_free(hs);
+    return wa_view_wrap(doc, err);
+}
+
+/* The route to one holder pattern: the shortest path to its example holder
+ * (clustered alone, so its text reads as a cluster's) and the held edge. */
+static char *holder_route(const wa_snapshot *snap, const wa_path_tree *tree, const wa_dom *dom,
+                          const wa_holder *h, wa_error *err) {
+    char lab[512], *text = NULL;
+    if (h->holder_type == WA_NONE) {
+        wa_path_root_format(snap, h->root, lab, sizeof lab);
+        return strdup(lab);
+    }
+    wa_cluster_set *cs = wa_path_cluster(snap, tree, dom, &h->example_holder, 1, err);
+    if (!cs) return NULL;
+    char *to = cs->n ? wa_vw_cluster_text(snap, &cs->clusters[0]) : NULL;
+    wa_cluster_set_free(cs);
+    if (!to) return NULL;
+    wa_path_hop_format(snap, h->label, h->abstracted, lab, sizeof lab);
+    size_t need = strlen(to) + strlen(lab) + 2;
+    text = malloc(need);
+    if (text) snprintf(text, need, "%s %s", to, lab);
+    free(to);
+    return text;
+}
+
+/* Every holder of the selection (mode "holders"). */
+static wa_view *holders(const wa_view_source *src, const wa_dom *dom, const wa_view_options *o,
+                        wa_error *err) {
+    const wa_snapshot *snap = wa_vw_snap(src);
+    const wa_path_tree *tree = wa_vw_tree(src, err);
+    if (!tree) return NULL;
+    wa_holder_set *hs = wa_holders_find(snap, dom, o->objs, o->n, err);
+    if (!hs) return NULL;
+    const wa_object *objs = wa_snapshot_objects(snap);
+    uint32_t limit = wa_vw_limit(o, 0);
+    uint32_t shown = limit && hs->n > limit ? limit : hs->n;
+    cJSON *doc = wa_vj_doc("paths", src, o);
+    cJSON_AddStringToObject(doc, "mode", "holders");
+    wa_vj_u64(doc, "selected", o->total);
+    cJSON *arr = cJSON_AddArrayToObject(doc, "holders");
+    for (uint32_t i = 0; i < shown; i++) {
+        const wa_holder *h = &hs->holders[i];
+        char *route = holder_route(snap, tree, dom, h, err);
+        if (!route) {
+            cJSON_Delete(doc);
+            wa_holder_set_free(hs);
+            if (err && err->code == WA_OK)
+                wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
+            return NULL;
+        }
+        cJSON *j = cJSON_CreateObject();
+        wa_vj_u64(j, "count", h->count);
+        wa_vj_u64(j, "refs", h->refs);
+        wa_vj_u64(j, "shallow", h->shallow);
+        cJSON_AddStringToObject(j, "type", wa_snapshot_type_name(snap, objs[h->example].type));
+        cJSON_AddStringToObject(j, "qualname",
+                                wa_snapshot_type_qualname(snap, objs[h->example].type));
+        if (h->holder_type == WA_NONE) {
+            cJSON_AddNullToObject(j, "holder");
+            cJSON_AddNullToObject(j, "label");
+            cJSON_AddItemToObject(j, "root", wa_vj_root(snap, h->root));
+        } else {
+            char lab[512];
+            wa_path_hop_format(snap, h->label, h->abstracted, lab, sizeof lab);
+            cJSON_AddStringToObject(j, "holder", wa_snapshot_type_name(snap, h->holder_type));
+            char own[600];
+            if (wa_snapshot_dict_owner(snap, h->example_holder, own, sizeof own))
+                cJSON_AddStringToObject(j, "holder_dict_of", own);
+            cJSON_AddStringToObject(j, "label", lab);
+            cJSON_AddNullToObject(j, "root");
+            wa_vj_addr(j, "example_holder", objs[h->example_holder].addr);
+        }
+        cJSON_AddStringToObject(j, "path", route);
+        free(route);
+        wa_vj_addr(j, "example", objs[h->example].addr);
+        cJSON_AddItemToArray(arr, j);
+    }
+    wa_vj_u64(doc, "holders_total", hs->n);
+    cJSON_AddBoolToObject(doc, "truncated", shown < hs->n);
+    wa_vj_u64(doc, "held_inside", hs->held_inside);
+    wa_vj_u64(doc, "unreachable", hs->unreachable);
+    wa_holder_set_free(hs);
     return wa_view_wrap(doc, err);
 }
 
@@ -30,6 +125,7 @@ wa_view *wa_view_paths(const wa_view_source *src, const wa_view_options *o, wa_e
     const wa_snapshot *snap = wa_vw_snap(src);
     const wa_dom *dom = wa_vw_dom(src, err);
     if (!dom) return NULL;
+    if (o->holders) return holders(src, dom, o, err);
     if (!o->each && !o->k) return clusters(src, dom, o, err);
     /* k shortest paths search backwards from each object: no BFS tree. */
     const wa_path_tree *tree = o->k ? NULL : wa_vw_tree(src, err);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# paths --holders (issue 14, item 1): every holder of a selection with its
+# route, not only the shortest path; the clustered output says how many
+# holders there are and where to look; --json "holders" mode.
+. "$(dirname "$0")/lib.sh"
+wa=$WA_BIN
+ex=$WA_SRC/examples/snapshots/stt-leak.jsonl
+leak=$WA_FIXTURES/graph/leak.jsonl
+
+# The example: the shortest paths all go through the native callbacks; the
+# module-level _sessions dict holds the same transcribers too.
+expect_exit 0 "$wa" paths --select type=ConversationTranscriber "$ex" && {
+  contains "$T/out" "the selection has 2 distinct holders: 'paths --holders' lists every route"
+  grep -q "_sessions" "$T/out" && fail "the shortest paths already show _sessions: the test no longer shows the point"
+  true
+}
+expect_exit 0 "$wa" paths --holders --select type=ConversationTranscriber "$ex" && {
+  contains "$T/out" "3 objects selected, kept alive through 2 holders (removing every reference below frees them):"
+  contains "$T/out" "3 ConversationTranscriber held by Session instance __dict__ ['transcriber']"
+  contains "$T/out" "    via sys.modules['app.stt'] .__dict__['_sessions'] ['req-0'] .__dict__ ['transcriber']"
+  contains "$T/out" "3 ConversationTranscriber held by method .__self__"
+  ok "paths --holders on the example"
+}
+expect_exit 0 "$wa" paths --holders --json --select type=ConversationTranscriber "$leak" && {
+  /usr/bin/python3 - "$T/out" <<'PY' || fail "paths --holders --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["mode"] == "holders" and d["selected"] == 17, d
+hs = d["holders"]
+assert [h["count"] for h in hs] == [12, 3, 1], hs
+assert hs[0]["holder"] == "app.stt.Session" and hs[0]["label"] == ".transcriber"
+assert hs[0]["path"] == "sys.modules['app.stt'] .__dict__['_sessions'] [*] .transcriber", hs[0]["path"]
+assert hs[1]["holder"] == "builtins.method" and hs[1]["label"] == ".__self__"
+assert hs[2]["holder"] is None and hs[2]["root"]["kind"] == "external"
+assert d["holders_total"] == 3 and d["unreachable"] == 1 and d["held_inside"] == 0
+assert all(h["example"].startswith("0x") for h in hs)
+PY
+  ok "paths --holders --json"
+}
+expect_exit 0 "$wa" paths --holders --limit 1 --select type=ConversationTranscriber "$leak" && {
+  contains "$T/out" "... 2 more holders (--limit 0 shows all)"
+}
+expect_exit 2 "$wa" paths --holders --each --select type=ConversationTranscriber "$leak" && {
+  contains "$T/err" "--each, -k N and --holders are alternatives"
+  ok "--holders limits and usage"
+}
+finish
