@@ -147,7 +147,8 @@ wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const ui
     for (uint32_t a = 0; a < ng; a++) {
         const wa_holder *x = &gs[a].h;
         wa_edge_kind k = WA_LABEL_KIND(x->label);
-        if (x->holder_type == WA_NONE || (k != WA_EDGE_DICT_VALUE && k != WA_EDGE_DICT_KEY)) continue;
+        if (x->holder_type == WA_NONE || (k != WA_EDGE_DICT_VALUE && k != WA_EDGE_DICT_KEY))
+            continue;
         uint64_t key = ((uint64_t)x->holder_type << 4) | k;
         int inserted;
         uint32_t *c = wa_u64map_put(&kinds, key, 0, &inserted);

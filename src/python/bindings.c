@@ -912,6 +912,8 @@ static PyMethodDef snap_methods[] = {
      wa_snap_retainers_doc},
     {"dominators", (PyCFunction)(void (*)(void))wa_snap_dominators, METH_VARARGS | METH_KEYWORDS,
      wa_snap_dominators_doc},
+    {"holders", (PyCFunction)(void (*)(void))wa_snap_holders, METH_VARARGS | METH_KEYWORDS,
+     wa_snap_holders_doc},
     {"diff", (PyCFunction)(void (*)(void))wa_snap_diff, METH_VARARGS | METH_KEYWORDS,
      wa_snap_diff_doc},
     {"suspects", (PyCFunction)(void (*)(void))wa_snap_suspects, METH_VARARGS | METH_KEYWORDS,

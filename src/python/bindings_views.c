@@ -297,6 +297,28 @@ PyObject *wa_snap_clusters(wa_pysnap *s, PyObject *args, PyObject *kw)
     return run_selection_view(s, wa_view_paths, &o, arg, 0);
 }
 
+const char wa_snap_holders_doc[] =
+    "holders(objs, limit=None) -> dict\n--\n\n"
+    "Every holder of these objects, not only the shortest route: each pattern of\n"
+    "reference into them from outside (holder type and edge; roots holding them\n"
+    "directly), with how many it holds and the route to it. Removing every\n"
+    "holder's references frees them. The dict is `whyalive paths --select SEL\n"
+    "--holders --json`'s document (mode 'holders').";
+
+PyObject *wa_snap_holders(wa_pysnap *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"objs", "limit", NULL};
+    PyObject *arg, *lim = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:holders", kwlist, &arg, &lim))
+        return NULL;
+    wa_view_options o;
+    wa_view_options_init(&o);
+    if (opt_u32(lim, 0, &o.limit, "limit"))
+        return NULL;
+    o.holders = 1;
+    return run_selection_view(s, wa_view_paths, &o, arg, 0);
+}
+
 const char wa_snap_paths_doc[] =
     "paths(objs, k=1, limit=None) -> dict\n--\n\n"
     "Retention paths, one object at a time: for k=1 the shortest path from a\n"

@@ -65,9 +65,10 @@ static const wa_holder *find(const wa_holder_set *hs, const wa_snapshot *s, cons
                              wa_edge_kind kind) {
     for (uint32_t i = 0; i < hs->n; i++) {
         const wa_holder *h = &hs->holders[i];
-        if (h->holder_type == WA_NONE ? type == NULL
-                                      : type && !strcmp(wa_snapshot_type_name(s, h->holder_type), type) &&
-                                            WA_LABEL_KIND(h->label) == kind)
+        if (h->holder_type == WA_NONE
+                ? type == NULL
+                : type && !strcmp(wa_snapshot_type_name(s, h->holder_type), type) &&
+                      WA_LABEL_KIND(h->label) == kind)
             return h;
     }
     return NULL;
