@@ -17,15 +17,16 @@ WA_CMD(dominators)
 WA_CMD(diff)
 WA_CMD(suspects)
 WA_CMD(graph)
+WA_CMD(report)
 #undef WA_CMD
 
 static const wa_cli_command *const *commands(void) {
     static const wa_cli_command *table[16];
     static int filled = 0;
     if (!filled) {
-        const wa_cli_command *all[] = {&wa_cmd_info,      &wa_cmd_summary,    &wa_cmd_paths,
-                                       &wa_cmd_retainers, &wa_cmd_dominators, &wa_cmd_diff,
-                                       &wa_cmd_suspects,  &wa_cmd_graph,      &wa_cmd_convert};
+        const wa_cli_command *all[] = {
+            &wa_cmd_info, &wa_cmd_summary,  &wa_cmd_paths, &wa_cmd_retainers, &wa_cmd_dominators,
+            &wa_cmd_diff, &wa_cmd_suspects, &wa_cmd_graph, &wa_cmd_report,    &wa_cmd_convert};
         int n = 0;
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             if (all[i]) table[n++] = all[i];
