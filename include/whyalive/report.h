@@ -33,6 +33,7 @@
 extern "C" {
 #endif
 
+/* Caps: 0 is the default shown in parentheses. */
 typedef struct wa_report_options {
     uint32_t suspects;      /* suspects shown (10) */
     uint32_t routes;        /* route clusters per suspect and survivors shown (5) */

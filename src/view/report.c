@@ -705,11 +705,18 @@ char *wa_report_html(const wa_view_source *src, uint32_t ns, const wa_report_opt
                      "report: needs one, two or three snapshots");
         return NULL;
     }
-    wa_report_options o;
-    if (opts)
-        o = *opts;
-    else
-        wa_report_options_init(&o);
+    wa_report_options o, dflt;
+    wa_report_options_init(&dflt);
+    o = opts ? *opts : dflt;
+    /* 0 is the default: no cap means "unbounded" here, the page stays bounded */
+    uint32_t *f[] = {&o.suspects,      &o.routes,     &o.types,      &o.diff_rows, &o.tree_top,
+                     &o.tree_children, &o.tree_depth, &o.tree_nodes, &o.referrers, &o.route_hops};
+    const uint32_t *dv[] = {
+        &dflt.suspects,      &dflt.routes,     &dflt.types,      &dflt.diff_rows, &dflt.tree_top,
+        &dflt.tree_children, &dflt.tree_depth, &dflt.tree_nodes, &dflt.referrers, &dflt.route_hops};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (!*f[i]) *f[i] = *dv[i];
+    if (o.route_hops < 4) o.route_hops = 4;
     wa_report_stats st;
     memset(&st, 0, sizeof st);
     cJSON *d = data_json(src, ns, &o, &st, err);
