@@ -15,8 +15,9 @@
  *    shown as images (data: URLs), where no script of theirs can run;
  *  - the page is bounded whatever the dump's size: each section embeds at
  *    most the caps below, and the page states them;
- *  - the page is a pure function of the snapshots and options (no clock):
- *    the same request gives the same bytes;
+ *  - the page is a pure function of the snapshots and options but for one
+ *    clock reading, the analysis time to the hundredth of a second: the
+ *    same request on a small dump gives the same bytes;
  *  - the output file is written whole or not at all (temporary file beside
  *    it, then rename).
  */

@@ -606,7 +606,10 @@ static cJSON *header_json(const wa_view_source *src, double analysis_seconds,
         wa_vj_u64(h, "reachable", dom->n_reachable);
         cJSON_AddItemToObject(h, "unreachable", wa_vj_unreachable(dom));
     }
-    if (analysis_seconds >= 0) cJSON_AddNumberToObject(h, "analysis_seconds", analysis_seconds);
+    /* to the hundredth: the one clock reading in the page */
+    if (analysis_seconds >= 0)
+        cJSON_AddNumberToObject(h, "analysis_seconds",
+                                (double)(int64_t)(analysis_seconds * 100 + 0.5) / 100);
     uint64_t nv = 0;
     const wa_object *objs = wa_snapshot_objects(snap);
     for (uint32_t i = 0, n = wa_snapshot_n_objects(snap); i < n; i++) nv += objs[i].value != 0;
