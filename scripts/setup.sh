@@ -10,6 +10,7 @@ PACKAGES=(
   python3-fastapi python3-uvicorn python3-httpx
   python3-objgraph python3-networkx python3-psutil python3-prometheus-client
   clang libclang-rt-14-dev llvm valgrind curl hyperfine
+  chromium
 )
 
 missing=()

@@ -162,10 +162,11 @@ static void put_html(buf *b, const char *s) {
 /* JSON text inside <script type="application/json">: nothing in it may
  * end the element ("</script"), open a comment ("<!--") or break a line
  * in a JavaScript string (U+2028/9): "<", ">", "&" and those two are \u
- * escapes. They only occur inside JSON strings, where the escape reads the
+ * escapes, and so are DEL and the C1 controls (cJSON escapes C0). They only occur inside JSON strings, where the escape reads the
  * same. */
 static void put_json_script(buf *b, const char *s) {
     const char *run = s;
+    char c1[8];
     for (; *s; s++) {
         const char *rep = NULL;
         size_t skip = 1;
@@ -176,8 +177,15 @@ static void put_json_script(buf *b, const char *s) {
             rep = "\\u003e";
         else if (c == '&')
             rep = "\\u0026";
-        else if (c == 0xe2 && (unsigned char)s[1] == 0x80 &&
-                 ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
+        else if (c == 0x7f)
+            rep = "\\u007f";
+        else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
+            /* C1 controls: escaped too, so the page's source has none raw */
+            snprintf(c1, sizeof c1, "\\u00%02x", (unsigned char)s[1]);
+            rep = c1;
+            skip = 2;
+        } else if (c == 0xe2 && (unsigned char)s[1] == 0x80 &&
+                   ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
             rep = (unsigned char)s[2] == 0xa8 ? "\\u2028" : "\\u2029";
             skip = 3;
         }

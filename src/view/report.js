@@ -13,11 +13,25 @@
     if (kids !== undefined) add(e, kids);
     return e;
   }
+  /* Text from the dump shown as the terminal shows it (whyalive/text.h):
+   * controls, C1, bidi overrides and invisible format characters become
+   * visible escapes, so nothing reorders or hides what is on the page. */
+  var INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
+  function vis(s) {
+    return s.replace(INVISIBLE, function (c) {
+      var n = c.charCodeAt(0);
+      if (c === '\n') return '\\n';
+      if (c === '\t') return '\\t';
+      if (c === '\r') return '\\r';
+      if (n < 0x80) return '\\x' + (n < 16 ? '0' : '') + n.toString(16);
+      return '\\u' + ('000' + n.toString(16)).slice(-4);
+    });
+  }
   function add(e, kids) {
     if (!Array.isArray(kids)) kids = [kids];
     kids.forEach(function (k) {
       if (k === null || k === undefined) return;
-      e.appendChild(typeof k === 'object' ? k : document.createTextNode(String(k)));
+      e.appendChild(typeof k === 'object' ? k : document.createTextNode(vis(String(k))));
     });
     return e;
   }
