@@ -523,18 +523,14 @@ static cJSON *suspects_json(const wa_view_source *src, const wa_snapshot *baseli
     vo.suspect.baseline = baseline;
     vo.baseline_name = baseline_name;
     vo.limit = o->suspects;
-    wa_view *v = wa_view_suspects(src, &vo, err);
-    if (!v) return NULL;
-    cJSON *doc = v->doc;
-    v->doc = NULL;
-    wa_view_free(v);
-    /* the routes, pictures and sites of each suspect shown, from the same
-     * ranked list (the view kept its first o->suspects) */
+    /* the list is found once: the document (the `suspects` view's) and the
+     * routes, pictures and sites of each suspect shown come from it */
     const wa_snapshot *snap = wa_vw_snap(src);
     const wa_dom *dom = wa_session_dom(src->session, err);
     const wa_path_tree *tree = dom ? wa_session_tree(src->session, err) : NULL;
     wa_suspect_list *l = tree ? wa_suspect_find(snap, dom, tree, &vo.suspect, err) : NULL;
-    if (!l) return cJSON_Delete(doc), NULL;
+    if (!l) return NULL;
+    cJSON *doc = wa_vw_suspects_doc(src, &vo, dom, l);
     cJSON *arr = cJSON_GetObjectItem(doc, "suspects"), *s;
     uint32_t i = 0;
     cJSON_ArrayForEach(s, arr) {
