@@ -66,7 +66,7 @@ fail() { echo "demo: $*" >&2; exit 1; }
 "$py" -c 'import whyalive, fakesdk._native, stt_service.app' 2>/dev/null || {
   "$py" -c 'import whyalive, fakesdk._native, stt_service.app' 2>&1 | tail -1 >&2 || true
   fail "the Python side is not importable from $build/python and $build/examples (rebuild?)"; }
-for c in diff paths suspects graph; do
+for c in diff paths suspects graph report; do
   "$wa" "$c" --help >/dev/null 2>&1 || fail "this whyalive has no '$c' command yet"
 done
 
@@ -161,6 +161,8 @@ run_route() {
     [ "$r" = native ] && svg="$root/graphs/stt-leak.svg" && mkdir -p "$root/graphs"
     show graph after.wa --select "$sel" -o "$svg"
   fi
+  # The page for the ticket: the three dumps, beside them.
+  show report baseline.wa after.wa later.wa -o report.html
   echo
   "$py" -m stt_service.diagnose --route "$r" --requests "$requests" --more "$more" "$dir" ||
     fail "the diagnosis of route '$r' does not match the route"

@@ -113,24 +113,41 @@ BASIC = r"""
   const bad = (m) => out.push(m);
   for (const id of ['overview', 'verdict', 'types', 'dominators', 'about'])
     if (!document.getElementById(id)) bad('section ' + id + ' missing');
-  // the tree: three levels with the keyboard
+  // the tree: three levels with the keyboard, along a chain the data has
+  // (the deepest embedded object's ancestors, up to three of them), each
+  // expansion showing exactly the embedded children, largest first
+  const data = JSON.parse(document.getElementById('wa-data').textContent);
+  const N = data.tree.nodes, depth = [];
+  N.forEach((n, i) => { depth[i] = n[4] < 0 ? 0 : depth[n[4]] + 1; });
+  let target = -1;
+  for (let i = 0; i < N.length; i++) if (target < 0 || depth[i] > depth[target]) { target = i; if (depth[i] >= 3) break; }
+  const chain = [];
+  for (let p = N[target][4]; p >= 0; p = N[p][4]) chain.unshift(p);
+  const want = Math.min(3, chain.length);
   const tree = document.getElementById('domtree');
-  let li = tree.querySelector('li[role="treeitem"]');
   const key = (el, k) => el.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true}));
+  let li = tree.querySelector('li[role="treeitem"]');
+  li.focus();
   let levels = 0;
-  for (let lv = 1; lv <= 3 && li; lv++) {
-    li.focus();
-    if (li.getAttribute('aria-expanded') !== 'false') break;
+  for (let lv = 0; lv < want; lv++) {
+    // move down with the keyboard to the chain's object
+    for (let guard = 0; guard < 10000 && document.activeElement.dataset.node !== String(chain[lv]); guard++)
+      key(document.activeElement, 'ArrowDown');
+    li = document.activeElement;
+    if (li.dataset.node !== String(chain[lv])) { bad('ArrowDown never reached node ' + chain[lv]); break; }
     key(li, 'ArrowRight');
-    if (li.getAttribute('aria-expanded') !== 'true') { bad('level ' + lv + ' did not expand'); break; }
-    const kids = li.querySelectorAll(':scope > ul[role="group"] > li[role="treeitem"]');
-    if (!kids.length) { bad('level ' + lv + ' expanded without children'); break; }
-    levels = lv;
+    if (li.getAttribute('aria-expanded') !== 'true') { bad('level ' + (lv + 1) + ' did not expand'); break; }
+    const shown = [...li.querySelectorAll(':scope > ul[role="group"] > li[role="treeitem"]')].map(k => Number(k.dataset.node));
+    const expect = N.map((n, i) => [n, i]).filter(x => x[0][4] === chain[lv]).map(x => x[1]);
+    if (JSON.stringify(shown) !== JSON.stringify(expect)) { bad('level ' + (lv + 1) + ' shows ' + shown + ', expected ' + expect); break; }
+    const ret = shown.map(i => N[i][3]);
+    if (ret.some((r, i) => i && r > ret[i - 1])) bad('children not largest first at level ' + (lv + 1));
     key(li, 'ArrowRight');
-    if (document.activeElement !== kids[0]) bad('ArrowRight did not move to the first child at level ' + lv);
-    li = [...kids].find(k => k.hasAttribute('aria-expanded')) || kids[0];
+    if (document.activeElement.dataset.node !== String(shown[0])) bad('ArrowRight did not move to the first child');
+    key(document.activeElement, 'ArrowUp');
+    levels = lv + 1;
   }
-  if (levels < 3) bad('tree expanded ' + levels + ' levels, expected 3');
+  if (levels < want || want < Math.min(3, Math.max(...depth))) bad('tree expanded ' + levels + ' levels, expected ' + want);
   key(li, 'ArrowLeft'); key(li, 'ArrowLeft');
   key(document.activeElement, 'Enter');
   const det = document.getElementById('details').textContent;
