@@ -46,7 +46,8 @@ typedef struct wa_report_options {
     uint32_t tree_nodes;    /* dominator tree: objects embedded in all (4000) */
     uint32_t referrers;     /* referrers listed per tree object (5) */
     uint32_t route_hops;    /* hops shown of a route (16; the middle of longer ones is cut) */
-    int svg;                /* draw the suspects' route pictures (1) */
+    /* (tree_nodes is at most 1,000,000, tree_top and tree_children 100,000) */
+    int svg; /* draw the suspects' route pictures (1) */
     wa_suspect_options suspect;
 } wa_report_options;
 

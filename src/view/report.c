@@ -232,8 +232,8 @@ static void add_addr(cJSON *arr, uint64_t a) {
 /* The route of obj in the BFS tree: [root text, [[label, type], ...], cut]
  * where the hops run root object first and cut counts the hops left out of
  * the middle (at most max_hops are kept: the first quarter and the rest
- * nearest the object). Walks at most 1,000,000 parents. */
-#define ROUTE_WALK_MAX 1000000u
+ * nearest the object). Walks at most 100,000 parents. */
+#define ROUTE_WALK_MAX 100000u
 static cJSON *route_json(const wa_snapshot *snap, const wa_path_tree *tree, type_tab *tt,
                          uint32_t obj, uint32_t max_hops, uint32_t *scratch) {
     cJSON *r = cJSON_CreateArray();
@@ -291,10 +291,14 @@ static cJSON *referrers_json(const wa_snapshot *snap, type_tab *tt, uint32_t obj
     cJSON *arr = cJSON_CreateArray();
     uint32_t shown = 0;
     char text[512];
-    for (uint32_t i = 0; i < n && shown < max; i++) {
+    uint32_t *seen = malloc(sizeof *seen * (max ? max : 1));
+    for (uint32_t i = 0; seen && i < n && shown < max; i++) {
+        /* a referrer holding obj many times is listed once: compared with
+         * those listed only, so a million-fold holder costs n * max */
         int dup = 0;
-        for (uint32_t j = 0; j < i && !dup; j++) dup = src[j] == src[i];
+        for (uint32_t j = 0; j < shown && !dup; j++) dup = seen[j] == src[i];
         if (dup) continue;
+        seen[shown] = src[i];
         cJSON *r = cJSON_CreateArray();
         add_addr(r, objs[src[i]].addr);
         add_num(r, type_ix(tt, snap, objs[src[i]].type));
@@ -303,6 +307,7 @@ static cJSON *referrers_json(const wa_snapshot *snap, type_tab *tt, uint32_t obj
         cJSON_AddItemToArray(arr, r);
         shown++;
     }
+    free(seen);
     *total = n;
     return arr;
 }
@@ -724,6 +729,11 @@ char *wa_report_html(const wa_view_source *src, uint32_t ns, const wa_report_opt
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (!*f[i]) *f[i] = *dv[i];
     if (o.route_hops < 4) o.route_hops = 4;
+    /* and no cap so big that the page or the walk's memory explodes */
+    if (o.tree_nodes > 1000000) o.tree_nodes = 1000000;
+    if (o.tree_top > 100000) o.tree_top = 100000;
+    if (o.tree_children > 100000) o.tree_children = 100000;
+    if (o.route_hops > 10000) o.route_hops = 10000;
     wa_report_stats st;
     memset(&st, 0, sizeof st);
     cJSON *d = data_json(src, ns, &o, &st, err);

@@ -106,6 +106,36 @@ assert c["tree_children"] == 7 and c["tree_nodes"] == 12 and c["types"] == 2 and
 expect_exit 0 "$W" report "$STT" -o "$T/nosvg.html" --no-svg && page "$T/nosvg.html" &&
   check "--no-svg: no pictures" "$T/nosvg.html.json" 'assert all("svg" not in s for s in d["suspects"]["suspects"])'
 
+# --- shapes: a list holding one object 200,000 times (one referrer listed
+# once, quickly); an object dominated by its root's object but reached only
+# through two disjoint 40-long chains (its route of 42 objects has its middle
+# cut to the 16 hops of the cap, and says how many it left out)
+$PY - "$T/shapes.jsonl" <<'PY'
+import json, sys
+out = [{"whyalive": 1}]
+o = lambda a, t, refs=(), **k: out.append({"addr": hex(a), "type": t, "size": 56, "rc": 1, "refs": list(refs), **k})
+o(0x10, "builtins.module", [[hex(0x20), "attr", "big"], [hex(0x1000), "attr", "a"], [hex(0x2000), "attr", "b"]], name="shapes")
+o(0x20, "builtins.list", [[hex(0x30), "index", i] for i in range(200000)], len=200000)
+o(0x30, "app.Held")
+for base in (0x1000, 0x2000):
+    for i in range(40):
+        o(base + i, "app.Link", [[hex(base + i + 1 if i < 39 else 0x40), "attr", "next"]])
+o(0x40, "app.Far")
+out.append({"root": "module", "obj": "0x10", "label": "shapes"})
+open(sys.argv[1], "w").write("\n".join(json.dumps(x) for x in out) + "\n")
+PY
+expect_exit 0 timeout 60 "$W" report "$T/shapes.jsonl" -o "$T/shapes.html" && page "$T/shapes.html" &&
+  check "a 200,000-fold holder listed once; a long route cut to the cap, saying how much" "$T/shapes.html.json" '
+T = d["types"]; n = d["tree"]["nodes"]
+held = [x for x in n if T[x[1]] == "app.Held"][0]
+assert held[9] == 200000 and len(held[8]) == 1, (held[8], held[9])
+far = [x for x in n if T[x[1]] == "app.Far"][0]
+root, hops, cut = far[10]
+assert root == "sys.modules[\x27shapes\x27]", root
+assert len(hops) == 16 and cut == 42 - 16, (len(hops), cut)
+assert T[hops[0][1]] == "builtins.module" and T[hops[-1][1]] == "app.Far" and hops[-1][0] == ".next"
+'
+
 # --- --json, and the same bytes as the Python API
 expect_exit 0 "$W" report "$STT" -o "$T/j.html" --json && $PY - "$T/out" "$T/j.html" <<'PY' && ok "--json: what was written" || fail "--json document"
 import json, os, sys
