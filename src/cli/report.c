@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/analysis_common.h"
+#include "whyalive/render.h"
 #include "whyalive/report.h"
 
 static int run(int argc, char **argv);
@@ -124,5 +125,6 @@ static int run(int argc, char **argv) {
     rc = wa_cli_finish_output(WA_EXIT_OK);
 done:
     for (int i = 0; i < 3; i++) wa_ana_cli_close(src[i].session);
+    wa_render_shutdown(); /* Graphviz's context, so leak checkers see nothing of ours */
     return rc;
 }
