@@ -47,7 +47,9 @@ typedef struct wa_report_options {
     uint32_t referrers;     /* referrers listed per tree object (5) */
     uint32_t route_hops;    /* hops shown of a route (16; the middle of longer ones is cut) */
     /* (tree_nodes is at most 1,000,000, tree_top and tree_children 100,000) */
-    int svg; /* draw the suspects' route pictures (1) */
+    int svg;         /* draw the suspects' route pictures (1) */
+    int no_suspects; /* skip the suspects (the page says so): their search is the
+                        slow part on the biggest dumps (0) */
     wa_suspect_options suspect;
 } wa_report_options;
 

@@ -15,7 +15,8 @@ static int run(int argc, char **argv);
 const wa_cli_command wa_cmd_report = {
     "report",
     "one self-contained HTML page: suspects and their routes, growth, types, dominator tree",
-    "A [B [C]] -o FILE.html [--suspects N] [--types N] [--tree-nodes N] [--no-svg] [--json]",
+    "A [B [C]] -o FILE.html [--suspects N] [--types N] [--tree-nodes N] [--no-svg] "
+    "[--no-suspects] [--json]",
     "Writes one HTML file that opens from disk in a current browser and fetches\n"
     "nothing: the header of the dump, the leak suspects ranked with their\n"
     "retention routes (holders with counts, the names along each hop, a\n"
@@ -52,7 +53,7 @@ static int output_dir_ok(const char *path) {
 static int run(int argc, char **argv) {
     wa_cli_common common;
     char *pos[argc > 0 ? argc : 1];
-    int npos = 0, no_svg = 0;
+    int npos = 0, no_svg = 0, no_suspects = 0;
     const char *output = NULL;
     wa_report_options ro;
     wa_report_options_init(&ro);
@@ -72,6 +73,8 @@ static int run(int argc, char **argv) {
         {"threshold", 't', WA_OPT_DOUBLE, &ro.suspect.threshold, "F",
          "share of the reachable heap for a suspect (default 0.10)"},
         {"no-svg", 0, WA_OPT_FLAG, &no_svg, NULL, "no Graphviz pictures of the routes"},
+        {"no-suspects", 0, WA_OPT_FLAG, &no_suspects, NULL,
+         "skip the suspects (the slow part on the biggest dumps)"},
         {0},
     };
     int rc = wa_cli_parse(&wa_cmd_report, opts, &common, argc, argv, pos, &npos);
@@ -87,6 +90,7 @@ static int run(int argc, char **argv) {
     ro.tree_depth = u32(tree_depth);
     ro.tree_children = u32(tree_children);
     ro.svg = !no_svg;
+    ro.no_suspects = no_suspects;
     wa_view_source src[3];
     memset(src, 0, sizeof src);
     for (int i = 0; i < npos; i++) {

@@ -621,7 +621,8 @@ done:
 
 const char wa_snap_report_doc[] =
     "report(path=None, other=None, third=None, suspects=10, routes=5, types=300,\n"
-    "       tree_nodes=4000, tree_depth=8, tree_children=20, threshold=0.10, svg=True) -> dict\n"
+    "       tree_nodes=4000, tree_depth=8, tree_children=20, threshold=0.10, svg=True,\n"
+    "       no_suspects=False) -> dict\n"
     "--\n\n"
     "One self-contained HTML page for a bug report (`whyalive report A [B [C]]`):\n"
     "header, ranked suspects with their retention routes and pictures, growth\n"
@@ -633,17 +634,17 @@ const char wa_snap_report_doc[] =
 
 PyObject *wa_snap_report(wa_pysnap *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"path",          "other",     "third",      "suspects",
-                             "routes",        "types",     "tree_nodes", "tree_depth",
-                             "tree_children", "threshold", "svg",        NULL};
+    static char *kwlist[] = {"path",  "other",       "third",      "suspects",      "routes",
+                             "types", "tree_nodes",  "tree_depth", "tree_children", "threshold",
+                             "svg",   "no_suspects", NULL};
     PyObject *pathobj = Py_None, *other_arg = Py_None, *third_arg = Py_None;
     PyObject *nsus = NULL, *nrt = NULL, *nty = NULL, *ntn = NULL, *ntd = NULL, *ntc = NULL;
     wa_report_options ro;
     wa_report_options_init(&ro);
-    int svg = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOOOOOOOdp:report", kwlist, &pathobj, &other_arg,
+    int svg = 1, no_suspects = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOOOOOOOdpp:report", kwlist, &pathobj, &other_arg,
                                      &third_arg, &nsus, &nrt, &nty, &ntn, &ntd, &ntc,
-                                     &ro.suspect.threshold, &svg))
+                                     &ro.suspect.threshold, &svg, &no_suspects))
         return NULL;
     if (wa_py_closed(s) || opt_u32(nsus, 10, &ro.suspects, "suspects") ||
         opt_u32(nrt, 5, &ro.routes, "routes") || opt_u32(nty, 300, &ro.types, "types") ||
@@ -652,6 +653,7 @@ PyObject *wa_snap_report(wa_pysnap *s, PyObject *args, PyObject *kw)
         opt_u32(ntc, 20, &ro.tree_children, "tree_children"))
         return NULL;
     ro.svg = svg;
+    ro.no_suspects = no_suspects;
     if (third_arg != Py_None && other_arg == Py_None) {
         PyErr_SetString(PyExc_TypeError, "report: third needs other");
         return NULL;

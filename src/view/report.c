@@ -664,11 +664,15 @@ static cJSON *data_json(const wa_view_source *src, uint32_t ns, const wa_report_
     wa_vj_u64(caps, "referrers", o->referrers);
     wa_vj_u64(caps, "route_hops", o->route_hops);
 
-    cJSON *sus = suspects_json(main_src, ns > 1 ? wa_vw_snap(&src[0]) : NULL,
-                               ns > 1 ? src[0].name : NULL, o, &st->pictures, err);
-    if (!sus) goto fail;
-    st->suspects = (uint32_t)cJSON_GetArraySize(cJSON_GetObjectItem(sus, "suspects"));
-    cJSON_AddItemToObject(d, "suspects", sus);
+    if (o->no_suspects) {
+        cJSON_AddNullToObject(d, "suspects");
+    } else {
+        cJSON *sus = suspects_json(main_src, ns > 1 ? wa_vw_snap(&src[0]) : NULL,
+                                   ns > 1 ? src[0].name : NULL, o, &st->pictures, err);
+        if (!sus) goto fail;
+        st->suspects = (uint32_t)cJSON_GetArraySize(cJSON_GetObjectItem(sus, "suspects"));
+        cJSON_AddItemToObject(d, "suspects", sus);
+    }
 
     if (ns > 1) {
         wa_view_options vo;

@@ -112,7 +112,10 @@
   var S = D.suspects || {};
   var verdict = section('verdict', 'Verdict: leak suspects');
   var list = S.suspects || [];
-  if (!list.length) {
+  if (!D.suspects) {
+    verdict.appendChild(el('p', null, 'The suspects were not searched for in this report (--no-suspects): ' +
+      'see the dominator tree and the type table below.'));
+  } else if (!list.length) {
     verdict.appendChild(el('p', null, 'No suspect: no object or non-builtin type retains ' +
       pct(S.threshold || 0.1) + ' or more of the reachable heap' +
       (S.baseline ? ', and no retention route grew since the baseline.' : '.')));

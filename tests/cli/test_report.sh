@@ -136,6 +136,11 @@ assert len(hops) == 16 and cut == 42 - 16, (len(hops), cut)
 assert T[hops[0][1]] == "builtins.module" and T[hops[-1][1]] == "app.Far" and hops[-1][0] == ".next"
 '
 
+expect_exit 0 "$W" report "$STT" -o "$T/nosus.html" --no-suspects --json && page "$T/nosus.html" &&
+  contains "$T/out" '"suspects":0' && contains "$T/out" '"pictures":0' &&
+  check "--no-suspects: no suspects, the other sections all there" "$T/nosus.html.json" '
+assert d["suspects"] is None and d["summary"]["rows"] and d["tree"]["nodes"]'
+
 # --- --json, and the same bytes as the Python API
 expect_exit 0 "$W" report "$STT" -o "$T/j.html" --json && $PY - "$T/out" "$T/j.html" <<'PY' && ok "--json: what was written" || fail "--json document"
 import json, os, sys
@@ -154,6 +159,7 @@ assert r["output"] == T + "/py.html" and r["suspects"] >= 1, r
 assert open(T + "/py.html", "rb").read() == open(T + "/cli.html", "rb").read()
 h = whyalive.load(A + "/grow3.jsonl").report(tree_nodes=5)
 assert h["output"] is None and h["html"].startswith("<!DOCTYPE html>") and h["tree_nodes"] == 5, h["tree_nodes"]
+assert whyalive.load(A + "/grow3.jsonl").report(no_suspects=True)["suspects"] == 0
 try:
     s.report(T + "/nodir/x.html")
     raise SystemExit("no error for a missing directory")

@@ -52,6 +52,10 @@ browser "hostile dump: no script of the dump runs, its markup reads as text, esc
 "$W" report "$HF/hostile_step1.jsonl" "$HF/hostile_step2.jsonl" "$HF/hostile_step3.jsonl" -o "$T/h3.html" >/dev/null
 browser "hostile three-dump page: nothing runs" "$T/h3.html" --check hostile --expect-text "<script>alert(1)</script>"
 
+"$W" report "$STT" -o "$T/nosus.html" --no-suspects >/dev/null
+browser "--no-suspects page: loads clean, says so, the rest works" "$T/nosus.html" --check basic \
+  --expect-text "not searched for"
+
 # the checker itself fails on a page that breaks the rules: a report whose
 # data block was made to close its element runs the dump's script
 sed 's|<script type="application/json" id="wa-data">|&</script><script>alert(1)</script><script type="application/json">|' \
