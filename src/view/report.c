@@ -312,6 +312,52 @@ static cJSON *referrers_json(const wa_snapshot *snap, type_tab *tt, uint32_t obj
     return arr;
 }
 
+/* Every string of a page is at most REPORT_STR_MAX bytes (cut at a
+ * character, "..." appended), but the pictures: a dump's names have no
+ * length limit, the page has. Walks the tree with an explicit stack. */
+#define REPORT_STR_MAX 400u
+/* The tree explorer's objects stop at this many bytes of JSON. */
+#define REPORT_TREE_BUDGET (4u << 20)
+
+static void cut_strings(cJSON *root) {
+    cJSON *stack[64];
+    int n = 0;
+    stack[n++] = root;
+    while (n) {
+        cJSON *c = stack[--n];
+        for (cJSON *x = c->child; x; x = x->next) {
+            if (cJSON_IsString(x) && !(x->string && !strcmp(x->string, "svg"))) {
+                size_t len = strlen(x->valuestring);
+                if (len <= REPORT_STR_MAX) continue;
+                size_t k = REPORT_STR_MAX;
+                while (k > 0 && ((unsigned char)x->valuestring[k] & 0xc0) == 0x80) k--;
+                memcpy(x->valuestring + k, "...", 4); /* fits: k + 4 <= len + 1 */
+            } else if ((cJSON_IsArray(x) || cJSON_IsObject(x)) && x->child) {
+                if (n < (int)(sizeof stack / sizeof stack[0]))
+                    stack[n++] = x;
+                else
+                    cut_strings(x); /* deeper than any document here: rare */
+            }
+        }
+    }
+}
+
+/* A cluster's hops: at most max, the first quarter and the last ones, with
+ * "hops_cut" saying how many were left out of the middle. */
+static void trim_hops(cJSON *cluster, uint32_t max) {
+    cJSON *hops = cJSON_GetObjectItem(cluster, "hops");
+    int n = cJSON_GetArraySize(hops);
+    if (!hops || n <= (int)max) return;
+    int head = (int)max / 4, cut = n - (int)max;
+    for (int i = 0; i < cut; i++) cJSON_DeleteItemFromArray(hops, head);
+    cJSON_AddNumberToObject(cluster, "hops_cut", cut);
+}
+
+static void trim_all_hops(cJSON *clusters, uint32_t max) {
+    cJSON *c;
+    cJSON_ArrayForEach(c, clusters) trim_hops(c, max);
+}
+
 /* A candidate child during the tree walk. */
 typedef struct kid {
     uint64_t retained;
@@ -423,7 +469,9 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
     cJSON *t = cJSON_CreateObject();
     wa_vj_u64(t, "top_total", top_total);
     cJSON *nodes = cJSON_AddArrayToObject(t, "nodes");
-    for (uint32_t i = 0; i < count; i++) {
+    size_t bytes = 0;
+    uint32_t i = 0;
+    for (; i < count && bytes < REPORT_TREE_BUDGET; i++) {
         uint32_t v = node_obj[i], rtotal = 0;
         const wa_object *ob = &objs[v];
         cJSON *a = cJSON_CreateArray();
@@ -438,9 +486,15 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
         cJSON_AddItemToArray(a, referrers_json(snap, tt, v, o->referrers, &rtotal));
         add_num(a, rtotal);
         cJSON_AddItemToArray(a, route_json(snap, tree, tt, v, o->route_hops, scratch));
+        cut_strings(a);
+        char *text = cJSON_PrintUnformatted(a);
+        bytes += text ? strlen(text) + 1 : 0;
+        free(text);
         cJSON_AddItemToArray(nodes, a);
     }
-    *n_nodes = count;
+    /* nodes come parents first: a prefix keeps every parent of what it holds */
+    cJSON_AddBoolToObject(t, "budget_cut", i < count);
+    *n_nodes = count = i;
     free(node_obj), free(node_parent), free(node_kids), free(slot), free(frontier), free(hn);
     free(heaps), free(scratch);
     return t;
@@ -556,6 +610,7 @@ static cJSON *suspects_json(const wa_view_source *src, const wa_snapshot *baseli
             for (uint32_t c = 0; c < cs->n && c < o->routes; c++)
                 cJSON_AddItemToArray(routes, wa_vj_cluster(snap, &cs->clusters[c], 0));
             wa_vj_u64(s, "routes_total", cs->n);
+            trim_all_hops(routes, o->route_hops);
             wa_cluster_set_free(cs);
         }
         cJSON_AddItemToObject(s, "sites", sites_json(snap, m, nm));
@@ -663,6 +718,8 @@ static cJSON *data_json(const wa_view_source *src, uint32_t ns, const wa_report_
     wa_vj_u64(caps, "tree_nodes", o->tree_nodes);
     wa_vj_u64(caps, "referrers", o->referrers);
     wa_vj_u64(caps, "route_hops", o->route_hops);
+    wa_vj_u64(caps, "string_bytes", REPORT_STR_MAX);
+    wa_vj_u64(caps, "tree_bytes", REPORT_TREE_BUDGET);
 
     if (o->no_suspects) {
         cJSON_AddNullToObject(d, "suspects");
@@ -682,6 +739,8 @@ static cJSON *data_json(const wa_view_source *src, uint32_t ns, const wa_report_
         vo.members = 0;
         wa_view *v = wa_view_diff(src, ns, &vo, err);
         if (!v) goto fail;
+        trim_all_hops(cJSON_GetObjectItem(cJSON_GetObjectItem(v->doc, "survivors"), "clusters"),
+                      o->route_hops);
         cJSON_AddItemToObject(d, "diff", v->doc);
         v->doc = NULL;
         wa_view_free(v);
@@ -742,6 +801,7 @@ char *wa_report_html(const wa_view_source *src, uint32_t ns, const wa_report_opt
     memset(&st, 0, sizeof st);
     cJSON *d = data_json(src, ns, &o, &st, err);
     if (!d) return NULL;
+    cut_strings(d);
     char *json = cJSON_PrintUnformatted(d);
     cJSON_Delete(d);
     if (!json) {

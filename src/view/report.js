@@ -100,9 +100,11 @@
     head.appendChild(el('code', null, c.root ? c.root.text : '?'));
     box.appendChild(head);
     var ol = el('ol', 'mono');
-    (c.hops || []).forEach(function (h) {
+    (c.hops || []).forEach(function (h, k) {
       ol.appendChild(el('li', null, [short(h.from) + ' ', el('span', 'hop-label', h.label),
         ' \u2192 ' + short(h.to)]));
+      if (c.hops_cut && k === Math.floor(D.caps.route_hops / 4) - 1)
+        ol.appendChild(el('li', 'more', '\u2026 ' + count(c.hops_cut) + ' hops not shown \u2026'));
     });
     box.appendChild(ol);
     return box;
@@ -406,6 +408,9 @@
   roots.forEach(function (i) { treeUl.appendChild(item(i, 1)); });
   if (treeUl.firstChild) treeUl.firstChild.tabIndex = 0;
   current = treeUl.firstChild;
+  if (TR.budget_cut)
+    ds.appendChild(el('p', 'note', 'The tree stops at ' + size(D.caps.tree_bytes) +
+      ' of data: deeper objects are not in this page.'));
   if (num(TR.top_total) > roots.length)
     ds.appendChild(el('p', 'note', count(num(TR.top_total) - roots.length) +
       ' smaller top-level objects not in this page (cap ' + D.caps.tree_top + ').'));
@@ -451,7 +456,8 @@
     C.routes + ' routes per suspect and survivor routes, ' + C.diff_rows + ' growth rows, ' + C.types +
     ' types; the tree embeds the ' + C.tree_top + ' largest top-level objects, ' + C.tree_children +
     ' children per object, ' + C.tree_depth + ' levels and ' + C.tree_nodes + ' objects in all, ' +
-    C.referrers + ' referrers per object; a route longer than ' + C.route_hops + ' hops has its middle cut.'));
+    C.referrers + ' referrers per object, ' + size(C.tree_bytes) + ' of tree data; a route longer than ' +
+    C.route_hops + ' hops has its middle cut; a name longer than ' + C.string_bytes + ' bytes is cut (ends in "...").'));
   ab.appendChild(el('p', 'note', 'Everything in this page comes from the dump and is shown as text. The page fetches nothing.'));
   document.documentElement.dataset.ready = '1';
 })();

@@ -141,6 +141,41 @@ expect_exit 0 "$W" report "$STT" -o "$T/nosus.html" --no-suspects --json && page
   check "--no-suspects: no suspects, the other sections all there" "$T/nosus.html.json" '
 assert d["suspects"] is None and d["summary"]["rows"] and d["tree"]["nodes"]'
 
+# --- long names and many objects: every string of the page is cut at 400
+# bytes (but the pictures), and the tree stops at its byte budget, saying so
+$PY - "$T/long.jsonl" <<'PY'
+import json, sys
+N = 3000
+out = [{"whyalive": 1, "argv": ["x" * 5000]}]
+key = lambda i: "'" + ("k%05d" % i) + "\u00e9" * 1000 + "'"
+out.append({"addr": "0x10", "type": "builtins.module", "size": 72, "rc": 1, "name": "m" * 3000,
+            "refs": [["0x20", "attr", "a" * 3000]]})
+out.append({"addr": "0x20", "type": "builtins.dict", "size": 72, "rc": 1,
+            "refs": [[hex(0x1000 + i), "dict_value", key(i)] for i in range(N)]})
+for i in range(N):
+    out.append({"addr": hex(0x1000 + i), "type": "app." + "T" * 2000, "size": 100 + i, "rc": 1,
+                "name": "n" * 3000})
+out.append({"root": "module", "obj": "0x10", "label": "m"})
+open(sys.argv[1], "w").write("\n".join(json.dumps(x) for x in out) + "\n")
+PY
+expect_exit 0 "$W" report "$T/long.jsonl" -o "$T/long.html" --tree-children 5000 --tree-nodes 10000 && page "$T/long.html" &&
+  check "long names cut at 400 bytes; the tree stops at its 4 MiB budget and says so" "$T/long.html.json" '
+def strings(x, key=None):
+    if isinstance(x, str):
+        if key != "svg": yield x
+    elif isinstance(x, list):
+        for y in x: yield from strings(y)
+    elif isinstance(x, dict):
+        for k, y in x.items(): yield from strings(y, k)
+longest = max(len(s.encode()) for s in strings(d))
+assert longest <= 403, longest
+assert d["header"]["argv"][0] == "x" * 400 + "..."
+t = d["tree"]
+assert t["budget_cut"] and 100 < len(t["nodes"]) < 3002, len(t["nodes"])
+assert len(json.dumps(t["nodes"], separators=(",", ":"), ensure_ascii=False).encode()) < d["caps"]["tree_bytes"] + 20000
+'
+[ "$(stat -c %s "$T/long.html")" -lt 10000000 ] && ok "that page stays under 10 MB" || fail "long page over 10 MB"
+
 # --- --json, and the same bytes as the Python API
 expect_exit 0 "$W" report "$STT" -o "$T/j.html" --json && $PY - "$T/out" "$T/j.html" <<'PY' && ok "--json: what was written" || fail "--json document"
 import json, os, sys
