@@ -206,16 +206,27 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Every string of a page is at most REPORT_STR_MAX bytes (cut_strings);
+ * the tree explorer's objects and their type names stop at
+ * REPORT_TREE_BUDGET bytes of JSON. */
+#define REPORT_STR_MAX 400u
+/* The tree explorer's objects stop at this many bytes of JSON. */
+#define REPORT_TREE_BUDGET (4u << 20)
+
 /* A type's index in the page's type table (types are named once). */
 typedef struct type_tab {
     uint32_t *slot; /* per snapshot type: index + 1, 0 = not yet */
     cJSON *names;
     uint32_t n;
+    size_t bytes; /* JSON bytes of the names, about (for the tree's budget) */
 } type_tab;
 
 static uint32_t type_ix(type_tab *t, const wa_snapshot *snap, uint32_t type) {
     if (!t->slot[type]) {
-        cJSON_AddItemToArray(t->names, cJSON_CreateString(wa_snapshot_type_name(snap, type)));
+        const char *name = wa_snapshot_type_name(snap, type);
+        size_t len = strlen(name);
+        t->bytes += (len < REPORT_STR_MAX ? len : REPORT_STR_MAX + 3) + 3;
+        cJSON_AddItemToArray(t->names, cJSON_CreateString(name));
         t->slot[type] = ++t->n;
     }
     return t->slot[type] - 1;
@@ -312,13 +323,9 @@ static cJSON *referrers_json(const wa_snapshot *snap, type_tab *tt, uint32_t obj
     return arr;
 }
 
-/* Every string of a page is at most REPORT_STR_MAX bytes (cut at a
- * character, "..." appended), but the pictures: a dump's names have no
- * length limit, the page has. Walks the tree with an explicit stack. */
-#define REPORT_STR_MAX 400u
-/* The tree explorer's objects stop at this many bytes of JSON. */
-#define REPORT_TREE_BUDGET (4u << 20)
-
+/* Cut every string longer than REPORT_STR_MAX at a character, "..."
+ * appended, but the pictures: a dump's names have no length limit, the page
+ * has. Walks the tree with an explicit stack. */
 static void cut_strings(cJSON *root) {
     cJSON *stack[64];
     int n = 0;
@@ -471,7 +478,8 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
     cJSON *nodes = cJSON_AddArrayToObject(t, "nodes");
     size_t bytes = 0;
     uint32_t i = 0;
-    for (; i < count && bytes < REPORT_TREE_BUDGET; i++) {
+    /* the type names the tree adds count too */
+    for (; i < count && bytes + tt->bytes < REPORT_TREE_BUDGET; i++) {
         uint32_t v = node_obj[i], rtotal = 0;
         const wa_object *ob = &objs[v];
         cJSON *a = cJSON_CreateArray();
@@ -691,7 +699,7 @@ static cJSON *data_json(const wa_view_source *src, uint32_t ns, const wa_report_
     const wa_path_tree *tree = dom ? wa_session_tree(main_src->session, err) : NULL;
     if (!tree) return NULL;
     double analysis = now_seconds() - t0;
-    type_tab tt = {calloc(wa_snapshot_n_types(snap) + 1u, sizeof(uint32_t)), cJSON_CreateArray(),
+    type_tab tt = {calloc(wa_snapshot_n_types(snap) + 1u, sizeof(uint32_t)), cJSON_CreateArray(), 0,
                    0};
     cJSON *d = cJSON_CreateObject();
     if (!tt.slot || !d || !tt.names) {
