@@ -217,6 +217,8 @@ def main():
     ap.add_argument("--expect-verdict", help="text the first suspect must show")
     ap.add_argument("--screenshot")
     ap.add_argument("--timing", action="store_true", help="print the load time in seconds")
+    ap.add_argument("--narrow", action="store_true",
+                    help="a 360 px wide phone screen: the page must not scroll sideways")
     ap.add_argument("--chromium", default=os.environ.get("WA_CHROMIUM", "chromium"))
     a = ap.parse_args()
     exe = shutil.which(a.chromium)
@@ -233,6 +235,10 @@ def main():
         sid = b.send("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
         for dom in ("Page", "Runtime", "Log", "Network"):
             b.send(dom + ".enable", session=sid)
+        if a.narrow:
+            b.send("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 800,
+                                                          "deviceScaleFactor": 1, "mobile": True},
+                   session=sid)
         b.events.clear()
         t0 = time.monotonic()
         b.send("Page.navigate", {"url": url}, session=sid)
@@ -255,6 +261,10 @@ def main():
             r = ev(BASIC)
             failures += r["failures"]
             print(f"basic: tree levels {r.get('levels')}, pictures {r.get('pictures')}")
+        if a.narrow:
+            w = ev("[document.documentElement.scrollWidth, window.innerWidth]")
+            if w[0] > w[1] + 1:
+                failures.append(f"the page is {w[0]} px wide on a {w[1]} px screen")
         text = ev("document.body.innerText")
         for t in a.expect_text:
             if t not in text:

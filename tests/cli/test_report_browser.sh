@@ -44,8 +44,11 @@ browser "example dump: loads clean, ConversationTranscriber first, tree/sort/fil
 browser "three dumps: loads clean, growth and survivors shown, tree/sort/filter/pictures work" "$T/grow.html" \
   --check basic --expect-text "Growth across the dumps" --expect-text "Survivors:" --screenshot "$SHOTS/grow.png"
 
+browser "three dumps on a 360 px screen: no sideways scrolling, tree/sort/filter work" "$T/grow.html" \
+  --narrow --check basic --screenshot "$SHOTS/grow-narrow.png"
+
 "$W" report "$HF/hostile.jsonl" -o "$T/hostile.html" >/dev/null
-browser "hostile dump: no script of the dump runs, its markup reads as text, escapes visible" "$T/hostile.html" \
+browser "hostile dump: no script of the dump runs, its markup reads as text, escapes visible, fits 360 px" "$T/hostile.html" --narrow \
   --check hostile --check basic --expect-text "<script>alert(1)</script>" --expect-text '\u202e' \
   --expect-text '\x1b]0;pwned\x07' --screenshot "$SHOTS/hostile.png"
 
