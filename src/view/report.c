@@ -422,8 +422,13 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
     uint32_t *slot = malloc(sizeof *slot * (n ? n : 1)); /* object -> frontier index */
     uint32_t *frontier = malloc(sizeof *frontier * cap);
     uint32_t *hn = calloc(cap, sizeof *hn), *scratch = NULL;
-    kid *heaps = malloc(sizeof *heaps * (size_t)cap * (per > top ? per : top));
-    if (!node_obj || !node_parent || !node_kids || !slot || !frontier || !hn || !heaps) goto oom;
+    size_t *off = malloc(sizeof *off * ((size_t)cap + 1));
+    /* heaps: the top level's, then per level one heap per frontier object
+     * sized min(children, per): never more than the children there are */
+    size_t heaps_cap = top < n ? top : (n ? n : 1);
+    kid *heaps = malloc(sizeof *heaps * heaps_cap);
+    if (!node_obj || !node_parent || !node_kids || !slot || !frontier || !hn || !off || !heaps)
+        goto oom;
     memset(slot, 0xff, sizeof *slot * n);
     uint32_t count = 0, nf = 0, top_total = 0;
     /* level 0: the objects only the super-root dominates */
@@ -431,7 +436,7 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
     for (uint32_t v = 0; v < n; v++)
         if (dom->idom[v] == WA_DOM_SUPER) {
             top_total++;
-            heap_push(heaps, &h0, top, (kid){dom->retained[v], v});
+            heap_push(heaps, &h0, (uint32_t)heaps_cap, (kid){dom->retained[v], v});
         }
     qsort(heaps, h0, sizeof *heaps, kid_cmp);
     for (uint32_t i = 0; i < h0 && count < cap; i++) {
@@ -441,19 +446,36 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
     }
     for (uint32_t depth = 1; depth < o->tree_depth && nf && count < cap; depth++) {
         for (uint32_t i = 0; i < nf; i++) slot[node_obj[frontier[i]]] = i;
-        memset(hn, 0, sizeof *hn * nf);
+        /* pass 1: how many children each frontier object has */
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t p = dom->idom[v];
+            if (p < n && slot[p] != WA_NONE) node_kids[frontier[slot[p]]]++;
+        }
+        off[0] = 0;
+        for (uint32_t i = 0; i < nf; i++) {
+            uint32_t k = node_kids[frontier[i]];
+            off[i + 1] = off[i] + (k < per ? k : per);
+            hn[i] = 0;
+        }
+        if (off[nf] > heaps_cap) {
+            kid *bigger = realloc(heaps, sizeof *heaps * off[nf]);
+            if (!bigger) goto oom;
+            heaps = bigger;
+            heaps_cap = off[nf];
+        }
+        /* pass 2: the largest of them */
         for (uint32_t v = 0; v < n; v++) {
             uint32_t p = dom->idom[v];
             if (p >= n || slot[p] == WA_NONE) continue;
             uint32_t f = slot[p];
-            node_kids[frontier[f]]++;
-            heap_push(heaps + (size_t)f * per, &hn[f], per, (kid){dom->retained[v], v});
+            heap_push(heaps + off[f], &hn[f], (uint32_t)(off[f + 1] - off[f]),
+                      (kid){dom->retained[v], v});
         }
         for (uint32_t i = 0; i < nf; i++) slot[node_obj[frontier[i]]] = WA_NONE;
         /* the next level, parents in order, each one's children largest first */
         uint32_t next_start = count;
         for (uint32_t i = 0; i < nf && count < cap; i++) {
-            kid *h = heaps + (size_t)i * per;
+            kid *h = heaps + off[i];
             qsort(h, hn[i], sizeof *h, kid_cmp);
             for (uint32_t j = 0; j < hn[i] && count < cap; j++) {
                 node_obj[count] = h[j].obj;
@@ -504,11 +526,11 @@ static cJSON *tree_json(const wa_snapshot *snap, const wa_dom *dom, const wa_pat
     cJSON_AddBoolToObject(t, "budget_cut", i < count);
     *n_nodes = count = i;
     free(node_obj), free(node_parent), free(node_kids), free(slot), free(frontier), free(hn);
-    free(heaps), free(scratch);
+    free(heaps), free(scratch), free(off);
     return t;
 oom:
     free(node_obj), free(node_parent), free(node_kids), free(slot), free(frontier), free(hn);
-    free(heaps), free(scratch);
+    free(heaps), free(scratch), free(off);
     wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
                  "out of memory building the report's tree");
     return NULL;
