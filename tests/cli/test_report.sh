@@ -103,6 +103,11 @@ assert len(d["suspects"]["suspects"]) <= 1
 assert all(len(s["routes"]) <= 1 for s in d["suspects"]["suspects"])
 assert c["tree_children"] == 7 and c["tree_nodes"] == 12 and c["types"] == 2 and c["suspects"] == 1
 '
+expect_exit 0 timeout 60 "$W" report "$WA_FIXTURES/graph/wide.jsonl" -o "$T/lifted.html" --tree-children 4294967295 \
+  --tree-nodes 4294967295 --tree-depth 4294967295 --types 4294967295 && page "$T/lifted.html" &&
+  check "caps lifted to the maximum: clamped, no huge allocation, every object of the small dump in the tree" "$T/lifted.html.json" '
+assert d["caps"]["tree_nodes"] == 1000000 and d["caps"]["tree_children"] == 100000
+assert len(d["tree"]["nodes"]) == d["header"]["reachable"], (len(d["tree"]["nodes"]), d["header"]["reachable"])'
 expect_exit 0 "$W" report "$STT" -o "$T/nosvg.html" --no-svg && page "$T/nosvg.html" &&
   check "--no-svg: no pictures" "$T/nosvg.html.json" 'assert all("svg" not in s for s in d["suspects"]["suspects"])'
 
