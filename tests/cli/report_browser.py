@@ -9,7 +9,7 @@ usage: report_browser.py PAGE.html [--check basic|hostile]... [--expect-text T]
 Always checked: the page loads from a file:// URL, no console error, no
 uncaught exception, no CSP or other error in the log, no network request but
 the page itself (data: URLs are no requests), no dialog, and the script ran
-(html[data-ready]). basic: the tree expands three levels with the keyboard,
+(html[data-ready]); --pdf prints it (the print stylesheet). basic: the tree expands three levels with the keyboard,
 selecting an object shows its referrers and route, the type table sorts by
 count and the filter filters, every route picture decodes and is SVG that
 parses. hostile: the page holds exactly its own two script elements, no
@@ -217,6 +217,7 @@ def main():
     ap.add_argument("--expect-verdict", help="text the first suspect must show")
     ap.add_argument("--screenshot")
     ap.add_argument("--timing", action="store_true", help="print the load time in seconds")
+    ap.add_argument("--pdf", help="print the page (the print stylesheet) to this PDF")
     ap.add_argument("--narrow", action="store_true",
                     help="a 360 px wide phone screen: the page must not scroll sideways")
     ap.add_argument("--chromium", default=os.environ.get("WA_CHROMIUM", "chromium"))
@@ -280,6 +281,12 @@ def main():
             shot = b.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False},
                           session=sid)
             pathlib.Path(a.screenshot).write_bytes(base64.b64decode(shot["data"]))
+        if a.pdf:
+            pdf = base64.b64decode(b.send("Page.printToPDF", {"printBackground": False},
+                                          session=sid, timeout=60)["data"])
+            if not pdf.startswith(b"%PDF") or len(pdf) < 2000:
+                failures.append("printing gave no PDF")
+            pathlib.Path(a.pdf).write_bytes(pdf)
         # let late events (errors from timers, requests) arrive, then read them
         ev("new Promise(r => setTimeout(r, 200))")
         for e in b.events:

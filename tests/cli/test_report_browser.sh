@@ -42,7 +42,8 @@ browser "example dump: loads clean, ConversationTranscriber first, tree/sort/fil
 
 "$W" report "$A/grow1.jsonl" "$A/grow2.jsonl" "$A/grow3.jsonl" -o "$T/grow.html" >/dev/null
 browser "three dumps: loads clean, growth and survivors shown, tree/sort/filter/pictures work" "$T/grow.html" \
-  --check basic --expect-text "Growth across the dumps" --expect-text "Survivors:" --screenshot "$SHOTS/grow.png"
+  --check basic --expect-text "Growth across the dumps" --expect-text "Survivors:" --screenshot "$SHOTS/grow.png" \
+  --pdf "$SHOTS/grow.pdf"
 
 browser "three dumps on a 360 px screen: no sideways scrolling, tree/sort/filter work" "$T/grow.html" \
   --narrow --check basic --screenshot "$SHOTS/grow-narrow.png"
