@@ -19,7 +19,7 @@
  *    clock reading, the analysis time to the hundredth of a second: the
  *    same request on a small dump gives the same bytes;
  *  - the output file is written whole or not at all (temporary file beside
- *    it, then rename).
+ *    it, then rename), readable by its owner only (0600), like the dump.
  */
 #ifndef WHYALIVE_REPORT_H
 #define WHYALIVE_REPORT_H

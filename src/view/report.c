@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -925,12 +924,8 @@ wa_status wa_report_write(const wa_view_source *src, uint32_t ns, const wa_repor
     if (close(fd) != 0 && st == WA_OK)
         st = wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot write: %s",
                           strerror(errno));
-    /* the page is readable like any file the user writes (mkstemp made it 0600) */
-    if (st == WA_OK) {
-        mode_t um = umask(0);
-        umask(um);
-        chmod(tmp, 0666 & ~um);
-    }
+    /* the page stays 0600 as mkstemp made it, like the dumps and the
+     * pictures: it holds the dump's names (and values, if the dump has them) */
     if (st == WA_OK && rename(tmp, path) != 0)
         st = wa_error_set(err, WA_ERR_IO, path, WA_POS_NONE, WA_POS_NONE, "cannot write: %s",
                           strerror(errno));

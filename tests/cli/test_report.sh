@@ -37,6 +37,7 @@ PY
 # --- one dump: the example service's leak
 expect_exit 0 "$W" report "$STT" -o "$T/stt.html" && contains "$T/out" "wrote $T/stt.html" && page "$T/stt.html" &&
   ok "report of the example dump: page checks"
+[ "$(stat -c %a "$T/stt.html")" = 600 ] && ok "the page is its owner's only (0600), like the dump" || fail "page mode $(stat -c %a "$T/stt.html")"
 "$W" info --json "$STT" >"$T/info.json"
 check "header true to info; first suspect, its routes, picture and the sections" "$T/stt.html.json" '
 import xml.etree.ElementTree as ET
