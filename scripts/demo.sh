@@ -88,7 +88,7 @@ sdk_mod=fakesdk._native
 "$py" -c "import whyalive, $sdk_mod, stt_service.app" 2>/dev/null || {
   "$py" -c "import whyalive, $sdk_mod, stt_service.app" 2>&1 | tail -1 >&2 || true
   fail "the Python side is not importable from $build/python and $build/examples (rebuild?)"; }
-for c in diff paths suspects graph; do
+for c in diff paths suspects graph report; do
   "$wa" "$c" --help >/dev/null 2>&1 || fail "this whyalive has no '$c' command yet"
 done
 
@@ -199,6 +199,8 @@ run_route() {
     local svg="$dir/stt-leak-$r.svg"
     show graph after.wa --select "$sel" -o "$svg"
   fi
+  # The page for the ticket: the three dumps, beside them.
+  show report baseline.wa after.wa later.wa -o report.html
   echo
   echo "\$ python3 -m stt_service.diagnose --route $r $dir"
   echo "# the example's own summary, read from whyalive's --json above (not a whyalive command)"

@@ -16,6 +16,7 @@ PACKAGES=(
   # examples/README.md): GStreamer, uuid, CA certificates, plus ALSA and
   # OpenSSL 3 below, whose packages were renamed (t64) in Debian 13
   libgstreamer1.0-0 libuuid1 ca-certificates
+  chromium  # the HTML report's browser test
 )
 # Debian 12: libasound2, libssl3; Debian 13 and later: the t64 names.
 debian_major=$(cut -d. -f1 /etc/debian_version 2>/dev/null || echo 12)

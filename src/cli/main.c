@@ -19,6 +19,7 @@ WA_CMD(diff)
 WA_CMD(suspects)
 WA_CMD(graph)
 WA_CMD(dump)
+WA_CMD(report)
 #undef WA_CMD
 
 static const wa_cli_command *const *commands(void) {
@@ -27,7 +28,8 @@ static const wa_cli_command *const *commands(void) {
     if (!filled) {
         const wa_cli_command *all[] = {
             &wa_cmd_info, &wa_cmd_summary,  &wa_cmd_paths, &wa_cmd_retainers, &wa_cmd_dominators,
-            &wa_cmd_diff, &wa_cmd_suspects, &wa_cmd_graph, &wa_cmd_convert,   &wa_cmd_dump};
+            &wa_cmd_diff, &wa_cmd_suspects, &wa_cmd_graph, &wa_cmd_report,    &wa_cmd_convert,
+            &wa_cmd_dump};
         int n = 0;
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             if (all[i]) table[n++] = all[i];

@@ -918,6 +918,8 @@ static PyMethodDef snap_methods[] = {
      wa_snap_diff_doc},
     {"suspects", (PyCFunction)(void (*)(void))wa_snap_suspects, METH_VARARGS | METH_KEYWORDS,
      wa_snap_suspects_doc},
+    {"report", (PyCFunction)(void (*)(void))wa_snap_report, METH_VARARGS | METH_KEYWORDS,
+     wa_snap_report_doc},
     {"graph", (PyCFunction)(void (*)(void))wa_snap_graph, METH_VARARGS | METH_KEYWORDS,
      wa_snap_graph_doc},
     {NULL, NULL, 0, NULL},

@@ -27,6 +27,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "whyalive/report.h"
 #include "whyalive/view.h"
 
 /* ------------------------------------------------------------ conversion */
@@ -670,5 +671,107 @@ done:
     PyMem_Free((void *)o.objs);
     Py_XDECREF(text);
     Py_XDECREF(pathbytes);
+    return doc;
+}
+
+/* --------------------------------------------------------------- report */
+
+const char wa_snap_report_doc[] =
+    "report(path=None, other=None, third=None, suspects=10, routes=5, types=300,\n"
+    "       tree_nodes=4000, tree_depth=8, tree_children=20, threshold=0.10, svg=True,\n"
+    "       no_suspects=False) -> dict\n"
+    "--\n\n"
+    "One self-contained HTML page for a bug report (`whyalive report A [B [C]]`):\n"
+    "header, ranked suspects with their retention routes and pictures, growth\n"
+    "with `other` (and `third`), a sortable type table and a dominator tree\n"
+    "explorer. This snapshot is the first (oldest); the last one given is\n"
+    "analysed. With `path` the page is written there atomically and the dict\n"
+    "says what it holds (output, bytes, suspects, pictures, tree_nodes, types);\n"
+    "without it the page is returned in the 'html' key.";
+
+PyObject *wa_snap_report(wa_pysnap *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"path",  "other",       "third",      "suspects",      "routes",
+                             "types", "tree_nodes",  "tree_depth", "tree_children", "threshold",
+                             "svg",   "no_suspects", NULL};
+    PyObject *pathobj = Py_None, *other_arg = Py_None, *third_arg = Py_None;
+    PyObject *nsus = NULL, *nrt = NULL, *nty = NULL, *ntn = NULL, *ntd = NULL, *ntc = NULL;
+    wa_report_options ro;
+    wa_report_options_init(&ro);
+    int svg = 1, no_suspects = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOOOOOOOdpp:report", kwlist, &pathobj, &other_arg,
+                                     &third_arg, &nsus, &nrt, &nty, &ntn, &ntd, &ntc,
+                                     &ro.suspect.threshold, &svg, &no_suspects))
+        return NULL;
+    if (wa_py_closed(s) || opt_u32(nsus, 10, &ro.suspects, "suspects") ||
+        opt_u32(nrt, 5, &ro.routes, "routes") || opt_u32(nty, 300, &ro.types, "types") ||
+        opt_u32(ntn, 4000, &ro.tree_nodes, "tree_nodes") ||
+        opt_u32(ntd, 8, &ro.tree_depth, "tree_depth") ||
+        opt_u32(ntc, 20, &ro.tree_children, "tree_children"))
+        return NULL;
+    ro.svg = svg;
+    ro.no_suspects = no_suspects;
+    if (third_arg != Py_None && other_arg == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "report: third needs other");
+        return NULL;
+    }
+    PyObject *pathbytes = NULL, *own2 = NULL, *own3 = NULL, *doc = NULL;
+    wa_pysnap *ps[3] = {s, NULL, NULL};
+    uint32_t ns = 1;
+    if (pathobj != Py_None && !PyUnicode_FSConverter(pathobj, &pathbytes))
+        return NULL;
+    if (other_arg != Py_None) {
+        if (!(ps[1] = snapshot_arg(other_arg, &own2)))
+            goto out;
+        ns = 2;
+    }
+    if (third_arg != Py_None) {
+        if (!(ps[2] = snapshot_arg(third_arg, &own3)))
+            goto out;
+        ns = 3;
+    }
+    wa_view_source src[3];
+    memset(src, 0, sizeof src);
+    for (uint32_t i = 0; i < ns; i++) {
+        src[i].session = ps[i]->session;
+        if (!(src[i].name = PyUnicode_AsUTF8(ps[i]->path)))
+            goto out;
+    }
+    wa_error err;
+    wa_error_clear(&err);
+    wa_report_stats st;
+    memset(&st, 0, sizeof st);
+    char *page = NULL;
+    size_t len = 0;
+    wa_status rc = WA_OK;
+    const char *out_path = pathbytes ? PyBytes_AS_STRING(pathbytes) : NULL;
+    for (uint32_t i = 1; i < ns; i++)
+        ps[i]->busy++;
+    if (out_path)
+        WA_NOGIL(s, rc = wa_report_write(src, ns, &ro, out_path, &st, &err));
+    else
+        WA_NOGIL(s, page = wa_report_html(src, ns, &ro, &len, &st, &err));
+    for (uint32_t i = 1; i < ns; i++)
+        ps[i]->busy--;
+    if ((out_path && rc != WA_OK) || (!out_path && !page)) {
+        wa_py_raise(&err);
+        goto out;
+    }
+    doc = Py_BuildValue("{s:N,s:K,s:I,s:I,s:I,s:I}", "output",
+                        out_path ? PyUnicode_DecodeFSDefault(out_path)
+                                 : (Py_INCREF(Py_None), Py_None),
+                        "bytes", (unsigned long long)st.bytes, "suspects", st.suspects, "pictures",
+                        st.pictures, "tree_nodes", st.tree_nodes, "types", st.types);
+    if (doc && page) {
+        PyObject *html = PyUnicode_DecodeUTF8(page, (Py_ssize_t)len, "replace");
+        if (!html || PyDict_SetItemString(doc, "html", html) < 0)
+            Py_CLEAR(doc);
+        Py_XDECREF(html);
+    }
+    free(page);
+out:
+    Py_XDECREF(pathbytes);
+    Py_XDECREF(own2);
+    Py_XDECREF(own3);
     return doc;
 }

@@ -10,6 +10,14 @@ wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, w
     if (!tree) return NULL;
     wa_suspect_list *l = wa_suspect_find(snap, dom, tree, &o->suspect, err);
     if (!l) return NULL;
+    cJSON *doc = wa_vw_suspects_doc(src, o, dom, l);
+    wa_suspect_list_free(l);
+    return wa_view_wrap(doc, err);
+}
+
+cJSON *wa_vw_suspects_doc(const wa_view_source *src, const wa_view_options *o, const wa_dom *dom,
+                          const wa_suspect_list *l) {
+    const wa_snapshot *snap = wa_vw_snap(src);
     uint32_t limit = wa_vw_limit(o, 10);
     uint32_t shown = limit && l->n > limit ? limit : l->n;
     cJSON *doc = wa_vj_doc("suspects", src, NULL);
@@ -55,6 +63,5 @@ wa_view *wa_view_suspects(const wa_view_source *src, const wa_view_options *o, w
     }
     wa_vj_u64(doc, "suspects_total", l->n);
     cJSON_AddBoolToObject(doc, "truncated", shown < l->n);
-    wa_suspect_list_free(l);
-    return wa_view_wrap(doc, err);
+    return doc;
 }

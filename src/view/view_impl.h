@@ -57,6 +57,10 @@ cJSON *wa_vj_cluster(const wa_snapshot *snap, const wa_cluster *c, uint32_t max_
 void wa_vj_sites(cJSON *j, const wa_snapshot *snap, const uint32_t *objs, uint32_t n);
 cJSON *wa_vj_path(const wa_snapshot *snap, const wa_dom *dom, const wa_path *p);
 cJSON *wa_vj_unreachable(const wa_dom *dom);
+/* The `suspects` document of a list already found (the report reuses the
+ * list for the suspects' routes rather than finding it twice). */
+cJSON *wa_vw_suspects_doc(const wa_view_source *src, const wa_view_options *o, const wa_dom *dom,
+                          const wa_suspect_list *l);
 /* Malloc'd wa_cluster_format() text, or NULL. */
 char *wa_vw_cluster_text(const wa_snapshot *snap, const wa_cluster *c);
 

@@ -154,6 +154,33 @@ def test_native_graph_svg(native_run, tmp_path):
     assert "external" in text
 
 
+def test_native_report_in_browser(native_run, tmp_path):
+    """The page for the ticket (issue 17) from the three dumps: the suspects
+    name the leak, growth and survivors are there, and it loads clean in
+    headless Chromium with the tree, table and pictures working."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    need("report")
+    page = tmp_path / "report.html"
+    wa("report", native_run["a"], native_run["b"], native_run["c"], "-o", page)
+    checker = os.path.join(ex.WA_SRC, "tests", "cli", "report_page.py")
+    data = json.loads(subprocess.run([sys.executable, checker, page], check=True,
+                                     capture_output=True, text=True).stdout)
+    routes = [c for s in data["suspects"]["suspects"] for c in s.get("routes", [])]
+    assert any(c["type"] == TRANSCRIBER or any(h["to"] == TRANSCRIBER for h in c["hops"])
+               for c in routes), data["suspects"]["suspects"]
+    assert data["diff"]["survivors"]["count"] >= REQUESTS
+    if not shutil.which(os.environ.get("WA_CHROMIUM", "chromium")):
+        pytest.skip("chromium is not installed (scripts/setup.sh installs it)")
+    browser = os.path.join(ex.WA_SRC, "tests", "cli", "report_browser.py")
+    r = subprocess.run([sys.executable, browser, page, "--check", "basic",
+                        "--expect-text", "ConversationTranscriber", "--expect-text", "Survivors:"],
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_dumps_are_private(native_run):
     for path in (native_run["a"], native_run["b"], native_run["c"]):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -118,6 +118,12 @@ class Snapshot:
     def suspects(self, baseline: Snapshot | str | None = ..., threshold: float = ...,
                  accumulation: float = ..., external_share: float = ..., min_growth: int = ...,
                  limit: int | None = ...) -> dict[str, Any]: ...
+    def report(self, path: str | os.PathLike[str] | None = ...,
+               other: Snapshot | str | os.PathLike[str] | None = ...,
+               third: Snapshot | str | os.PathLike[str] | None = ..., suspects: int = ...,
+               routes: int = ..., types: int = ..., tree_nodes: int = ..., tree_depth: int = ...,
+               tree_children: int = ..., threshold: float = ..., svg: bool = ...,
+               no_suspects: bool = ...) -> dict[str, Any]: ...
     def graph(self, objs: _Objs, mode: str | None = ..., path: str | os.PathLike[str] | None = ...,
               format: str | None = ..., depth: int = ..., max_nodes: int = ..., fan_in: int = ...,
               paths: int = ..., children: int = ..., engine: str | None = ...) -> dict[str, Any]: ...
