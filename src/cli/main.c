@@ -26,10 +26,10 @@ static const wa_cli_command *const *commands(void) {
     static const wa_cli_command *table[16];
     static int filled = 0;
     if (!filled) {
-        const wa_cli_command *all[] = {
-            &wa_cmd_info, &wa_cmd_summary,  &wa_cmd_paths, &wa_cmd_retainers, &wa_cmd_dominators,
-            &wa_cmd_diff, &wa_cmd_suspects, &wa_cmd_graph, &wa_cmd_report,    &wa_cmd_convert,
-            &wa_cmd_dump};
+        const wa_cli_command *all[] = {&wa_cmd_info,      &wa_cmd_summary,    &wa_cmd_paths,
+                                       &wa_cmd_retainers, &wa_cmd_dominators, &wa_cmd_diff,
+                                       &wa_cmd_suspects,  &wa_cmd_graph,      &wa_cmd_report,
+                                       &wa_cmd_convert,   &wa_cmd_dump};
         int n = 0;
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             if (all[i]) table[n++] = all[i];

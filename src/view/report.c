@@ -19,6 +19,7 @@
 
 #include "report_assets.h"
 #include "view/view_impl.h"
+#include "whyalive/version.h"
 #include "whyalive/report.h"
 
 void wa_report_options_init(wa_report_options *o) {
@@ -730,7 +731,7 @@ static cJSON *data_json(const wa_view_source *src, uint32_t ns, const wa_report_
         wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
         return NULL;
     }
-    cJSON_AddStringToObject(d, "tool", "whyalive " WA_VERSION_STRING);
+    cJSON_AddStringToObject(d, "tool", "whyalive " WA_VERSION);
     cJSON *files = cJSON_AddArrayToObject(d, "snapshots");
     for (uint32_t i = 0; i < ns; i++) add_str(files, src[i].name ? src[i].name : "");
     uint64_t nv = 0;
