@@ -34,7 +34,8 @@ const wa_cli_command wa_cmd_dump = {
     "(python-3.X/whyalive/), the target interpreter's site-packages. Needs gdb\n"
     "(Debian package `gdb`) and the right to ptrace the target. Exit status 2\n"
     "when the target cannot be dumped (it is left running), 3 when the dump\n"
-    "could not be written. See docs/python-dumper.md.",
+    "could not be written. What attaching does, step by step, and its limits:\n"
+    "python-dumper.md in the documentation (section Attaching to a running process).",
     0,
     0,
     run};
