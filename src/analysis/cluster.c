@@ -656,6 +656,12 @@ size_t wa_cluster_format(const wa_snapshot *s, const wa_cluster *c, char *buf, s
     wa_path_root_format(s, c->root, tmp, sizeof tmp);
     put(buf, cap, &len, tmp);
     for (uint32_t i = 0; i < c->len; i++) {
+        /* One form across interpreters: an instance's attribute reads
+         * `.handler .filters` whether its __dict__ is a dict of its own
+         * (3.9/3.10: `.__dict__ .filters`) or kept inline (3.11+). */
+        if (i + 1 < c->len && label_is_dunder_dict(s, c->labels[i]) &&
+            WA_LABEL_KIND(c->labels[i + 1]) == WA_EDGE_ATTR)
+            continue;
         /* `x.__dict__['k']` reads as Python: a namespace key sticks to its
          * __dict__ hop; every other hop is a word of its own. */
         int glue = i > 0 && WA_LABEL_KIND(c->labels[i]) == WA_EDGE_DICT_VALUE &&

@@ -379,8 +379,45 @@ static void test_unnamed_hop(void) {
     wa_snapshot_free(s);
 }
 
+/* One path form across interpreters (issue 14): an attribute held in an
+ * instance's own __dict__ (3.9/3.10 dumps: obj .__dict__ dict .filters)
+ * reads as 3.11+ writes it (obj .filters); a module's namespace keeps
+ * its __dict__['k']. */
+static void test_canonical_instance_dict(void) {
+    tg g;
+    tg_new(&g);
+    uint32_t m = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "app");
+    uint32_t ns = tg_obj(&g, "builtins.dict", 100);
+    uint32_t app = tg_obj(&g, "app.App", 48), d = tg_obj(&g, "builtins.dict", 100);
+    uint32_t lst = tg_obj(&g, "builtins.list", 88), f = tg_obj(&g, "app.Filter", 48);
+    tg_attr(&g, m, ns, "__dict__");
+    tg_edge(&g, ns, app, WA_EDGE_DICT_VALUE, "'handler'");
+    tg_attr(&g, app, d, "__dict__");
+    tg_attr(&g, d, lst, "filters");
+    tg_index(&g, lst, f, 0);
+    tg_root(&g, m, WA_ROOT_MODULE, "app", 0);
+    wa_snapshot *s = tg_done(&g);
+    wa_error err;
+    wa_error_clear(&err);
+    wa_dom *dom = wa_dom_compute(s, &err);
+    wa_path_tree *t = wa_path_tree_build(s, &err);
+    uint32_t objs[1] = {f};
+    wa_cluster_set *cs = dom && t ? wa_path_cluster(s, t, dom, objs, 1, &err) : NULL;
+    CHECK(cs && cs->n == 1);
+    if (cs && cs->n == 1) {
+        char text[256];
+        wa_cluster_format(s, &cs->clusters[0], text, sizeof text);
+        CHECK_STR(text, "sys.modules['app'] .__dict__['handler'] .filters [*]");
+    }
+    wa_cluster_set_free(cs);
+    wa_path_tree_free(t);
+    wa_dom_free(dom);
+    wa_snapshot_free(s);
+}
+
 int main(void) {
     RUN(test_shortest_and_k);
+    RUN(test_canonical_instance_dict);
     RUN(test_unnamed_hop);
     RUN(test_cluster_story);
     RUN(test_cluster_abstraction);
