@@ -645,6 +645,13 @@ static void put(char *buf, size_t cap, size_t *len, const char *src) {
     *len += k;
 }
 
+/* Modules and classes keep their `.__dict__` hop in a path: their
+ * namespace is a dict of its own in every version. */
+static int is_namespace_type(const wa_snapshot *s, uint32_t type) {
+    const char *t = wa_snapshot_type_name(s, type);
+    return strcmp(t, "builtins.module") == 0 || strcmp(t, "builtins.type") == 0;
+}
+
 size_t wa_cluster_format(const wa_snapshot *s, const wa_cluster *c, char *buf, size_t cap) {
     char tmp[1024];
     size_t len = 0;
@@ -660,7 +667,7 @@ size_t wa_cluster_format(const wa_snapshot *s, const wa_cluster *c, char *buf, s
          * `.handler .filters` whether its __dict__ is a dict of its own
          * (3.9/3.10: `.__dict__ .filters`) or kept inline (3.11+). */
         if (i + 1 < c->len && label_is_dunder_dict(s, c->labels[i]) &&
-            WA_LABEL_KIND(c->labels[i + 1]) == WA_EDGE_ATTR)
+            WA_LABEL_KIND(c->labels[i + 1]) == WA_EDGE_ATTR && !is_namespace_type(s, c->types[i]))
             continue;
         /* `x.__dict__['k']` reads as Python: a namespace key sticks to its
          * __dict__ hop; every other hop is a word of its own. */

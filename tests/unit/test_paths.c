@@ -395,12 +395,30 @@ static void test_canonical_instance_dict(void) {
     tg_attr(&g, app, d, "__dict__");
     tg_attr(&g, d, lst, "filters");
     tg_index(&g, lst, f, 0);
+    /* a module whose namespace entries are labeled as attributes, as live
+     * dumps label them, keeps its .__dict__ */
+    uint32_t m2 = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "reg");
+    uint32_t ns2 = tg_obj(&g, "builtins.dict", 100), reg = tg_obj(&g, "builtins.list", 88);
+    uint32_t item = tg_obj(&g, "app.Item", 48);
+    tg_attr(&g, m2, ns2, "__dict__");
+    tg_attr(&g, ns2, reg, "_registry");
+    tg_index(&g, reg, item, 0);
     tg_root(&g, m, WA_ROOT_MODULE, "app", 0);
+    tg_root(&g, m2, WA_ROOT_MODULE, "reg", 0);
     wa_snapshot *s = tg_done(&g);
     wa_error err;
     wa_error_clear(&err);
     wa_dom *dom = wa_dom_compute(s, &err);
     wa_path_tree *t = wa_path_tree_build(s, &err);
+    uint32_t items[1] = {item};
+    wa_cluster_set *cm = dom && t ? wa_path_cluster(s, t, dom, items, 1, &err) : NULL;
+    CHECK(cm && cm->n == 1);
+    if (cm && cm->n == 1) {
+        char text[256];
+        wa_cluster_format(s, &cm->clusters[0], text, sizeof text);
+        CHECK_STR(text, "sys.modules['reg'] .__dict__ ._registry [*]");
+    }
+    wa_cluster_set_free(cm);
     uint32_t objs[1] = {f};
     wa_cluster_set *cs = dom && t ? wa_path_cluster(s, t, dom, objs, 1, &err) : NULL;
     CHECK(cs && cs->n == 1);
