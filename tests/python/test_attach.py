@@ -252,12 +252,15 @@ print(sum(range(int(sys.argv[1]))), flush=True)
 
 def test_gil_timeout(tmp_path):
     out = tmp_path / "never.wa"
-    # sum() over a range holds the GIL in one C call for seconds
-    with Target(MAIN, code=GIL_HOG, args=["120000000"]) as t:
+    # sum() over a range holds the GIL in one C call for seconds: long enough
+    # (4-12 s here) to outlast the attach and the 1 s timeout on the fastest
+    # interpreter (120M took 0.87 s on 3.11: the dump then ran, and the
+    # target exited under it)
+    with Target(MAIN, code=GIL_HOG, args=["600000000"]) as t:
         time.sleep(0.2)
         p = attach(t.pid, "-o", out, "--timeout", "1")
         _refused(p, "did not let the dump thread take the GIL within 1 s", "nothing was dumped")
-        assert t.proc.stdout.readline().strip() == str(sum(range(120000000)))
+        assert t.proc.stdout.readline().strip() == str(600000000 * 599999999 // 2)
         t.proc.wait(timeout=60)
         assert t.proc.returncode == 0
     assert not out.exists()
