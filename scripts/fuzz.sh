@@ -5,8 +5,11 @@
 #                                              a campaign of N executions per
 #                                              target; --keep merges what
 #                                              grew the coverage into the
-#                                              tree's seed corpus
-#                                              (tests/fuzz/corpus/<name>/)
+#                                              tree's campaign corpus
+#                                              (tests/fuzz/campaign/<name>/)
+# Seeds: tests/fuzz/corpus/<name>/ (small: ctest replays it with mutations
+# in every build) and tests/fuzz/campaign/<name>/ (what earlier campaigns
+# found; fuzz.sh only).
 # Builds with clang into build-fuzz/ (WA_FUZZ=ON: libFuzzer + ASan + UBSan),
 # grows a working corpus in build-fuzz/corpus-<name>/ seeded from
 # tests/fuzz/corpus/<name>/, and prints each target's execution count.
@@ -42,17 +45,19 @@ for t in "${targets[@]}"; do
   mkdir -p "$work"
   echo "== fuzz_$t: ${limit[*]}"
   t0=$(date +%s)
+  mkdir -p "$here/tests/fuzz/campaign/$t"
   (cd "$build" && "$build/tests/fuzz/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout=${WA_FUZZ_TIMEOUT:-60} \
-      -rss_limit_mb=2048 -print_final_stats=1 "$work" "$here/tests/fuzz/corpus/$t" 2>&1 |
+      -rss_limit_mb=2048 -print_final_stats=1 "$work" "$here/tests/fuzz/corpus/$t" \
+      "$here/tests/fuzz/campaign/$t" 2>&1 |
       tee "$build/fuzz_$t.log" |
       grep -E "stat::number_of_executed_units|ERROR|SUMMARY|crash-" || true)
   echo "   $(($(date +%s) - t0)) s"
   if grep -q "ERROR: " "$build/fuzz_$t.log"; then status=1; fi
   if [ "$keep" = 1 ] && [ "$status" = 0 ]; then
     # Only inputs that add coverage join the tree's corpus.
-    "$build/tests/fuzz/fuzz_$t" -merge=1 -max_len="$max_len" "$here/tests/fuzz/corpus/$t" "$work" \
-      >"$build/merge_$t.log" 2>&1
-    echo "   corpus: $(ls "$here/tests/fuzz/corpus/$t" | wc -l) files in tests/fuzz/corpus/$t"
+    "$build/tests/fuzz/fuzz_$t" -merge=1 -max_len="$max_len" "$here/tests/fuzz/campaign/$t" \
+      "$here/tests/fuzz/corpus/$t" "$work" >"$build/merge_$t.log" 2>&1
+    echo "   corpus: $(ls "$here/tests/fuzz/campaign/$t" | wc -l) files in tests/fuzz/campaign/$t"
   fi
 done
 exit $status
