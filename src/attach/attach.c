@@ -250,7 +250,7 @@ static wa_status inspect_target(int pid, target *t, wa_attach_result *r, wa_erro
                             "process %d (%.200s) is not a CPython process: no libpython3.X in its "
                             "memory map and its executable is not named python3.X",
                             pid, t->exe);
-    snprintf(r->python, sizeof r->python, "3.%d%s", minor, flags);
+    snprintf(r->python, sizeof r->python, "3.%u%.4s", (unsigned)minor % 1000u, flags);
     if (minor < WA_ATTACH_MIN_MINOR || minor > WA_ATTACH_MAX_MINOR)
         return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                             "process %d runs Python 3.%d; whyalive attaches to CPython 3.%d to "
