@@ -189,7 +189,9 @@ d = json.load(open(sys.argv[1]))
 assert d["command"] == "report" and d["output"] == sys.argv[2], d
 assert d["bytes"] == os.path.getsize(sys.argv[2]) and d["suspects"] >= 1 and d["tree_nodes"] >= 1, d
 PY
-if [ -n "${WA_BUILD:-}" ] && [ -d "$WA_BUILD/python/whyalive" ]; then
+# (the sanitizer build's extension needs its runtime preloaded: the plain build checks this)
+if [ -n "${WA_BUILD:-}" ] && [ -d "$WA_BUILD/python/whyalive" ] &&
+  ! grep -q '^WA_SANITIZE:BOOL=ON' "$WA_BUILD/CMakeCache.txt" 2>/dev/null; then
   "$W" report "$A/grow1.jsonl" "$A/grow2.jsonl" "$A/grow3.jsonl" -o "$T/cli.html" >/dev/null
   PYTHONPATH=$WA_BUILD/python $PY - "$A" "$T" <<'PY' && ok "snap.report writes the CLI's bytes; without a path returns the page" || fail "snap.report"
 import sys, whyalive
