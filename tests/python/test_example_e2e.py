@@ -175,9 +175,11 @@ def test_native_report_in_browser(native_run, tmp_path):
     if not shutil.which(os.environ.get("WA_CHROMIUM", "chromium")):
         pytest.skip("chromium is not installed (scripts/setup.sh installs it)")
     browser = os.path.join(ex.WA_SRC, "tests", "cli", "report_browser.py")
+    # the browser must not inherit the sanitizer build's preloaded ASan runtime
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
     r = subprocess.run([sys.executable, browser, page, "--check", "basic",
                         "--expect-text", "ConversationTranscriber", "--expect-text", "Survivors:"],
-                       capture_output=True, text=True, timeout=180)
+                       capture_output=True, text=True, timeout=180, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
