@@ -101,12 +101,15 @@ static wa_status collect(const wa_snapshot *s, const wa_dom *dom, const uint32_t
         if (v >= s->n_objects || (i > 0 && objs[i - 1] == v)) continue;
         const uint32_t *src;
         uint32_t m = wa_snapshot_in(s, v, &src);
+        uint32_t occ = 0;
         for (uint32_t j = 0; j < m && st == WA_OK; j++) {
             uint32_t h = src[j];
+            /* the occurrence of h among v's referrers names the edge; the
+             * reverse index lists referrers in source order, so a holder's
+             * references to v are adjacent (a run count, not a rescan: an
+             * object with 100k referrers stays linear) */
+            occ = j > 0 && src[j - 1] == h ? occ + 1 : 0;
             if (wa_bit(in, h) || (dom && dom->idom[h] == WA_NONE)) continue;
-            /* the occurrence of h among v's referrers names the edge */
-            uint32_t occ = 0;
-            for (uint32_t k = 0; k < j; k++) occ += src[k] == h;
             uint32_t label = wa_snapshot_edge_label(s, h, v, occ);
             wa_edge_kind kind = WA_LABEL_KIND(label);
             if (kind == WA_EDGE_WEAK) continue;
