@@ -240,6 +240,57 @@ wa_holder_set *wa_holders_find(const wa_snapshot *snap, const wa_dom *dom, const
                                uint32_t n, wa_error *err);
 void wa_holder_set_free(wa_holder_set *set);
 
+/* ------------------------------------------------------------------------
+ * The cut: the fewest reference patterns whose removal leaves no route from
+ * a root to any selected object ("to free these N objects, remove: ...").
+ * A pattern is the holder (its type; an instance's __dict__ counts as the
+ * instance; a module's or class's namespace is that module or class) and
+ * the label, container indexes and keys as [*], a container's items named
+ * by what holds the container. References a program makes (container
+ * items, attributes, closure variables, frame locals) are preferred over
+ * interpreter plumbing (a bound method's __self__, __dict__ and __closure__
+ * hops); among equal cuts, the one nearest the selection. The result is
+ * checked exactly: removing its patterns frees every selected object but
+ * those a root holds itself (and what they hold).
+ * ------------------------------------------------------------------------ */
+
+#define WA_CUT_DEFAULT_MAX 8u
+
+typedef struct wa_cut_pattern {
+    uint32_t refs;           /* references of this pattern on routes to the selection */
+    int internal;            /* interpreter plumbing (cut only when nothing else does) */
+    uint32_t holder_type;    /* type of the example holder */
+    uint32_t label;          /* label word of the example reference */
+    uint32_t example_holder; /* one object holding such a reference */
+    uint32_t example;        /* what that reference refers to */
+    uint32_t owner;          /* example_holder is this object's __dict__, or WA_NONE */
+    uint32_t context;        /* a container: the object holding it, or WA_NONE */
+    uint32_t context_label;  /* label of context -> example_holder */
+    uint32_t context_owner;  /* context is this object's __dict__, or WA_NONE */
+} wa_cut_pattern;
+
+typedef struct wa_cut {
+    int found;  /* 0: no cut of at most max_patterns patterns */
+    uint32_t n; /* patterns (found), program references first, most refs first */
+    wa_cut_pattern *patterns;
+    uint32_t n_selected;    /* distinct selected objects */
+    uint32_t freed;         /* selected objects the cut frees (0 when not found) */
+    uint32_t held_by_root;  /* selected objects that are roots: no reference to remove */
+    uint32_t kept_by_roots; /* other selected objects only those hold */
+    uint32_t unreachable;   /* selected objects no root reaches */
+    uint32_t subgraph;      /* objects on routes from roots to the selection */
+} wa_cut;
+
+/* The cut of objs (as wa_select_run gives them); max_patterns 0 means
+ * WA_CUT_DEFAULT_MAX. NULL and err filled when out of memory. */
+wa_cut *wa_cut_find(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs, uint32_t n,
+                    uint32_t max_patterns, wa_error *err);
+void wa_cut_free(wa_cut *cut);
+/* A pattern as shown: "EventBus .listeners [*]", "module 'app' __dict__
+ * ['_cache'] [*]", "Session .transcriber". */
+size_t wa_cut_pattern_format(const wa_snapshot *snap, const wa_cut_pattern *p, char *buf,
+                             size_t cap);
+
 /* One hop's label as shown in a path: ".attr", "['key']", "[3]", or "[*]". */
 size_t wa_path_hop_format(const wa_snapshot *snap, uint32_t label, int abstracted, char *buf,
                           size_t cap);

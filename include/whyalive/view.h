@@ -77,6 +77,8 @@ typedef struct wa_view_options {
     int holders;      /* every holder of the selection (mode "holders") */
     uint32_t k;       /* > 0: k shortest through distinct roots */
     uint32_t members; /* member addresses per cluster (20) */
+    int no_cut;       /* clusters/holders: skip the cut ("to free these N objects, remove") */
+    int cut_only;     /* mode "cut": the cut alone */
     /* retainers */
     uint32_t depth;         /* 3, at most WA_RETAINERS_MAX_DEPTH */
     uint32_t max_referrers; /* 10 */

@@ -914,6 +914,8 @@ static PyMethodDef snap_methods[] = {
      wa_snap_dominators_doc},
     {"holders", (PyCFunction)(void (*)(void))wa_snap_holders, METH_VARARGS | METH_KEYWORDS,
      wa_snap_holders_doc},
+    {"cut", (PyCFunction)(void (*)(void))wa_snap_cut, METH_VARARGS | METH_KEYWORDS,
+     wa_snap_cut_doc},
     {"diff", (PyCFunction)(void (*)(void))wa_snap_diff, METH_VARARGS | METH_KEYWORDS,
      wa_snap_diff_doc},
     {"suspects", (PyCFunction)(void (*)(void))wa_snap_suspects, METH_VARARGS | METH_KEYWORDS,

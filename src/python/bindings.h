@@ -112,6 +112,7 @@ PyObject *wa_snap_summary(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_paths(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_clusters(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_holders(wa_pysnap *s, PyObject *args, PyObject *kw);
+PyObject *wa_snap_cut(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_retainers(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_dominators(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_diff(wa_pysnap *s, PyObject *args, PyObject *kw);
@@ -119,6 +120,7 @@ PyObject *wa_snap_suspects(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_report(wa_pysnap *s, PyObject *args, PyObject *kw);
 PyObject *wa_snap_graph(wa_pysnap *s, PyObject *args, PyObject *kw);
 extern const char wa_snap_holders_doc[];
+extern const char wa_snap_cut_doc[];
 extern const char wa_snap_summary_doc[], wa_snap_paths_doc[], wa_snap_clusters_doc[],
     wa_snap_retainers_doc[], wa_snap_dominators_doc[], wa_snap_diff_doc[], wa_snap_suspects_doc[],
     wa_snap_report_doc[], wa_snap_graph_doc[];

@@ -320,6 +320,28 @@ PyObject *wa_snap_holders(wa_pysnap *s, PyObject *args, PyObject *kw)
     return run_selection_view(s, wa_view_paths, &o, arg, 0);
 }
 
+const char wa_snap_cut_doc[] =
+    "cut(objs) -> dict\n--\n\n"
+    "The cut of these objects: the fewest reference patterns (holder and edge,\n"
+    "container items as [*]) whose removal frees them all, found on the graph\n"
+    "and checked; references a program makes are preferred to interpreter\n"
+    "plumbing. The dict is `whyalive paths --select SEL --cut --json`'s\n"
+    "document (mode 'cut'); its 'cut' holds 'found', 'freed', 'patterns' (each\n"
+    "with 'pattern', 'refs', 'internal', an example and its 'path'),\n"
+    "'held_by_root' and 'unreachable'.";
+
+PyObject *wa_snap_cut(wa_pysnap *s, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"objs", NULL};
+    PyObject *arg;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O:cut", kwlist, &arg))
+        return NULL;
+    wa_view_options o;
+    wa_view_options_init(&o);
+    o.cut_only = 1;
+    return run_selection_view(s, wa_view_paths, &o, arg, 0);
+}
+
 const char wa_snap_paths_doc[] =
     "paths(objs, k=1, limit=None) -> dict\n--\n\n"
     "Retention paths, one object at a time: for k=1 the shortest path from a\n"

@@ -556,7 +556,10 @@ static void sb_put(sbuf *b, const char *s) {
     b->len += k;
 }
 
-static void format_node(const wa_selector *sel, uint32_t id, sbuf *b) {
+/* Parentheses only where the grammar needs them (an `or` under an `and`,
+ * an `and`/`or` under a `not`): the form then nests no deeper than any text
+ * that parses to it, so it always parses back under WA_SELECT_MAX_DEPTH. */
+static void format_node(const wa_selector *sel, uint32_t id, nkind parent, sbuf *b) {
     const node *x = &sel->nodes[id - 1];
     if (x->kind == N_PRED) {
         sb_put(b, canonical[x->f]);
@@ -576,21 +579,22 @@ static void format_node(const wa_selector *sel, uint32_t id, sbuf *b) {
     }
     if (x->kind == N_NOT) {
         sb_put(b, "not ");
-        format_node(sel, x->first, b);
+        format_node(sel, x->first, N_NOT, b);
         return;
     }
-    sb_put(b, "(");
+    int paren = parent == N_NOT || (parent == N_AND && x->kind == N_OR);
+    if (paren) sb_put(b, "(");
     for (uint32_t c = x->first; c; c = sel->nodes[c - 1].next) {
         if (c != x->first) sb_put(b, x->kind == N_AND ? " and " : " or ");
-        format_node(sel, c, b);
+        format_node(sel, c, x->kind, b);
     }
-    sb_put(b, ")");
+    if (paren) sb_put(b, ")");
 }
 
 size_t wa_select_format(const wa_selector *sel, char *buf, size_t cap) {
     sbuf b = {buf, cap, 0};
     if (cap) buf[0] = '\0';
-    if (sel && sel->root) format_node(sel, sel->root, &b);
+    if (sel && sel->root) format_node(sel, sel->root, N_PRED, &b);
     return b.len;
 }
 

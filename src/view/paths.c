@@ -9,6 +9,9 @@
 
 #include "view/view_impl.h"
 
+static wa_view *add_cut(cJSON *doc, const wa_snapshot *snap, const wa_path_tree *tree,
+                        const wa_dom *dom, const wa_view_options *o, wa_error *err);
+
 static wa_view *clusters(const wa_view_source *src, const wa_dom *dom, const wa_view_options *o,
                          wa_error *err) {
     const wa_snapshot *snap = wa_vw_snap(src);
@@ -36,7 +39,7 @@ static wa_view *clusters(const wa_view_source *src, const wa_dom *dom, const wa_
     }
     wa_vj_u64(doc, "holders_total", hs->n);
     wa_holder_set_free(hs);
-    return wa_view_wrap(doc, err);
+    return add_cut(doc, snap, tree, dom, o, err);
 }
 
 /* The route to one holder pattern: the shortest path to its example holder
@@ -54,11 +57,83 @@ static char *holder_route(const wa_snapshot *snap, const wa_path_tree *tree, con
     wa_cluster_set_free(cs);
     if (!to) return NULL;
     wa_path_hop_format(snap, h->label, h->abstracted, lab, sizeof lab);
-    size_t need = strlen(to) + strlen(lab) + 2;
+    size_t need = strlen(to) + strlen(lab) + 2, n = strlen(to);
+    /* `.__dict__['k']` reads as Python, as in a cluster's path */
+    int glue = lab[0] == '[' && n >= 9 && strcmp(to + n - 9, ".__dict__") == 0;
     text = malloc(need);
-    if (text) snprintf(text, need, "%s %s", to, lab);
+    if (text) snprintf(text, need, "%s%s%s", to, glue ? "" : " ", lab);
     free(to);
     return text;
+}
+
+/* The route to one reference: the shortest path to its holder, then the
+ * reference's own hop. */
+static char *ref_route(const wa_snapshot *snap, const wa_path_tree *tree, const wa_dom *dom,
+                       uint32_t holder, uint32_t label, wa_error *err) {
+    wa_holder h = {0};
+    h.holder_type = wa_snapshot_objects(snap)[holder].type;
+    h.example_holder = holder;
+    h.label = label;
+    h.root = WA_NONE;
+    return holder_route(snap, tree, dom, &h, err);
+}
+
+/* The selection's cut as a JSON object ("cut"), NULL with err set on
+ * failure. */
+static cJSON *cut_doc(const wa_snapshot *snap, const wa_path_tree *tree, const wa_dom *dom,
+                      const wa_view_options *o, wa_error *err) {
+    wa_cut *cut = wa_cut_find(snap, dom, o->objs, o->n, 0, err);
+    if (!cut) return NULL;
+    const wa_object *objs = wa_snapshot_objects(snap);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddBoolToObject(j, "found", cut->found);
+    wa_vj_u64(j, "max_patterns", WA_CUT_DEFAULT_MAX);
+    wa_vj_u64(j, "selected", cut->n_selected);
+    wa_vj_u64(j, "freed", cut->freed);
+    wa_vj_u64(j, "held_by_root", cut->held_by_root);
+    wa_vj_u64(j, "kept_by_roots", cut->kept_by_roots);
+    wa_vj_u64(j, "unreachable", cut->unreachable);
+    cJSON *arr = cJSON_AddArrayToObject(j, "patterns");
+    for (uint32_t i = 0; i < cut->n; i++) {
+        const wa_cut_pattern *p = &cut->patterns[i];
+        char text[2048], lab[512];
+        wa_cut_pattern_format(snap, p, text, sizeof text);
+        char *route = ref_route(snap, tree, dom, p->example_holder, p->label, err);
+        if (!route) {
+            cJSON_Delete(j);
+            wa_cut_free(cut);
+            if (err && err->code == WA_OK)
+                wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
+            return NULL;
+        }
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "pattern", text);
+        wa_vj_u64(e, "refs", p->refs);
+        cJSON_AddBoolToObject(e, "internal", p->internal);
+        cJSON_AddStringToObject(e, "holder", wa_snapshot_type_name(snap, p->holder_type));
+        wa_path_hop_format(snap, p->label, 0, lab, sizeof lab);
+        cJSON_AddStringToObject(e, "label", lab);
+        wa_vj_addr(e, "example_holder", objs[p->example_holder].addr);
+        wa_vj_addr(e, "example", objs[p->example].addr);
+        cJSON_AddStringToObject(e, "path", route);
+        free(route);
+        cJSON_AddItemToArray(arr, e);
+    }
+    wa_cut_free(cut);
+    return j;
+}
+
+static wa_view *add_cut(cJSON *doc, const wa_snapshot *snap, const wa_path_tree *tree,
+                        const wa_dom *dom, const wa_view_options *o, wa_error *err) {
+    if (!o->no_cut) {
+        cJSON *cut = cut_doc(snap, tree, dom, o, err);
+        if (!cut) {
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        cJSON_AddItemToObject(doc, "cut", cut);
+    }
+    return wa_view_wrap(doc, err);
 }
 
 /* Every holder of the selection (mode "holders"). */
@@ -118,13 +193,28 @@ static wa_view *holders(const wa_view_source *src, const wa_dom *dom, const wa_v
     wa_vj_u64(doc, "held_inside", hs->held_inside);
     wa_vj_u64(doc, "unreachable", hs->unreachable);
     wa_holder_set_free(hs);
-    return wa_view_wrap(doc, err);
+    return add_cut(doc, snap, tree, dom, o, err);
+}
+
+/* The cut alone (mode "cut"). */
+static wa_view *cut_only(const wa_view_source *src, const wa_dom *dom, const wa_view_options *o,
+                         wa_error *err) {
+    const wa_snapshot *snap = wa_vw_snap(src);
+    const wa_path_tree *tree = wa_vw_tree(src, err);
+    if (!tree) return NULL;
+    cJSON *doc = wa_vj_doc("paths", src, o);
+    cJSON_AddStringToObject(doc, "mode", "cut");
+    wa_vj_u64(doc, "selected", o->total);
+    wa_view_options one = *o;
+    one.no_cut = 0;
+    return add_cut(doc, snap, tree, dom, &one, err);
 }
 
 wa_view *wa_view_paths(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
     const wa_snapshot *snap = wa_vw_snap(src);
     const wa_dom *dom = wa_vw_dom(src, err);
     if (!dom) return NULL;
+    if (o->cut_only) return cut_only(src, dom, o, err);
     if (o->holders) return holders(src, dom, o, err);
     if (!o->each && !o->k) return clusters(src, dom, o, err);
     /* k shortest paths search backwards from each object: no BFS tree. */

@@ -11,13 +11,21 @@ leak=$WA_FIXTURES/graph/leak.jsonl
 # module-level _sessions dict holds the same transcribers too.
 expect_exit 0 "$wa" paths --select type=ConversationTranscriber "$ex" && {
   contains "$T/out" "the selection has 2 distinct holders: 'paths --holders' lists every route"
-  grep -q "_sessions" "$T/out" && fail "the shortest paths already show _sessions: the test no longer shows the point"
-  true
+  # the clusters (before the cut) show only the native callbacks' route
+  sed '/^to free /,$d' "$T/out" | grep -q "_sessions" &&
+    fail "the shortest paths already show _sessions: the test no longer shows the point"
+  # the cut names both: the cache's items, and the callbacks' __self__ (a
+  # native root holds the bound methods: nothing simpler to remove)
+  contains "$T/out" "to free these 3 objects, remove:"
+  contains "$T/out" "  module 'app.stt' __dict__['_sessions'] [*]  (3 references)"
+  contains "$T/out" "      e.g. sys.modules['app.stt'] .__dict__['_sessions'] ['req-0']"
+  contains "$T/out" "['_on_transcribed'] .__self__  (3 references; interpreter plumbing: no simpler cut)"
+  ok "paths on the example: clusters, the holders hint and the cut"
 }
 expect_exit 0 "$wa" paths --holders --select type=ConversationTranscriber "$ex" && {
   contains "$T/out" "3 objects selected, kept alive through 2 holders (removing every reference below frees them):"
   contains "$T/out" "3 ConversationTranscriber held by Session instance __dict__ ['transcriber']"
-  contains "$T/out" "    via sys.modules['app.stt'] .__dict__['_sessions'] ['req-0'] .__dict__ ['transcriber']"
+  contains "$T/out" "    via sys.modules['app.stt'] .__dict__['_sessions'] ['req-0'] .__dict__['transcriber']"
   contains "$T/out" "3 ConversationTranscriber held by method .__self__"
   ok "paths --holders on the example"
 }
@@ -34,14 +42,41 @@ assert hs[1]["holder"] == "builtins.method" and hs[1]["label"] == ".__self__"
 assert hs[2]["holder"] is None and hs[2]["root"]["kind"] == "external"
 assert d["holders_total"] == 3 and d["unreachable"] == 1 and d["held_inside"] == 0
 assert all(h["example"].startswith("0x") for h in hs)
+cut = d["cut"]
+assert cut["found"] and cut["selected"] == 17 and cut["freed"] == 15, cut
+assert cut["held_by_root"] == 1 and cut["unreachable"] == 1 and cut["kept_by_roots"] == 0
+assert [p["pattern"] for p in cut["patterns"]] == [
+    "module 'app.stt' __dict__['_sessions'] [*]", "module 'app.stt' __dict__['_pending'] [*]"], cut
+assert [p["refs"] for p in cut["patterns"]] == [12, 3]
+assert not any(p["internal"] for p in cut["patterns"])
+assert cut["patterns"][1]["path"] == "sys.modules['app.stt'] .__dict__['_pending'] [0]"
 PY
-  ok "paths --holders --json"
+  ok "paths --holders --json (with the cut)"
+}
+expect_exit 0 "$wa" paths --cut --select type=Session "$leak" && {
+  contains "$T/out" "12 objects selected"
+  contains "$T/out" "to free these 12 objects, remove:"
+  contains "$T/out" "  module 'app.stt' __dict__['_sessions'] [*]  (12 references)"
+  grep -q "path cluster" "$T/out" && fail "--cut prints the cut alone"
+  ok "paths --cut"
+}
+expect_exit 0 "$wa" paths --no-cut --select type=Session "$leak" && {
+  grep -q "to free" "$T/out" && fail "--no-cut still prints a cut"
+  true
+}
+expect_exit 0 "$wa" paths --no-cut --json --select type=Session "$leak" && {
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "cut" not in d' "$T/out" ||
+    fail "--no-cut --json has a cut"
+  ok "paths --no-cut"
+}
+expect_exit 2 "$wa" paths --cut --no-cut --select type=Session "$leak" && {
+  contains "$T/err" "--cut and --no-cut contradict each other"
 }
 expect_exit 0 "$wa" paths --holders --limit 1 --select type=ConversationTranscriber "$leak" && {
   contains "$T/out" "... 2 more holders (--limit 0 shows all)"
 }
 expect_exit 2 "$wa" paths --holders --each --select type=ConversationTranscriber "$leak" && {
-  contains "$T/err" "--each, -k N and --holders are alternatives"
+  contains "$T/err" "--each, -k N, --holders and --cut are alternatives"
   ok "--holders limits and usage"
 }
 finish

@@ -63,7 +63,7 @@ expect_exit 2 "$wa" paths --limit 99999999999999999999 --select ConversationTran
   contains "$T/err" "paths: --limit: '99999999999999999999' is too large"
 }
 expect_exit 2 "$wa" paths --each -k 2 --select ConversationTranscriber "$ex" && {
-  contains "$T/err" "--each, -k N and --holders are alternatives"
+  contains "$T/err" "--each, -k N, --holders and --cut are alternatives"
   [ ! -s "$T/out" ] || fail "paths --each -k printed output"
   ok "usage: too large, --each with -k"
 }

@@ -127,7 +127,13 @@ static void test_fields(void) {
     wa_select_free(sel);
     sel = wa_select_parse("a and (b or not size > 3KB)", &err);
     wa_select_format(sel, buf, sizeof buf);
-    CHECK_STR(buf, "(type='a' and (type='b' or not size>3KB))");
+    CHECK_STR(buf, "type='a' and (type='b' or not size>3KB)");
+    wa_select_free(sel);
+    /* parentheses only where needed: no deeper than the text */
+    sel = wa_select_parse("((a and b) or c) and not (d or e) and not f", &err);
+    wa_select_format(sel, buf, sizeof buf);
+    CHECK_STR(
+        buf, "(type='a' and type='b' or type='c') and not (type='d' or type='e') and not type='f'");
     wa_select_free(sel);
     wa_dom_free(dom);
     wa_snapshot_free(s);

@@ -1,0 +1,748 @@
+/*
+ * analysis/cut.c: the cut of a selection: the fewest edge patterns whose
+ * removal leaves no route from a root to any selected object ("to free
+ * these N objects, remove: EventBus .listeners [*], cell 'sessions' [*]").
+ *
+ * How. The retention subgraph G' is every object a root reaches that
+ * reaches the selection (a backward walk from the selection over strong
+ * references). Each reference u -> v of G' gets a pattern: the holder (u's
+ * type; an instance's __dict__ stands for its owner's type, a module's or
+ * class's namespace for that one module or class), the label with
+ * container indexes and keys shown [*], and for containers the pattern
+ * that holds the container (so `EventBus .listeners [*]` and `Logger
+ * .filters [*]` are two patterns, not one `list [*]`). A flow network
+ * routes every reference through its pattern's node (capacity: 1 for a
+ * reference a program makes, WA_CUT_INTERNAL for interpreter plumbing such
+ * as a bound method's __self__, a function's __closure__ or an instance's
+ * __dict__ hop), roots feed a source, selected objects drain to a sink;
+ * the minimum cut nearest the selection is read off the residual graph.
+ * Routing through a shared pattern node only adds routes, so the cut is
+ * always sufficient; it is then checked exactly on G' (a walk from the
+ * roots with the cut patterns removed reaches no selected object) and
+ * patterns the check shows redundant are dropped.
+ *
+ * Every traversal is iterative (explicit queues), so million-long chains
+ * are fine. Selected objects that are roots themselves (held from outside
+ * the visible graph, a module, a thread's frame) cannot be freed by
+ * removing a reference: they are counted apart and not routed.
+ */
+#include "analysis/internal.h"
+#include "core/containers.h"
+
+#include <stdio.h>
+
+/* Cost of cutting interpreter plumbing rather than a program's reference. */
+#define WA_CUT_INTERNAL 64u
+/* Augmenting paths before giving up (each saturates a pattern). */
+#define WA_CUT_MAX_AUGMENT 4096u
+
+typedef struct arc {
+    uint32_t to;
+    uint32_t cap; /* residual capacity */
+} arc;
+
+typedef struct cutctx {
+    const wa_snapshot *s;
+    const wa_dom *dom;
+    uint32_t n;        /* objects */
+    uint32_t *gid;     /* object -> G' id, WA_NONE outside G' */
+    uint32_t *gobj;    /* G' id -> object */
+    uint32_t ng;       /* nodes of G' */
+    uint64_t *hkey;    /* per G' node: holder key (0: not computed) */
+    uint64_t *ctx;     /* per G' node: container context key (0: none) */
+    uint8_t *ctx_done; /* ctx computed */
+    uint8_t *ctx_int;  /* the container is held by interpreter plumbing */
+    uint32_t *owner;   /* per G' node: namespace owner object or WA_NONE */
+    uint32_t *ctx_par; /* per G' node: the container's holder object or WA_NONE */
+    uint32_t *ctx_lab; /* per G' node: label of ctx_par -> node */
+} cutctx;
+
+static uint64_t mix(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static int label_is(const wa_snapshot *s, uint32_t label, const char *name) {
+    wa_edge_kind k = WA_LABEL_KIND(label);
+    if (k != WA_EDGE_ATTR && k != WA_EDGE_OTHER) return 0;
+    return strcmp(wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)), name) == 0;
+}
+
+static int label_dunder(const wa_snapshot *s, uint32_t label) {
+    wa_edge_kind k = WA_LABEL_KIND(label);
+    if (k != WA_EDGE_ATTR && k != WA_EDGE_OTHER) return 0;
+    const char *t = wa_snapshot_string(s, WA_LABEL_PAYLOAD(label));
+    size_t len = strlen(t);
+    return len > 4 && t[0] == '_' && t[1] == '_' && t[len - 1] == '_' && t[len - 2] == '_';
+}
+
+static int type_is(const wa_snapshot *s, uint32_t obj, const char *name) {
+    return strcmp(wa_snapshot_type_name(s, s->objects[obj].type), name) == 0;
+}
+
+/* Labels of container items and keys are one pattern whatever the index. */
+static uint32_t abstract_label(uint32_t label, int *abstracted) {
+    wa_edge_kind k = WA_LABEL_KIND(label);
+    *abstracted = k == WA_EDGE_INDEX || k == WA_EDGE_DICT_KEY || k == WA_EDGE_DICT_VALUE ||
+                  k == WA_EDGE_SET_MEMBER;
+    return *abstracted ? WA_LABEL(k, 0) : label;
+}
+
+/* The object whose namespace dict d is (its referrer through `__dict__`),
+ * or WA_NONE. */
+static uint32_t ns_owner(const wa_snapshot *s, uint32_t d) {
+    if (!type_is(s, d, "builtins.dict")) return WA_NONE;
+    const uint32_t *src;
+    uint32_t m = wa_snapshot_in(s, d, &src);
+    for (uint32_t i = 0; i < m && i < 32; i++)
+        if (label_is(s, wa_snapshot_edge_label(s, src[i], d, 0), "__dict__")) return src[i];
+    return WA_NONE;
+}
+
+static int owner_is_namespace(const wa_snapshot *s, uint32_t o) {
+    return type_is(s, o, "builtins.module") || type_is(s, o, "builtins.type");
+}
+
+/* Who holds with u's references: its type, or for a namespace dict its
+ * owner's type (an instance) or the owner itself (a module or class). */
+static uint64_t holder_key(cutctx *c, uint32_t g) {
+    if (c->hkey[g]) return c->hkey[g];
+    uint32_t u = c->gobj[g];
+    uint32_t o = ns_owner(c->s, u);
+    c->owner[g] = o;
+    uint64_t k;
+    if (o == WA_NONE)
+        k = mix(((uint64_t)1 << 62) | c->s->objects[u].type);
+    else if (owner_is_namespace(c->s, o))
+        k = mix(((uint64_t)2 << 62) | o);
+    else
+        k = mix(((uint64_t)3 << 62) | c->s->objects[o].type);
+    c->hkey[g] = k ? k : 1;
+    return c->hkey[g];
+}
+
+/* The label of the first reference p -> v. */
+static uint32_t first_label(const wa_snapshot *s, uint32_t p, uint32_t v) {
+    const wa_edge *e;
+    uint32_t m = wa_snapshot_out(s, p, &e);
+    for (uint32_t i = 0; i < m; i++)
+        if (e[i].to == v) return e[i].label;
+    return WA_LABEL(WA_EDGE_OTHER, 0);
+}
+
+/* The one holder of G' node g in G' (strong references), WA_NONE when it
+ * has none or several. */
+static uint32_t unique_parent(const cutctx *c, uint32_t g) {
+    uint32_t u = c->gobj[g];
+    const uint32_t *src;
+    uint32_t m = wa_snapshot_in(c->s, u, &src), par = WA_NONE, occ = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t p = src[i];
+        occ = i > 0 && src[i - 1] == p ? occ + 1 : 0;
+        if (c->gid[p] == WA_NONE || p == par) continue;
+        if (wa_is_weak(wa_snapshot_edge_label(c->s, p, u, occ))) continue;
+        if (par != WA_NONE) return WA_NONE;
+        par = p;
+    }
+    return par;
+}
+
+/* Order-independent key of the (holder, label) patterns of g's holders in
+ * G', 0 beyond WA_CUT_CTX_PARENTS of them. */
+#define WA_CUT_CTX_PARENTS 16
+static uint64_t parents_key(cutctx *c, uint32_t g) {
+    uint32_t u = c->gobj[g];
+    const uint32_t *src;
+    uint32_t m = wa_snapshot_in(c->s, u, &src), occ = 0, seen = 0;
+    uint64_t key = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t p = src[i];
+        occ = i > 0 && src[i - 1] == p ? occ + 1 : 0;
+        if (c->gid[p] == WA_NONE) continue;
+        uint32_t lab = wa_snapshot_edge_label(c->s, p, u, occ);
+        if (wa_is_weak(lab)) continue;
+        if (++seen > WA_CUT_CTX_PARENTS) return 0;
+        int abstracted;
+        uint64_t pk = holder_key(c, c->gid[p]);
+        uint32_t plab = c->owner[c->gid[p]] != WA_NONE ? lab : abstract_label(lab, &abstracted);
+        key += mix(pk ^ mix(((uint64_t)plab << 1) | 1));
+    }
+    return key;
+}
+
+/* A context for the references of a container or of interpreter plumbing
+ * (a bound method, a closure's tuple and cells): how it is held, up to
+ * WA_CUT_CTX_DEPTH single holders up, so that `EventBus .listeners [*]` and
+ * `Logger .filters [*]` are patterns of their own, and so are the __self__
+ * of the methods in each. 0: no single holder. */
+#define WA_CUT_CTX_DEPTH 4
+static uint64_t container_ctx(cutctx *c, uint32_t g) {
+    if (c->ctx_done[g]) return c->ctx[g];
+    c->ctx_done[g] = 1;
+    uint64_t key = 0;
+    uint32_t at = g;
+    for (int depth = 0; depth < WA_CUT_CTX_DEPTH; depth++) {
+        uint32_t par = unique_parent(c, at);
+        if (par == WA_NONE) {
+            /* several holders: the set of their patterns (a task held by a
+             * set and by a future's callback is not the runner's task) */
+            key = mix(key ^ parents_key(c, at));
+            break;
+        }
+        uint32_t gp = c->gid[par];
+        uint32_t lab = first_label(c->s, par, c->gobj[at]);
+        int abstracted;
+        uint64_t pk = holder_key(c, gp);
+        uint32_t plab = c->owner[gp] != WA_NONE ? lab : abstract_label(lab, &abstracted);
+        if (depth == 0) {
+            c->ctx_par[g] = par;
+            c->ctx_lab[g] = lab;
+            c->ctx_int[g] = label_dunder(c->s, lab) || type_is(c->s, par, "builtins.method");
+        }
+        key = mix(key ^ pk ^ mix(((uint64_t)plab << 1) | 1));
+        /* a module's or class's namespace names a place already */
+        if (c->owner[gp] != WA_NONE && owner_is_namespace(c->s, c->owner[gp])) break;
+        at = gp;
+    }
+    c->ctx[g] = key ? key | 1 : 0;
+    return c->ctx[g];
+}
+
+typedef struct pinfo {
+    uint64_t key;
+    uint32_t cap;
+    uint32_t refs;
+    uint32_t ex_from, ex_to, ex_label; /* one reference of the pattern */
+} pinfo;
+
+/* A class of the program (not of the interpreter or a C module): its
+ * instances' attributes are one pattern wherever the instances are. */
+static int user_type(const wa_snapshot *s, uint32_t type) {
+    const char *m = wa_snapshot_type_module(s, type);
+    return m[0] && m[0] != '_' && strcmp(m, "builtins") != 0;
+}
+
+/* What cutting a reference costs: a container's items are what a leak fix
+ * usually removes (an entry of a cache, a listener of a list), then a
+ * closure's variable; an object's attribute; a global or a class
+ * attribute, or a suspended frame's local; interpreter plumbing last. */
+static uint32_t ref_cost(const cutctx *c, uint32_t gu, uint32_t lab, int abstracted,
+                         int internal) {
+    if (internal) return WA_CUT_INTERNAL;
+    if (c->owner[gu] != WA_NONE) return owner_is_namespace(c->s, c->owner[gu]) ? 4 : 3;
+    if (abstracted || WA_LABEL_KIND(lab) == WA_EDGE_CLOSURE) return 2;
+    if (WA_LABEL_KIND(lab) == WA_EDGE_FRAME_LOCAL) return 4;
+    return 3;
+}
+
+/* The pattern of reference u -> v (G' ids) with label lab. */
+static uint64_t pattern_of(cutctx *c, uint32_t gu, uint32_t lab, uint32_t *cap) {
+    int abstracted;
+    uint64_t k = holder_key(c, gu);
+    /* a namespace's keys are names: each one a pattern of its own */
+    uint32_t plab = c->owner[gu] != WA_NONE ? lab : abstract_label(lab, &abstracted);
+    if (c->owner[gu] != WA_NONE) abstracted = 0;
+    uint32_t u = c->gobj[gu];
+    int internal = label_dunder(c->s, lab) || type_is(c->s, u, "builtins.method") ||
+                   (type_is(c->s, u, "builtins.frame") && WA_LABEL_KIND(lab) != WA_EDGE_FRAME_LOCAL) ||
+                   type_is(c->s, u, "builtins.code");
+    if ((abstracted || internal || !user_type(c->s, c->s->objects[u].type)) &&
+        c->owner[gu] == WA_NONE) {
+        uint64_t x = container_ctx(c, gu);
+        if (x) {
+            k ^= x;
+            if (c->ctx_int[gu]) internal = 1;
+        }
+    }
+    *cap = ref_cost(c, gu, lab, abstracted, internal);
+    return mix(k ^ mix(((uint64_t)plab << 1) | 1)) | 1;
+}
+
+/* G': reachable objects that reach the selection (strong references). */
+static wa_status build_gprime(cutctx *c, const uint32_t *objs, uint32_t n, wa_error *err) {
+    wa_u32vec q = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = objs[i];
+        if (v >= c->n || c->gid[v] != WA_NONE || c->dom->idom[v] == WA_NONE) continue;
+        c->gid[v] = c->ng;
+        c->gobj[c->ng++] = v;
+        if (wa_u32vec_push(&q, v) != 0) goto oom;
+    }
+    for (size_t h = 0; h < q.n; h++) {
+        uint32_t v = q.v[h];
+        const uint32_t *src;
+        uint32_t m = wa_snapshot_in(c->s, v, &src), occ = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t p = src[j];
+            occ = j > 0 && src[j - 1] == p ? occ + 1 : 0;
+            if (c->gid[p] != WA_NONE || c->dom->idom[p] == WA_NONE) continue;
+            if (wa_is_weak(wa_snapshot_edge_label(c->s, p, v, occ))) continue;
+            c->gid[p] = c->ng;
+            c->gobj[c->ng++] = p;
+            if (wa_u32vec_push(&q, p) != 0) goto oom;
+        }
+    }
+    wa_u32vec_free(&q);
+    return WA_OK;
+oom:
+    wa_u32vec_free(&q);
+    return wa_nomem(err);
+}
+
+/* G' as CSR: per node its strong references inside G' and their pattern. */
+typedef struct gcsr {
+    uint32_t *off; /* ng + 1 */
+    uint32_t *to;  /* G' ids */
+    uint32_t *pat; /* pattern ids */
+    uint32_t *lab; /* labels */
+    uint32_t m;
+} gcsr;
+
+static wa_status build_csr(cutctx *c, gcsr *g, pinfo **ps, uint32_t *np, wa_error *err) {
+    uint32_t cap = 0;
+    wa_u64map pm = {0};
+    g->off = wa_alloc((size_t)c->ng + 1, sizeof *g->off, err);
+    if (!g->off || wa_u64map_init(&pm, 64) != 0) goto oom;
+    uint64_t m = 0;
+    for (uint32_t gu = 0; gu < c->ng; gu++) {
+        const wa_edge *e;
+        uint32_t k = wa_snapshot_out(c->s, c->gobj[gu], &e);
+        for (uint32_t i = 0; i < k; i++)
+            if (c->gid[e[i].to] != WA_NONE && !wa_is_weak(e[i].label)) m++;
+    }
+    if (m >= WA_NONE) goto oom;
+    g->m = (uint32_t)m;
+    g->to = wa_alloc(m ? m : 1, sizeof *g->to, err);
+    g->pat = wa_alloc(m ? m : 1, sizeof *g->pat, err);
+    g->lab = wa_alloc(m ? m : 1, sizeof *g->lab, err);
+    if (!g->to || !g->pat || !g->lab) goto oom;
+    uint32_t at = 0;
+    for (uint32_t gu = 0; gu < c->ng; gu++) {
+        g->off[gu] = at;
+        const wa_edge *e;
+        uint32_t k = wa_snapshot_out(c->s, c->gobj[gu], &e);
+        for (uint32_t i = 0; i < k; i++) {
+            uint32_t gv = c->gid[e[i].to];
+            if (gv == WA_NONE || wa_is_weak(e[i].label)) continue;
+            uint32_t pcap;
+            uint64_t key = pattern_of(c, gu, e[i].label, &pcap);
+            int inserted;
+            uint32_t *slot = wa_u64map_put(&pm, key, *np, &inserted);
+            if (!slot) goto oom;
+            if (inserted) {
+                if (*np == cap) {
+                    uint32_t nc = cap ? cap * 2 : 64;
+                    pinfo *n2 = realloc(*ps, (size_t)nc * sizeof **ps);
+                    if (!n2) goto oom;
+                    *ps = n2;
+                    cap = nc;
+                }
+                pinfo *p = &(*ps)[(*np)++];
+                p->key = key;
+                p->cap = pcap;
+                p->refs = 0;
+                p->ex_from = c->gobj[gu];
+                p->ex_to = e[i].to;
+                p->ex_label = e[i].label;
+            }
+            (*ps)[*slot].refs++;
+            g->to[at] = gv;
+            g->pat[at] = *slot;
+            g->lab[at] = e[i].label;
+            at++;
+        }
+    }
+    g->off[c->ng] = at;
+    wa_u64map_free(&pm);
+    return WA_OK;
+oom:
+    wa_u64map_free(&pm);
+    return wa_nomem(err);
+}
+
+static void gcsr_free(gcsr *g) {
+    free(g->off);
+    free(g->to);
+    free(g->pat);
+    free(g->lab);
+}
+
+/* The flow network: nodes 0..ng-1 objects, then pattern in/out pairs,
+ * then source and sink. Arcs come in pairs (i, i ^ 1). */
+typedef struct net {
+    uint32_t nn, src, snk;
+    uint32_t na;
+    arc *arcs;
+    uint32_t *off;  /* nn + 1: arcs of each node, by index into order */
+    uint32_t *list; /* arc ids grouped by tail */
+    uint32_t *tail; /* per arc */
+} net;
+
+typedef struct arcbuf {
+    arc *a;
+    uint32_t *tail;
+    size_t n, cap;
+} arcbuf;
+
+static int arc_add(arcbuf *b, uint32_t from, uint32_t to, uint32_t cap) {
+    if (b->n + 2 > b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 1024;
+        arc *a2 = realloc(b->a, nc * sizeof *a2);
+        if (!a2) return -1;
+        b->a = a2;
+        uint32_t *t2 = realloc(b->tail, nc * sizeof *t2);
+        if (!t2) return -1;
+        b->tail = t2;
+        b->cap = nc;
+    }
+    b->a[b->n] = (arc){to, cap};
+    b->tail[b->n++] = from;
+    b->a[b->n] = (arc){from, 0};
+    b->tail[b->n++] = to;
+    return 0;
+}
+
+#define INF 0x3FFFFFFFu
+
+static wa_status build_net(const cutctx *c, const gcsr *g, const pinfo *ps, uint32_t np,
+                           const wa_bits *in, const wa_bits *rootsel, const wa_bits *isroot,
+                           net *nt, wa_error *err) {
+    arcbuf b = {0};
+    uint32_t *stamp = NULL;
+    if (c->ng > (WA_NONE - 4) / 3 || np > (WA_NONE - 4) / 3) return wa_nomem(err);
+    nt->nn = c->ng + 2 * np + 2;
+    nt->src = nt->nn - 2;
+    nt->snk = nt->nn - 1;
+    /* stamp[p] == gu + 1: the arc gu -> pattern p is in */
+    stamp = wa_calloc(np ? np : 1, sizeof *stamp, err);
+    if (!stamp) return WA_ERR_NOMEM;
+    for (uint32_t p = 0; p < np; p++)
+        if (arc_add(&b, c->ng + 2 * p, c->ng + 2 * p + 1, ps[p].cap) != 0) goto oom;
+    for (uint32_t gu = 0; gu < c->ng; gu++) {
+        uint32_t u = c->gobj[gu];
+        if (wa_bit(rootsel, u)) continue; /* held by a root itself: not routed */
+        if (wa_bit(isroot, u) && arc_add(&b, nt->src, gu, INF) != 0) goto oom;
+        if (wa_bit(in, u) && arc_add(&b, gu, nt->snk, INF) != 0) goto oom;
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1]; i++) {
+            uint32_t p = g->pat[i], gv = g->to[i];
+            if (wa_bit(rootsel, c->gobj[gv])) continue;
+            if (stamp[p] != gu + 1) {
+                stamp[p] = gu + 1;
+                if (arc_add(&b, gu, c->ng + 2 * p, INF) != 0) goto oom;
+            }
+            /* pattern -> target: a repeat is harmless (infinite capacity) */
+            if (arc_add(&b, c->ng + 2 * p + 1, gv, INF) != 0) goto oom;
+        }
+    }
+    free(stamp);
+    stamp = NULL;
+    if (b.n >= WA_NONE) goto oom;
+    nt->na = (uint32_t)b.n;
+    nt->arcs = b.a;
+    nt->tail = b.tail;
+    nt->off = wa_calloc((size_t)nt->nn + 1, sizeof *nt->off, err);
+    nt->list = wa_alloc(b.n ? b.n : 1, sizeof *nt->list, err);
+    if (!nt->off || !nt->list) return WA_ERR_NOMEM;
+    for (uint32_t a = 0; a < nt->na; a++) nt->off[nt->tail[a] + 1]++;
+    for (uint32_t v = 0; v < nt->nn; v++) nt->off[v + 1] += nt->off[v];
+    uint32_t *fill = wa_alloc((size_t)nt->nn, sizeof *fill, err);
+    if (!fill) return WA_ERR_NOMEM;
+    memcpy(fill, nt->off, (size_t)nt->nn * sizeof *fill);
+    for (uint32_t a = 0; a < nt->na; a++) nt->list[fill[nt->tail[a]]++] = a;
+    free(fill);
+    return WA_OK;
+oom:
+    free(stamp);
+    free(b.a);
+    free(b.tail);
+    return wa_nomem(err);
+}
+
+static void net_free(net *nt) {
+    free(nt->arcs);
+    free(nt->tail);
+    free(nt->off);
+    free(nt->list);
+}
+
+/* Edmonds-Karp until no augmenting path, or `limit` flow is exceeded
+ * (returns 1 then). */
+static int max_flow(net *nt, uint64_t limit, uint32_t *via, uint32_t *queue) {
+    uint64_t flow = 0;
+    for (uint32_t round = 0; round < WA_CUT_MAX_AUGMENT; round++) {
+        for (uint32_t v = 0; v < nt->nn; v++) via[v] = WA_NONE;
+        size_t h = 0, t = 0;
+        queue[t++] = nt->src;
+        via[nt->src] = WA_NONE - 1;
+        while (h < t && via[nt->snk] == WA_NONE) {
+            uint32_t v = queue[h++];
+            for (uint32_t i = nt->off[v]; i < nt->off[v + 1]; i++) {
+                uint32_t a = nt->list[i];
+                uint32_t w = nt->arcs[a].to;
+                if (nt->arcs[a].cap == 0 || via[w] != WA_NONE) continue;
+                via[w] = a;
+                queue[t++] = w;
+            }
+        }
+        if (via[nt->snk] == WA_NONE) return 0;
+        uint32_t push = INF;
+        for (uint32_t v = nt->snk; v != nt->src; v = nt->tail[via[v]])
+            if (nt->arcs[via[v]].cap < push) push = nt->arcs[via[v]].cap;
+        for (uint32_t v = nt->snk; v != nt->src; v = nt->tail[via[v]]) {
+            nt->arcs[via[v]].cap -= push;
+            nt->arcs[via[v] ^ 1].cap += push;
+        }
+        flow += push;
+        if (flow > limit) return 1;
+    }
+    return 1;
+}
+
+/* The cut nearest the sink: patterns whose out node still reaches the sink
+ * in the residual graph and whose in node does not. */
+static void sink_side(const net *nt, uint8_t *side, uint32_t *queue) {
+    memset(side, 0, nt->nn);
+    size_t h = 0, t = 0;
+    side[nt->snk] = 1;
+    queue[t++] = nt->snk;
+    while (h < t) {
+        uint32_t w = queue[h++];
+        /* arcs v -> w with residual capacity: the pairs of w's arcs */
+        for (uint32_t i = nt->off[w]; i < nt->off[w + 1]; i++) {
+            uint32_t a = nt->list[i] ^ 1;
+            uint32_t v = nt->tail[a];
+            if (nt->arcs[a].cap == 0 || side[v]) continue;
+            side[v] = 1;
+            queue[t++] = v;
+        }
+    }
+}
+
+/* Selected objects a walk from the roots reaches with patterns in `cut`
+ * removed (exact, on G'). */
+static uint32_t still_held(const cutctx *c, const gcsr *g, const uint8_t *cut, const wa_bits *in,
+                           const wa_bits *rootsel, const wa_bits *isroot, uint8_t *seen,
+                           uint32_t *queue) {
+    memset(seen, 0, c->ng);
+    size_t h = 0, t = 0;
+    uint32_t held = 0;
+    for (uint32_t gu = 0; gu < c->ng; gu++) {
+        uint32_t u = c->gobj[gu];
+        /* cut == NULL: what the selected roots themselves hold */
+        if (cut ? wa_bit(isroot, u) && !wa_bit(rootsel, u) : wa_bit(rootsel, u)) {
+            seen[gu] = 1;
+            queue[t++] = gu;
+        }
+    }
+    while (h < t) {
+        uint32_t gu = queue[h++];
+        if (wa_bit(in, c->gobj[gu]) && !wa_bit(rootsel, c->gobj[gu])) held++;
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1]; i++) {
+            uint32_t gv = g->to[i];
+            if (seen[gv] || (cut && cut[g->pat[i]]) || wa_bit(rootsel, c->gobj[gv])) continue;
+            seen[gv] = 1;
+            queue[t++] = gv;
+        }
+    }
+    return held;
+}
+
+static int by_refs(const void *a, const void *b) {
+    const wa_cut_pattern *x = a, *y = b;
+    if (x->internal != y->internal) return x->internal < y->internal ? -1 : 1;
+    if (x->refs != y->refs) return x->refs > y->refs ? -1 : 1;
+    return x->example_holder < y->example_holder ? -1 : x->example_holder > y->example_holder;
+}
+
+wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
+                    uint32_t max_patterns, wa_error *err) {
+    cutctx c = {0};
+    gcsr g = {0};
+    net nt = {0};
+    pinfo *ps = NULL;
+    uint32_t np = 0, *via = NULL, *queue = NULL;
+    uint8_t *side = NULL, *cut = NULL;
+    wa_bits *in = NULL, *rootsel = NULL, *isroot = NULL;
+    wa_cut *res = wa_calloc(1, sizeof *res, err);
+    if (!res) return NULL;
+    if (max_patterns == 0) max_patterns = WA_CUT_DEFAULT_MAX;
+    c.s = s;
+    c.dom = dom;
+    c.n = s->n_objects;
+    in = wa_bits_new(c.n, err);
+    rootsel = wa_bits_new(c.n, err);
+    c.gid = wa_alloc(c.n ? c.n : 1, sizeof *c.gid, err);
+    c.gobj = wa_alloc(c.n ? c.n : 1, sizeof *c.gobj, err);
+    isroot = wa_ana_root_bits(s, err);
+    if (!in || !rootsel || !c.gid || !c.gobj || !isroot) goto fail;
+    for (uint32_t i = 0; i < c.n; i++) c.gid[i] = WA_NONE;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = objs[i];
+        if (v >= c.n || wa_bit(in, v)) continue;
+        wa_bit_set(in, v);
+        res->n_selected++;
+        if (dom->idom[v] == WA_NONE)
+            res->unreachable++;
+        else if (wa_bit(isroot, v)) {
+            wa_bit_set(rootsel, v);
+            res->held_by_root++;
+        }
+    }
+    if (build_gprime(&c, objs, n, err) != WA_OK) goto fail;
+    c.hkey = wa_calloc(c.ng ? c.ng : 1, sizeof *c.hkey, err);
+    c.ctx = wa_calloc(c.ng ? c.ng : 1, sizeof *c.ctx, err);
+    c.ctx_done = wa_calloc(c.ng ? c.ng : 1, 1, err);
+    c.ctx_int = wa_calloc(c.ng ? c.ng : 1, 1, err);
+    c.owner = wa_alloc(c.ng ? c.ng : 1, sizeof *c.owner, err);
+    c.ctx_par = wa_alloc(c.ng ? c.ng : 1, sizeof *c.ctx_par, err);
+    c.ctx_lab = wa_calloc(c.ng ? c.ng : 1, sizeof *c.ctx_lab, err);
+    if (!c.hkey || !c.ctx || !c.ctx_done || !c.ctx_int || !c.owner || !c.ctx_par || !c.ctx_lab)
+        goto fail;
+    for (uint32_t i = 0; i < c.ng; i++) c.owner[i] = c.ctx_par[i] = WA_NONE;
+    if (build_csr(&c, &g, &ps, &np, err) != WA_OK) goto fail;
+    if (build_net(&c, &g, ps, np, in, rootsel, isroot, &nt, err) != WA_OK) goto fail;
+    via = wa_alloc(nt.nn, sizeof *via, err);
+    queue = wa_alloc(nt.nn, sizeof *queue, err);
+    side = wa_alloc(nt.nn, 1, err);
+    cut = wa_calloc(np ? np : 1, 1, err);
+    if (!via || !queue || !side || !cut) goto fail;
+    uint32_t to_free = res->n_selected - res->unreachable - res->held_by_root;
+    res->found = 1;
+    if (to_free && max_flow(&nt, (uint64_t)(max_patterns + 1) * WA_CUT_INTERNAL, via, queue)) {
+        res->found = 0;
+    } else if (to_free) {
+        sink_side(&nt, side, queue);
+        uint32_t k = 0;
+        for (uint32_t p = 0; p < np; p++)
+            if (!side[c.ng + 2 * p] && side[c.ng + 2 * p + 1]) {
+                cut[p] = 1;
+                k++;
+            }
+        /* exact check, then drop what the check shows redundant (costly
+         * patterns first, so a program's own references stay) */
+        if (still_held(&c, &g, cut, in, rootsel, isroot, side, queue) != 0) {
+            res->found = 0;
+        } else {
+            for (int pass = 0; pass < 2; pass++)
+                for (uint32_t p = 0; p < np; p++) {
+                    if (!cut[p] || (pass == 0) != (ps[p].cap >= WA_CUT_INTERNAL)) continue;
+                    cut[p] = 0;
+                    if (still_held(&c, &g, cut, in, rootsel, isroot, side, queue) != 0)
+                        cut[p] = 1;
+                    else
+                        k--;
+                }
+            if (k > max_patterns) res->found = 0;
+        }
+        if (res->found) {
+            res->patterns = wa_calloc(k ? k : 1, sizeof *res->patterns, err);
+            if (!res->patterns) goto fail;
+            for (uint32_t p = 0; p < np; p++) {
+                if (!cut[p]) continue;
+                wa_cut_pattern *o = &res->patterns[res->n++];
+                uint32_t gu = c.gid[ps[p].ex_from];
+                o->refs = ps[p].refs;
+                o->internal = ps[p].cap >= WA_CUT_INTERNAL;
+                o->example_holder = ps[p].ex_from;
+                o->example = ps[p].ex_to;
+                o->label = ps[p].ex_label;
+                o->holder_type = s->objects[ps[p].ex_from].type;
+                o->owner = c.owner[gu];
+                o->context = WA_NONE;
+                int abstracted;
+                abstract_label(ps[p].ex_label, &abstracted);
+                if ((abstracted || ps[p].cap >= WA_CUT_INTERNAL) && c.owner[gu] == WA_NONE &&
+                    c.ctx[gu] && c.ctx_par[gu] != WA_NONE) {
+                    o->context = c.ctx_par[gu];
+                    o->context_label = c.ctx_lab[gu];
+                    o->context_owner = c.owner[c.gid[c.ctx_par[gu]]];
+                }
+            }
+            if (res->n > 1) qsort(res->patterns, res->n, sizeof *res->patterns, by_refs);
+        }
+    }
+    /* what the selected roots hold stays with them */
+    res->kept_by_roots = res->held_by_root ? still_held(&c, &g, NULL, in, rootsel, isroot, side, queue) : 0;
+    res->freed = res->found ? to_free - res->kept_by_roots : 0;
+    res->subgraph = c.ng;
+    goto done;
+fail:
+    wa_cut_free(res);
+    res = NULL;
+done:
+    free(in);
+    free(rootsel);
+    free(isroot);
+    free(c.gid);
+    free(c.gobj);
+    free(c.hkey);
+    free(c.ctx);
+    free(c.ctx_done);
+    free(c.ctx_int);
+    free(c.owner);
+    free(c.ctx_par);
+    free(c.ctx_lab);
+    gcsr_free(&g);
+    net_free(&nt);
+    free(ps);
+    free(via);
+    free(queue);
+    free(side);
+    free(cut);
+    return res;
+}
+
+void wa_cut_free(wa_cut *cut) {
+    if (!cut) return;
+    free(cut->patterns);
+    free(cut);
+}
+
+/* "module 'app' __dict__", "class 'Bus' __dict__", or a type's name. */
+static size_t holder_text(const wa_snapshot *s, uint32_t obj, uint32_t owner, char *buf,
+                          size_t cap) {
+    int k;
+    if (owner != WA_NONE && owner_is_namespace(s, owner)) {
+        char own[600];
+        wa_snapshot_dict_owner(s, obj, own, sizeof own);
+        k = snprintf(buf, cap, "%s __dict__", own);
+    } else if (owner == WA_NONE && owner_is_namespace(s, obj) && s->objects[obj].name) {
+        /* a module or class holding an attribute itself */
+        k = snprintf(buf, cap, "%s '%s'", type_is(s, obj, "builtins.module") ? "module" : "class",
+                     wa_snapshot_string(s, s->objects[obj].name));
+    } else {
+        uint32_t t = owner != WA_NONE ? s->objects[owner].type : s->objects[obj].type;
+        k = snprintf(buf, cap, "%s", wa_snapshot_type_display(s, t));
+    }
+    return k < 0 ? 0 : (size_t)k;
+}
+
+/* `module 'app' __dict__['_cache']` reads as Python: a key sticks to its
+ * namespace. */
+static int glue(const char *holder, const char *hop) {
+    size_t n = strlen(holder);
+    return hop[0] == '[' && n >= 8 && strcmp(holder + n - 8, "__dict__") == 0;
+}
+
+size_t wa_cut_pattern_format(const wa_snapshot *s, const wa_cut_pattern *p, char *buf,
+                             size_t cap) {
+    char holder[700], hop[512], chop[512];
+    int abstracted, k;
+    abstract_label(p->label, &abstracted);
+    if (p->owner != WA_NONE) abstracted = 0;
+    wa_path_hop_format(s, p->label, abstracted, hop, sizeof hop);
+    if (p->context != WA_NONE) {
+        int cabs;
+        abstract_label(p->context_label, &cabs);
+        if (p->context_owner != WA_NONE) cabs = 0;
+        holder_text(s, p->context, p->context_owner, holder, sizeof holder);
+        wa_path_hop_format(s, p->context_label, cabs, chop, sizeof chop);
+        k = snprintf(buf, cap, "%s%s%s %s", holder, glue(holder, chop) ? "" : " ", chop, hop);
+    } else {
+        holder_text(s, p->example_holder, p->owner, holder, sizeof holder);
+        k = snprintf(buf, cap, "%s%s%s", holder, glue(holder, hop) ? "" : " ", hop);
+    }
+    return k < 0 ? 0 : (size_t)k;
+}
