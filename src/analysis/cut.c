@@ -96,7 +96,7 @@ static uint32_t ns_owner(const wa_snapshot *s, uint32_t d) {
     if (!type_is(s, d, "builtins.dict")) return WA_NONE;
     const uint32_t *src;
     uint32_t m = wa_snapshot_in(s, d, &src);
-    for (uint32_t i = 0; i < m && i < 32; i++)
+    for (uint32_t i = 0; i < m; i++) /* every referrer: a module dict has one per function */
         if (label_is(s, wa_snapshot_edge_label(s, src[i], d, 0), "__dict__")) return src[i];
     return WA_NONE;
 }
@@ -228,8 +228,7 @@ static int user_type(const wa_snapshot *s, uint32_t type) {
  * usually removes (an entry of a cache, a listener of a list), then a
  * closure's variable; an object's attribute; a global or a class
  * attribute, or a suspended frame's local; interpreter plumbing last. */
-static uint32_t ref_cost(const cutctx *c, uint32_t gu, uint32_t lab, int abstracted,
-                         int internal) {
+static uint32_t ref_cost(const cutctx *c, uint32_t gu, uint32_t lab, int abstracted, int internal) {
     if (internal) return WA_CUT_INTERNAL;
     if (c->owner[gu] != WA_NONE) return owner_is_namespace(c->s, c->owner[gu]) ? 4 : 3;
     if (abstracted || WA_LABEL_KIND(lab) == WA_EDGE_CLOSURE) return 2;
@@ -245,9 +244,10 @@ static uint64_t pattern_of(cutctx *c, uint32_t gu, uint32_t lab, uint32_t *cap) 
     uint32_t plab = c->owner[gu] != WA_NONE ? lab : abstract_label(lab, &abstracted);
     if (c->owner[gu] != WA_NONE) abstracted = 0;
     uint32_t u = c->gobj[gu];
-    int internal = label_dunder(c->s, lab) || type_is(c->s, u, "builtins.method") ||
-                   (type_is(c->s, u, "builtins.frame") && WA_LABEL_KIND(lab) != WA_EDGE_FRAME_LOCAL) ||
-                   type_is(c->s, u, "builtins.code");
+    int internal =
+        label_dunder(c->s, lab) || type_is(c->s, u, "builtins.method") ||
+        (type_is(c->s, u, "builtins.frame") && WA_LABEL_KIND(lab) != WA_EDGE_FRAME_LOCAL) ||
+        type_is(c->s, u, "builtins.code");
     if ((abstracted || internal || !user_type(c->s, c->s->objects[u].type)) &&
         c->owner[gu] == WA_NONE) {
         uint64_t x = container_ctx(c, gu);
@@ -664,7 +664,8 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
         }
     }
     /* what the selected roots hold stays with them */
-    res->kept_by_roots = res->held_by_root ? still_held(&c, &g, NULL, in, rootsel, isroot, side, queue) : 0;
+    res->kept_by_roots =
+        res->held_by_root ? still_held(&c, &g, NULL, in, rootsel, isroot, side, queue) : 0;
     res->freed = res->found ? to_free - res->kept_by_roots : 0;
     res->subgraph = c.ng;
     goto done;
@@ -726,8 +727,7 @@ static int glue(const char *holder, const char *hop) {
     return hop[0] == '[' && n >= 8 && strcmp(holder + n - 8, "__dict__") == 0;
 }
 
-size_t wa_cut_pattern_format(const wa_snapshot *s, const wa_cut_pattern *p, char *buf,
-                             size_t cap) {
+size_t wa_cut_pattern_format(const wa_snapshot *s, const wa_cut_pattern *p, char *buf, size_t cap) {
     char holder[700], hop[512], chop[512];
     int abstracted, k;
     abstract_label(p->label, &abstracted);

@@ -270,7 +270,7 @@ size_t wa_snapshot_dict_owner(const wa_snapshot *s, uint32_t obj, char *buf, siz
         return 0;
     const uint32_t *src;
     uint32_t n = wa_snapshot_in(s, obj, &src);
-    for (uint32_t i = 0; i < n && i < 32; i++) {
+    for (uint32_t i = 0; i < n; i++) { /* all: a module dict has a referrer per function */
         uint32_t lab = wa_snapshot_edge_label(s, src[i], obj, 0);
         if (WA_LABEL_KIND(lab) != WA_EDGE_ATTR ||
             strcmp(wa_snapshot_string(s, WA_LABEL_PAYLOAD(lab)), "__dict__") != 0)
