@@ -269,6 +269,14 @@ typedef struct wa_cut_pattern {
     uint32_t context_owner;  /* context is this object's __dict__, or WA_NONE */
 } wa_cut_pattern;
 
+/* One reference the cut removes. */
+typedef struct wa_cut_edge {
+    uint32_t from, to, label;
+    uint32_t pattern; /* index into wa_cut.patterns */
+} wa_cut_edge;
+
+#define WA_CUT_EDGES_MAX 100000u /* references listed in wa_cut.edges */
+
 typedef struct wa_cut {
     int found;  /* 0: no cut of at most max_patterns patterns */
     uint32_t n; /* patterns (found), program references first, most refs first */
@@ -279,6 +287,8 @@ typedef struct wa_cut {
     uint32_t kept_by_roots; /* other selected objects only those hold */
     uint32_t unreachable;   /* selected objects no root reaches */
     uint32_t subgraph;      /* objects on routes from roots to the selection */
+    uint32_t n_edges;       /* references the cut removes, at most WA_CUT_EDGES_MAX listed */
+    wa_cut_edge *edges;
 } wa_cut;
 
 /* The cut of objs (as wa_select_run gives them); max_patterns 0 means

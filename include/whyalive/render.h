@@ -63,6 +63,7 @@ typedef struct wa_render_options {
     uint32_t depth;     /* backrefs: referrer levels to follow (0: default) */
     uint32_t fan_in;    /* referrers drawn per node before "N more" (0: default) */
     uint32_t max_paths; /* paths: clusters drawn (0: default) */
+    int no_cut;         /* paths: only the clusters (no other holders, no cut in red) */
     uint32_t children;  /* dominators: largest children shown (0: default) */
     wa_render_format format;
     const char *engine;  /* NULL: "dot", or "sfdp" above sfdp_above nodes */

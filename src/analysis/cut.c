@@ -549,6 +549,125 @@ static uint32_t still_held(const cutctx *c, const gcsr *g, const uint8_t *cut, c
     return held;
 }
 
+/* References that point back up, from an object to where its code lives:
+ * an instance to its class, a function to its module's globals, a frame to
+ * its globals and builtins. */
+static int upward(const wa_snapshot *s, uint32_t label) {
+    static const char *const names[] = {"__class__",    "__globals__", "f_globals", "f_builtins",
+                                        "__builtins__", "__mro__",     "__base__",  "__bases__",
+                                        "__objclass__", "__module__"};
+    wa_edge_kind k = WA_LABEL_KIND(label);
+    if (k != WA_EDGE_ATTR && k != WA_EDGE_OTHER) return 0;
+    const char *t = wa_snapshot_string(s, WA_LABEL_PAYLOAD(label));
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(t, names[i])) return 1;
+    return 0;
+}
+
+/* Which references lead down to the selection. G' holds every object that
+ * reaches the selection, and nearly everything does the long way round (an
+ * instance -> its class -> a method's __globals__ -> the module dict -> ...),
+ * so a pattern's references are counted, and its example and the edges
+ * drawn red chosen, among those that reach the selection without such an
+ * upward reference. `down` gets one byte per G' edge. */
+static wa_status mark_down(const cutctx *c, const gcsr *g, const wa_bits *in, uint8_t *down,
+                           wa_error *err) {
+    uint8_t *reach = wa_calloc(c->ng ? c->ng : 1, 1, err);
+    uint32_t *queue = wa_alloc(c->ng ? c->ng : 1, sizeof *queue, err);
+    if (!reach || !queue) {
+        free(reach);
+        free(queue);
+        return WA_ERR_NOMEM;
+    }
+    size_t h = 0, t = 0;
+    for (uint32_t gv = 0; gv < c->ng; gv++)
+        if (wa_bit(in, c->gobj[gv])) {
+            reach[gv] = 1;
+            queue[t++] = gv;
+        }
+    while (h < t) {
+        uint32_t v = c->gobj[queue[h++]];
+        const uint32_t *src;
+        uint32_t m = wa_snapshot_in(c->s, v, &src), occ = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t p = src[j];
+            occ = j > 0 && src[j - 1] == p ? occ + 1 : 0;
+            uint32_t gp = c->gid[p];
+            if (gp == WA_NONE || reach[gp]) continue;
+            uint32_t lab = wa_snapshot_edge_label(c->s, p, v, occ);
+            if (wa_is_weak(lab) || upward(c->s, lab)) continue;
+            reach[gp] = 1;
+            queue[t++] = gp;
+        }
+    }
+    for (uint32_t gu = 0; gu < c->ng; gu++)
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1]; i++)
+            down[i] = reach[g->to[i]] && !upward(c->s, g->lab[i]);
+    free(reach);
+    free(queue);
+    return WA_OK;
+}
+
+/* Each pattern's references counted among the downward ones, its example
+ * one of them (a reference to a selected object when there is one). */
+static void recount(const cutctx *c, const gcsr *g, const uint8_t *down, const wa_bits *in,
+                    pinfo *ps, uint32_t np) {
+    uint8_t *has = calloc(np ? np : 1, 1);
+    if (!has) return; /* keep the counts over every reference */
+    for (uint32_t p = 0; p < np; p++) ps[p].refs = 0;
+    for (uint32_t gu = 0; gu < c->ng; gu++)
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1]; i++) {
+            if (!down[i]) continue;
+            pinfo *p = &ps[g->pat[i]];
+            p->refs++;
+            uint32_t v = c->gobj[g->to[i]];
+            int better = !has[g->pat[i]] || (has[g->pat[i]] == 1 && wa_bit(in, v));
+            if (better) {
+                has[g->pat[i]] = wa_bit(in, v) ? 2 : 1;
+                p->ex_from = c->gobj[gu];
+                p->ex_to = v;
+                p->ex_label = g->lab[i];
+            }
+        }
+    free(has);
+}
+
+/* The references the cut removes (at most WA_CUT_EDGES_MAX), each with
+ * the index of its pattern in res->patterns (sorted by then). */
+static wa_status list_edges(const cutctx *c, const gcsr *g, const pinfo *ps, uint32_t np,
+                            const uint8_t *cut, const uint8_t *down, wa_cut *res, wa_error *err) {
+    uint32_t *out_of = wa_alloc(np ? np : 1, sizeof *out_of, err);
+    if (!out_of) return WA_ERR_NOMEM;
+    for (uint32_t p = 0; p < np; p++) {
+        out_of[p] = WA_NONE;
+        if (!cut[p]) continue;
+        for (uint32_t i = 0; i < res->n; i++)
+            if (res->patterns[i].example_holder == ps[p].ex_from &&
+                res->patterns[i].example == ps[p].ex_to && res->patterns[i].label == ps[p].ex_label)
+                out_of[p] = i;
+    }
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < g->m; i++) total += cut[g->pat[i]] && down[i];
+    res->n_edges = total > WA_CUT_EDGES_MAX ? WA_CUT_EDGES_MAX : (uint32_t)total;
+    res->edges = wa_alloc(res->n_edges ? res->n_edges : 1, sizeof *res->edges, err);
+    if (!res->edges) {
+        free(out_of);
+        return WA_ERR_NOMEM;
+    }
+    uint32_t k = 0;
+    for (uint32_t gu = 0; gu < c->ng && k < res->n_edges; gu++)
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1] && k < res->n_edges; i++) {
+            if (!cut[g->pat[i]] || !down[i]) continue;
+            wa_cut_edge *e = &res->edges[k++];
+            e->from = c->gobj[gu];
+            e->to = c->gobj[g->to[i]];
+            e->label = g->lab[i];
+            e->pattern = out_of[g->pat[i]];
+        }
+    free(out_of);
+    return WA_OK;
+}
+
 static int by_refs(const void *a, const void *b) {
     const wa_cut_pattern *x = a, *y = b;
     if (x->internal != y->internal) return x->internal < y->internal ? -1 : 1;
@@ -563,7 +682,7 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
     net nt = {0};
     pinfo *ps = NULL;
     uint32_t np = 0, *via = NULL, *queue = NULL;
-    uint8_t *side = NULL, *cut = NULL;
+    uint8_t *side = NULL, *cut = NULL, *down = NULL;
     wa_bits *in = NULL, *rootsel = NULL, *isroot = NULL;
     wa_cut *res = wa_calloc(1, sizeof *res, err);
     if (!res) return NULL;
@@ -602,6 +721,9 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
         goto fail;
     for (uint32_t i = 0; i < c.ng; i++) c.owner[i] = c.ctx_par[i] = WA_NONE;
     if (build_csr(&c, &g, &ps, &np, err) != WA_OK) goto fail;
+    down = wa_alloc(g.m ? g.m : 1, 1, err);
+    if (!down || mark_down(&c, &g, in, down, err) != WA_OK) goto fail;
+    recount(&c, &g, down, in, ps, np);
     if (build_net(&c, &g, ps, np, in, rootsel, isroot, &nt, err) != WA_OK) goto fail;
     via = wa_alloc(nt.nn, sizeof *via, err);
     queue = wa_alloc(nt.nn, sizeof *queue, err);
@@ -661,6 +783,7 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
                 }
             }
             if (res->n > 1) qsort(res->patterns, res->n, sizeof *res->patterns, by_refs);
+            if (list_edges(&c, &g, ps, np, cut, down, res, err) != WA_OK) goto fail;
         }
     }
     /* what the selected roots hold stays with them */
@@ -692,12 +815,14 @@ done:
     free(queue);
     free(side);
     free(cut);
+    free(down);
     return res;
 }
 
 void wa_cut_free(wa_cut *cut) {
     if (!cut) return;
     free(cut->patterns);
+    free(cut->edges);
     free(cut);
 }
 

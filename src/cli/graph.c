@@ -18,7 +18,10 @@ const wa_cli_command wa_cmd_graph = {
     "              show_backrefs), plus each selected object's shortest path to\n"
     "              a root drawn in full\n"
     "  paths       one chain per cluster of shortest retention paths, ending in\n"
-    "              \"N x type\" with the bytes the cluster retains\n"
+    "              \"N x type\" with the bytes the cluster retains, then the route\n"
+    "              to every other holder ('paths --holders'), and the cut in red:\n"
+    "              the references to remove to free the selection (--no-cut: the\n"
+    "              clusters only)\n"
     "  dominators  the dominator chain of the largest selected objects and\n"
     "              their largest dominated children\n"
     "The default is backrefs for up to 5 selected objects, paths above that.\n"
@@ -69,7 +72,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
 static int run(int argc, char **argv) {
     wa_cli_common common;
     char *pos[argc > 0 ? argc : 1];
-    int npos = 0;
+    int npos = 0, no_cut = 0;
     const char *select = NULL, *output = NULL, *mode_s = NULL, *format_s = NULL, *engine = NULL;
     uint64_t depth = 0, max_nodes = 0, fan_in = 0, paths = 0, children = 0;
     const wa_option opts[] = {
@@ -85,6 +88,8 @@ static int run(int argc, char **argv) {
          "paths: clusters drawn; dominators: selected objects drawn (default 10)"},
         {"children", 0, WA_OPT_UINT, &children, "N",
          "dominators: largest dominated children per object (default 8)"},
+        {"no-cut", 0, WA_OPT_FLAG, &no_cut, NULL,
+         "paths: the clusters only, without the other holders and the cut"},
         {"format", 'f', WA_OPT_STRING, &format_s, "FMT", "dot, svg, png or pdf (default: by FILE)"},
         {"engine", 0, WA_OPT_STRING, &engine, "NAME",
          "Graphviz layout engine (default: dot, sfdp above 600 nodes)"},
@@ -141,6 +146,7 @@ static int run(int argc, char **argv) {
         if (nums[i].v) *nums[i].dst = (uint32_t)nums[i].v;
     }
     ro.engine = engine;
+    ro.no_cut = no_cut;
 
     wa_selector *sel = NULL;
     if ((rc = wa_ana_cli_parse_select(select, &sel)) != WA_EXIT_OK) return rc;

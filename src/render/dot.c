@@ -23,6 +23,7 @@
 #define COL_DOMINATES "#8e24aa"
 #define COL_NODE_LINE "#546e7a"
 #define COL_EDGE "#607d8b"
+#define COL_CUT "#d32f2f"
 
 /* sfdp above this many nodes removes overlaps by scaling (see below). */
 #define WA_SFDP_SCALE_ABOVE 2000u
@@ -294,6 +295,10 @@ static void write_edge(const wa_scene *sc, const wa_redge *e, wa_buf *out) {
         sep = ", ";
         break;
     default: break;
+    }
+    if (e->cut) {
+        wa_buf_printf(out, "%scolor=\"" COL_CUT "\", fontcolor=\"" COL_CUT "\", penwidth=2.5", sep);
+        sep = ", ";
     }
     if (cross) {
         wa_buf_printf(out, "%sconstraint=false", sep);

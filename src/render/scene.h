@@ -70,6 +70,7 @@ typedef struct wa_redge {
     uint32_t total;    /* references merged into this edge */
     uint32_t labels[WA_SCENE_EDGE_LABELS];
     uint32_t note; /* offset+1 into the text pool: label text overriding labels */
+    uint8_t cut;   /* paths: a reference the cut removes (drawn red) */
 } wa_redge;
 
 typedef struct wa_scene {

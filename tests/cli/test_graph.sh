@@ -31,8 +31,19 @@ expect_exit 0 "$wa" graph "$G/stt.jsonl" --select 'addr=0x120 or addr=0x200' --m
 # bound methods held natively) counts it in "roots" (it used to say 0 roots)
 STT=$WA_SRC/examples/snapshots/stt-leak.jsonl
 CT='type=azure.cognitiveservices.speech.transcription.ConversationTranscriber'
-expect_exit 0 "$wa" graph "$STT" --select "$CT" --mode paths -o "$T/p.svg" &&
+expect_exit 0 "$wa" graph "$STT" --select "$CT" --mode paths --no-cut -o "$T/p.svg" &&
   contains "$T/out" "3 of 3 selected objects drawn, 1 roots" && ok "paths mode counts its root group"
+# the shortest paths all go through the native callbacks; the picture also
+# draws the other holder (the module's _sessions dict: its root is the
+# second) and the cut in red, named in the caption
+expect_exit 0 "$wa" graph "$STT" --select "$CT" --mode paths -o "$T/p2.dot" && {
+  contains "$T/out" "3 of 3 selected objects drawn, 2 roots"
+  contains "$T/p2.dot" "and 1 more holder of the selection (paths --holders)"
+  contains "$T/p2.dot" "red: the cut: remove these 2 reference patterns to free them:"
+  contains "$T/p2.dot" "module 'app.stt' __dict__['_sessions'] [*] (3 references)"
+  grep -q 'label="\['"'"'req-0'"'"'\]", color="#d32f2f"' "$T/p2.dot" || fail "the cut's reference is not red"
+  ok "paths mode draws every holder and the cut"
+}
 expect_exit 0 "$wa" graph "$STT" --select "$CT" --mode paths --json &&
   /usr/bin/python3 -c "import json; d=json.load(open('$T/out')); assert d['roots_drawn'] == 1, d" &&
   ok "paths mode: roots_drawn in --json"
