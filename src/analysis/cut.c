@@ -41,8 +41,26 @@ typedef struct arc {
     uint32_t cap; /* residual capacity */
 } arc;
 
+/* G' as CSR: per node its strong references inside G' (label, pattern),
+ * and the reverse: per node its referrers in G' with the index of the
+ * forward reference (so a label is read in O(1), never by scanning a
+ * referrer's references: a list of a million items stays linear). */
+typedef struct gcsr {
+    uint32_t *off; /* ng + 1 */
+    uint32_t *to;  /* G' ids */
+    uint32_t *pat; /* pattern ids */
+    uint32_t *lab; /* labels */
+    uint32_t m;
+    uint32_t *roff; /* ng + 1 */
+    uint32_t *rsrc; /* m: referrer (G' id) */
+    uint32_t *ridx; /* m: index of the forward reference */
+} gcsr;
+
 typedef struct cutctx {
     const wa_snapshot *s;
+    const gcsr *g;
+    const uint32_t *inlab; /* label of every reverse-index position */
+    int strict;            /* leave out upward references (see wa_cut_find) */
     const wa_dom *dom;
     uint32_t n;        /* objects */
     uint32_t *gid;     /* object -> G' id, WA_NONE outside G' */
@@ -90,14 +108,12 @@ static uint32_t abstract_label(uint32_t label, int *abstracted) {
     return *abstracted ? WA_LABEL(k, 0) : label;
 }
 
-/* The object whose namespace dict d is (its referrer through `__dict__`),
- * or WA_NONE. */
-static uint32_t ns_owner(const wa_snapshot *s, uint32_t d) {
-    if (!type_is(s, d, "builtins.dict")) return WA_NONE;
-    const uint32_t *src;
-    uint32_t m = wa_snapshot_in(s, d, &src);
-    for (uint32_t i = 0; i < m; i++) /* every referrer: a module dict has one per function */
-        if (label_is(s, wa_snapshot_edge_label(s, src[i], d, 0), "__dict__")) return src[i];
+/* The object whose namespace dict G' node g is (its referrer through
+ * `__dict__`), or WA_NONE. */
+static uint32_t ns_owner(const cutctx *c, uint32_t g) {
+    if (!type_is(c->s, c->gobj[g], "builtins.dict")) return WA_NONE;
+    for (uint32_t i = c->g->roff[g]; i < c->g->roff[g + 1]; i++)
+        if (label_is(c->s, c->g->lab[c->g->ridx[i]], "__dict__")) return c->gobj[c->g->rsrc[i]];
     return WA_NONE;
 }
 
@@ -110,7 +126,7 @@ static int owner_is_namespace(const wa_snapshot *s, uint32_t o) {
 static uint64_t holder_key(cutctx *c, uint32_t g) {
     if (c->hkey[g]) return c->hkey[g];
     uint32_t u = c->gobj[g];
-    uint32_t o = ns_owner(c->s, u);
+    uint32_t o = ns_owner(c, g);
     c->owner[g] = o;
     uint64_t k;
     if (o == WA_NONE)
@@ -123,28 +139,16 @@ static uint64_t holder_key(cutctx *c, uint32_t g) {
     return c->hkey[g];
 }
 
-/* The label of the first reference p -> v. */
-static uint32_t first_label(const wa_snapshot *s, uint32_t p, uint32_t v) {
-    const wa_edge *e;
-    uint32_t m = wa_snapshot_out(s, p, &e);
-    for (uint32_t i = 0; i < m; i++)
-        if (e[i].to == v) return e[i].label;
-    return WA_LABEL(WA_EDGE_OTHER, 0);
-}
-
-/* The one holder of G' node g in G' (strong references), WA_NONE when it
- * has none or several. */
-static uint32_t unique_parent(const cutctx *c, uint32_t g) {
-    uint32_t u = c->gobj[g];
-    const uint32_t *src;
-    uint32_t m = wa_snapshot_in(c->s, u, &src), par = WA_NONE, occ = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t p = src[i];
-        occ = i > 0 && src[i - 1] == p ? occ + 1 : 0;
-        if (c->gid[p] == WA_NONE || p == par) continue;
-        if (wa_is_weak(wa_snapshot_edge_label(c->s, p, u, occ))) continue;
+/* The one holder of G' node g in G', WA_NONE when it has none or several;
+ * *lab: the label of its (first) reference. */
+static uint32_t unique_parent(const cutctx *c, uint32_t g, uint32_t *lab) {
+    uint32_t par = WA_NONE;
+    for (uint32_t i = c->g->roff[g]; i < c->g->roff[g + 1]; i++) {
+        uint32_t p = c->g->rsrc[i];
+        if (p == par) continue;
         if (par != WA_NONE) return WA_NONE;
         par = p;
+        *lab = c->g->lab[c->g->ridx[i]];
     }
     return par;
 }
@@ -153,20 +157,14 @@ static uint32_t unique_parent(const cutctx *c, uint32_t g) {
  * G', 0 beyond WA_CUT_CTX_PARENTS of them. */
 #define WA_CUT_CTX_PARENTS 16
 static uint64_t parents_key(cutctx *c, uint32_t g) {
-    uint32_t u = c->gobj[g];
-    const uint32_t *src;
-    uint32_t m = wa_snapshot_in(c->s, u, &src), occ = 0, seen = 0;
     uint64_t key = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t p = src[i];
-        occ = i > 0 && src[i - 1] == p ? occ + 1 : 0;
-        if (c->gid[p] == WA_NONE) continue;
-        uint32_t lab = wa_snapshot_edge_label(c->s, p, u, occ);
-        if (wa_is_weak(lab)) continue;
+    uint32_t seen = 0;
+    for (uint32_t i = c->g->roff[g]; i < c->g->roff[g + 1]; i++) {
         if (++seen > WA_CUT_CTX_PARENTS) return 0;
+        uint32_t gp = c->g->rsrc[i], lab = c->g->lab[c->g->ridx[i]];
         int abstracted;
-        uint64_t pk = holder_key(c, c->gid[p]);
-        uint32_t plab = c->owner[c->gid[p]] != WA_NONE ? lab : abstract_label(lab, &abstracted);
+        uint64_t pk = holder_key(c, gp);
+        uint32_t plab = c->owner[gp] != WA_NONE ? lab : abstract_label(lab, &abstracted);
         key += mix(pk ^ mix(((uint64_t)plab << 1) | 1));
     }
     return key;
@@ -184,15 +182,14 @@ static uint64_t container_ctx(cutctx *c, uint32_t g) {
     uint64_t key = 0;
     uint32_t at = g;
     for (int depth = 0; depth < WA_CUT_CTX_DEPTH; depth++) {
-        uint32_t par = unique_parent(c, at);
-        if (par == WA_NONE) {
+        uint32_t lab = 0, gp = unique_parent(c, at, &lab);
+        if (gp == WA_NONE) {
             /* several holders: the set of their patterns (a task held by a
              * set and by a future's callback is not the runner's task) */
             key = mix(key ^ parents_key(c, at));
             break;
         }
-        uint32_t gp = c->gid[par];
-        uint32_t lab = first_label(c->s, par, c->gobj[at]);
+        uint32_t par = c->gobj[gp];
         int abstracted;
         uint64_t pk = holder_key(c, gp);
         uint32_t plab = c->owner[gp] != WA_NONE ? lab : abstract_label(lab, &abstracted);
@@ -260,6 +257,29 @@ static uint64_t pattern_of(cutctx *c, uint32_t gu, uint32_t lab, uint32_t *cap) 
     return mix(k ^ mix(((uint64_t)plab << 1) | 1)) | 1;
 }
 
+/* References that point back up, from an object to where its code lives:
+ * an instance to its class, a function to its module's globals, a frame to
+ * its globals and builtins. */
+static int upward(const wa_snapshot *s, uint32_t label) {
+    static const char *const names[] = {"__class__",    "__globals__", "f_globals", "f_builtins",
+                                        "__builtins__", "__mro__",     "__base__",  "__bases__",
+                                        "__objclass__", "__module__"};
+    wa_edge_kind k = WA_LABEL_KIND(label);
+    if (k != WA_EDGE_ATTR && k != WA_EDGE_OTHER) return 0;
+    const char *t = wa_snapshot_string(s, WA_LABEL_PAYLOAD(label));
+    if (!(t[0] == '_' && t[1] == '_') && !(t[0] == 'f' && t[1] == '_')) return 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(t, names[i])) return 1;
+    return 0;
+}
+
+/* Is this reference of a G' node one of G'\'s (build_csr and the full
+ * check walk a node's references with the same test, in the same order)? */
+static int g_edge(const cutctx *c, const wa_edge *e) {
+    return c->gid[e->to] != WA_NONE && !wa_is_weak(e->label) &&
+           !(c->strict && upward(c->s, e->label));
+}
+
 /* G': reachable objects that reach the selection (strong references). */
 static wa_status build_gprime(cutctx *c, const uint32_t *objs, uint32_t n, wa_error *err) {
     wa_u32vec q = {0};
@@ -273,12 +293,12 @@ static wa_status build_gprime(cutctx *c, const uint32_t *objs, uint32_t n, wa_er
     for (size_t h = 0; h < q.n; h++) {
         uint32_t v = q.v[h];
         const uint32_t *src;
-        uint32_t m = wa_snapshot_in(c->s, v, &src), occ = 0;
+        uint32_t m = wa_snapshot_in(c->s, v, &src);
+        const uint32_t *lab = c->inlab + (src - wa_snapshot_in_sources(c->s));
         for (uint32_t j = 0; j < m; j++) {
             uint32_t p = src[j];
-            occ = j > 0 && src[j - 1] == p ? occ + 1 : 0;
             if (c->gid[p] != WA_NONE || c->dom->idom[p] == WA_NONE) continue;
-            if (wa_is_weak(wa_snapshot_edge_label(c->s, p, v, occ))) continue;
+            if (wa_is_weak(lab[j]) || (c->strict && upward(c->s, lab[j]))) continue;
             c->gid[p] = c->ng;
             c->gobj[c->ng++] = p;
             if (wa_u32vec_push(&q, p) != 0) goto oom;
@@ -291,43 +311,55 @@ oom:
     return wa_nomem(err);
 }
 
-/* G' as CSR: per node its strong references inside G' and their pattern. */
-typedef struct gcsr {
-    uint32_t *off; /* ng + 1 */
-    uint32_t *to;  /* G' ids */
-    uint32_t *pat; /* pattern ids */
-    uint32_t *lab; /* labels */
-    uint32_t m;
-} gcsr;
-
 static wa_status build_csr(cutctx *c, gcsr *g, pinfo **ps, uint32_t *np, wa_error *err) {
     uint32_t cap = 0;
     wa_u64map pm = {0};
     g->off = wa_alloc((size_t)c->ng + 1, sizeof *g->off, err);
-    if (!g->off || wa_u64map_init(&pm, 64) != 0) goto oom;
+    g->roff = wa_calloc((size_t)c->ng + 2, sizeof *g->roff, err);
+    if (!g->off || !g->roff || wa_u64map_init(&pm, 64) != 0) goto oom;
     uint64_t m = 0;
     for (uint32_t gu = 0; gu < c->ng; gu++) {
         const wa_edge *e;
         uint32_t k = wa_snapshot_out(c->s, c->gobj[gu], &e);
-        for (uint32_t i = 0; i < k; i++)
-            if (c->gid[e[i].to] != WA_NONE && !wa_is_weak(e[i].label)) m++;
+        for (uint32_t i = 0; i < k; i++) m += g_edge(c, &e[i]);
     }
     if (m >= WA_NONE) goto oom;
     g->m = (uint32_t)m;
     g->to = wa_alloc(m ? m : 1, sizeof *g->to, err);
     g->pat = wa_alloc(m ? m : 1, sizeof *g->pat, err);
     g->lab = wa_alloc(m ? m : 1, sizeof *g->lab, err);
-    if (!g->to || !g->pat || !g->lab) goto oom;
+    g->rsrc = wa_alloc(m ? m : 1, sizeof *g->rsrc, err);
+    g->ridx = wa_alloc(m ? m : 1, sizeof *g->ridx, err);
+    if (!g->to || !g->pat || !g->lab || !g->rsrc || !g->ridx) goto oom;
     uint32_t at = 0;
     for (uint32_t gu = 0; gu < c->ng; gu++) {
         g->off[gu] = at;
         const wa_edge *e;
         uint32_t k = wa_snapshot_out(c->s, c->gobj[gu], &e);
         for (uint32_t i = 0; i < k; i++) {
+            if (!g_edge(c, &e[i])) continue;
             uint32_t gv = c->gid[e[i].to];
-            if (gv == WA_NONE || wa_is_weak(e[i].label)) continue;
+            g->to[at] = gv;
+            g->lab[at] = e[i].label;
+            g->roff[gv + 2]++;
+            at++;
+        }
+    }
+    g->off[c->ng] = at;
+    /* reverse: counts shifted by two, prefix sums, then fill (roff[v + 1]
+     * is the fill cursor, ending at roff[v + 1]'s final value) */
+    for (uint32_t v = 0; v < c->ng; v++) g->roff[v + 2] += g->roff[v + 1];
+    for (uint32_t gu = 0; gu < c->ng; gu++)
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1]; i++) {
+            uint32_t slot = g->roff[g->to[i] + 1]++;
+            g->rsrc[slot] = gu;
+            g->ridx[slot] = i;
+        }
+    /* patterns (they read holders through the reverse index) */
+    for (uint32_t gu = 0; gu < c->ng; gu++)
+        for (uint32_t i = g->off[gu]; i < g->off[gu + 1]; i++) {
             uint32_t pcap;
-            uint64_t key = pattern_of(c, gu, e[i].label, &pcap);
+            uint64_t key = pattern_of(c, gu, g->lab[i], &pcap);
             int inserted;
             uint32_t *slot = wa_u64map_put(&pm, key, *np, &inserted);
             if (!slot) goto oom;
@@ -344,17 +376,12 @@ static wa_status build_csr(cutctx *c, gcsr *g, pinfo **ps, uint32_t *np, wa_erro
                 p->cap = pcap;
                 p->refs = 0;
                 p->ex_from = c->gobj[gu];
-                p->ex_to = e[i].to;
-                p->ex_label = e[i].label;
+                p->ex_to = c->gobj[g->to[i]];
+                p->ex_label = g->lab[i];
             }
             (*ps)[*slot].refs++;
-            g->to[at] = gv;
-            g->pat[at] = *slot;
-            g->lab[at] = e[i].label;
-            at++;
+            g->pat[i] = *slot;
         }
-    }
-    g->off[c->ng] = at;
     wa_u64map_free(&pm);
     return WA_OK;
 oom:
@@ -363,6 +390,9 @@ oom:
 }
 
 static void gcsr_free(gcsr *g) {
+    free(g->roff);
+    free(g->rsrc);
+    free(g->ridx);
     free(g->off);
     free(g->to);
     free(g->pat);
@@ -549,21 +579,6 @@ static uint32_t still_held(const cutctx *c, const gcsr *g, const uint8_t *cut, c
     return held;
 }
 
-/* References that point back up, from an object to where its code lives:
- * an instance to its class, a function to its module's globals, a frame to
- * its globals and builtins. */
-static int upward(const wa_snapshot *s, uint32_t label) {
-    static const char *const names[] = {"__class__",    "__globals__", "f_globals", "f_builtins",
-                                        "__builtins__", "__mro__",     "__base__",  "__bases__",
-                                        "__objclass__", "__module__"};
-    wa_edge_kind k = WA_LABEL_KIND(label);
-    if (k != WA_EDGE_ATTR && k != WA_EDGE_OTHER) return 0;
-    const char *t = wa_snapshot_string(s, WA_LABEL_PAYLOAD(label));
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(t, names[i])) return 1;
-    return 0;
-}
-
 /* Which references lead down to the selection. G' holds every object that
  * reaches the selection, and nearly everything does the long way round (an
  * instance -> its class -> a method's __globals__ -> the module dict -> ...),
@@ -586,16 +601,10 @@ static wa_status mark_down(const cutctx *c, const gcsr *g, const wa_bits *in, ui
             queue[t++] = gv;
         }
     while (h < t) {
-        uint32_t v = c->gobj[queue[h++]];
-        const uint32_t *src;
-        uint32_t m = wa_snapshot_in(c->s, v, &src), occ = 0;
-        for (uint32_t j = 0; j < m; j++) {
-            uint32_t p = src[j];
-            occ = j > 0 && src[j - 1] == p ? occ + 1 : 0;
-            uint32_t gp = c->gid[p];
-            if (gp == WA_NONE || reach[gp]) continue;
-            uint32_t lab = wa_snapshot_edge_label(c->s, p, v, occ);
-            if (wa_is_weak(lab) || upward(c->s, lab)) continue;
+        uint32_t gv = queue[h++];
+        for (uint32_t i = g->roff[gv]; i < g->roff[gv + 1]; i++) {
+            uint32_t gp = g->rsrc[i];
+            if (reach[gp] || upward(c->s, g->lab[g->ridx[i]])) continue;
             reach[gp] = 1;
             queue[t++] = gp;
         }
@@ -675,8 +684,51 @@ static int by_refs(const void *a, const void *b) {
     return x->example_holder < y->example_holder ? -1 : x->example_holder > y->example_holder;
 }
 
-wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
-                    uint32_t max_patterns, wa_error *err) {
+/* Selected objects a walk of the whole graph from the roots reaches over
+ * strong references with the cut's references removed (those of G' whose
+ * pattern is cut: a node's G' references are its snapshot references that
+ * pass g_edge, in order). */
+static uint32_t held_in_full(const cutctx *c, const gcsr *g, const uint8_t *cut, const wa_bits *in,
+                             const wa_bits *rootsel, const wa_bits *isroot, wa_error *err,
+                             int *failed) {
+    wa_bits *seen = wa_bits_new(c->n, err);
+    uint32_t *queue = wa_alloc(c->n ? c->n : 1, sizeof *queue, err);
+    uint32_t held = 0;
+    *failed = !seen || !queue;
+    if (*failed) goto out;
+    size_t h = 0, t = 0;
+    const wa_root *roots = wa_snapshot_roots(c->s);
+    for (uint32_t r = 0; r < c->s->n_roots; r++) {
+        uint32_t v = roots[r].obj;
+        if (v >= c->n || wa_bit(seen, v) || wa_bit(rootsel, v)) continue;
+        wa_bit_set(seen, v);
+        queue[t++] = v;
+    }
+    while (h < t) {
+        uint32_t u = queue[h++], gu = c->gid[u];
+        if (wa_bit(in, u)) held++;
+        const wa_edge *e;
+        uint32_t k = wa_snapshot_out(c->s, u, &e), j = gu == WA_NONE ? 0 : g->off[gu];
+        for (uint32_t i = 0; i < k; i++) {
+            if (gu != WA_NONE && g_edge(c, &e[i]) && cut[g->pat[j++]]) continue;
+            uint32_t v = e[i].to;
+            if (wa_is_weak(e[i].label) || wa_bit(seen, v) || wa_bit(rootsel, v)) continue;
+            wa_bit_set(seen, v);
+            queue[t++] = v;
+        }
+    }
+    (void)isroot;
+out:
+    free(seen);
+    free(queue);
+    return held;
+}
+
+/* One attempt (see wa_cut_find): *verified is 0 when a cut was found on G'
+ * that the whole graph does not confirm. */
+static wa_cut *attempt(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
+                       uint32_t max_patterns, const uint32_t *inlab, int strict, int *verified,
+                       wa_error *err) {
     cutctx c = {0};
     gcsr g = {0};
     net nt = {0};
@@ -686,8 +738,10 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
     wa_bits *in = NULL, *rootsel = NULL, *isroot = NULL;
     wa_cut *res = wa_calloc(1, sizeof *res, err);
     if (!res) return NULL;
-    if (max_patterns == 0) max_patterns = WA_CUT_DEFAULT_MAX;
+    *verified = 1;
     c.s = s;
+    c.inlab = inlab;
+    c.strict = strict;
     c.dom = dom;
     c.n = s->n_objects;
     in = wa_bits_new(c.n, err);
@@ -720,6 +774,7 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
     if (!c.hkey || !c.ctx || !c.ctx_done || !c.ctx_int || !c.owner || !c.ctx_par || !c.ctx_lab)
         goto fail;
     for (uint32_t i = 0; i < c.ng; i++) c.owner[i] = c.ctx_par[i] = WA_NONE;
+    c.g = &g;
     if (build_csr(&c, &g, &ps, &np, err) != WA_OK) goto fail;
     down = wa_alloc(g.m ? g.m : 1, 1, err);
     if (!down || mark_down(&c, &g, in, down, err) != WA_OK) goto fail;
@@ -757,6 +812,16 @@ wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *obj
                         k--;
                 }
             if (k > max_patterns) res->found = 0;
+        }
+        /* G' left out the upward references: confirm on the whole graph */
+        if (res->found && strict) {
+            int failed;
+            uint32_t left = held_in_full(&c, &g, cut, in, rootsel, isroot, err, &failed);
+            if (failed) goto fail;
+            if (left) {
+                *verified = 0;
+                goto done;
+            }
         }
         if (res->found) {
             res->patterns = wa_calloc(k ? k : 1, sizeof *res->patterns, err);
@@ -816,6 +881,26 @@ done:
     free(side);
     free(cut);
     free(down);
+    return res;
+}
+
+/* The cut is first sought on G' without upward references (an instance's
+ * __class__, a function's __globals__: through them nearly every object
+ * reaches the selection, which would make G' the whole heap), then checked
+ * on the whole graph; in the rare heap where a route does run through such
+ * a reference, again on the full G'. */
+wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
+                    uint32_t max_patterns, wa_error *err) {
+    if (max_patterns == 0) max_patterns = WA_CUT_DEFAULT_MAX;
+    uint32_t *inlab = wa_ana_in_labels(s, err);
+    if (!inlab) return NULL;
+    int verified;
+    wa_cut *res = attempt(s, dom, objs, n, max_patterns, inlab, 1, &verified, err);
+    if (res && !verified) {
+        wa_cut_free(res);
+        res = attempt(s, dom, objs, n, max_patterns, inlab, 0, &verified, err);
+    }
+    free(inlab);
     return res;
 }
 

@@ -192,10 +192,50 @@ static void test_unreachable(void) {
     wa_snapshot_free(s);
 }
 
+/* A class made in a function, reached only through its instances'
+ * __class__: the route runs through an upward reference, which the first
+ * attempt leaves out; the whole-graph check catches it and the cut is
+ * still found. */
+static void test_route_through_a_class(void) {
+    tg g;
+    tg_new(&g);
+    uint32_t m = tg_obj_full(&g, "builtins.module", 72, WA_OBJ_IS_MODULE, 0, "app");
+    uint32_t ns = tg_obj(&g, "builtins.dict", 100);
+    uint32_t objs = tg_obj_full(&g, "builtins.list", 80, WA_OBJ_HAS_LEN, 1, NULL);
+    uint32_t inst = tg_obj(&g, "app.Local", 48);
+    uint32_t cls = tg_obj_full(&g, "builtins.type", 900, 0, 0, "Local");
+    uint32_t cdict = tg_obj(&g, "builtins.dict", 200);
+    uint32_t reg = tg_obj_full(&g, "builtins.list", 80, WA_OBJ_HAS_LEN, 3, NULL);
+    tg_attr(&g, m, ns, "__dict__");
+    tg_edge(&g, ns, objs, WA_EDGE_DICT_VALUE, "'objs'");
+    tg_index(&g, objs, inst, 0);
+    tg_attr(&g, inst, cls, "__class__");
+    tg_attr(&g, cls, cdict, "__dict__");
+    tg_edge(&g, cdict, reg, WA_EDGE_DICT_VALUE, "'registry'");
+    uint32_t sel[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        sel[i] = tg_obj(&g, "app.Entry", 32);
+        tg_index(&g, reg, sel[i], i);
+    }
+    tg_root(&g, m, WA_ROOT_MODULE, "app", 0);
+    wa_snapshot *s = tg_done(&g);
+    wa_error err;
+    wa_error_clear(&err);
+    wa_dom *dom = wa_dom_compute(s, &err);
+    wa_cut *cut = wa_cut_find(s, dom, sel, 3, 0, &err);
+    CHECK(cut && cut->found && cut->freed == 3 && cut->n == 1);
+    if (cut && cut->n == 1)
+        CHECK_STR(pattern_text(s, cut, 0), "class 'Local' __dict__['registry'] [*]");
+    wa_cut_free(cut);
+    wa_dom_free(dom);
+    wa_snapshot_free(s);
+}
+
 int main(void) {
     RUN(test_two_holders_and_a_cache);
     RUN(test_beyond_the_limit);
     RUN(test_long_chain);
     RUN(test_unreachable);
+    RUN(test_route_through_a_class);
     return wa_test_result();
 }
