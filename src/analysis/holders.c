@@ -74,8 +74,8 @@ static wa_status add_ref(hgroup **gs, uint32_t *ng, uint32_t *cap, wa_u64map *ma
  * held from outside marked in `held`. Dict-kind labels of a (holder type,
  * kind) found in `fold` are abstracted. */
 static wa_status collect(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
-                         const wa_bits *in, wa_bits *held, const wa_u64map *fold, hgroup **gs,
-                         uint32_t *ng, wa_error *err) {
+                         const wa_bits *in, wa_bits *held, const wa_u64map *fold,
+                         const uint32_t *inlab, hgroup **gs, uint32_t *ng, wa_error *err) {
     uint32_t cap = 0;
     wa_u64map map = {0};
     wa_status st = WA_OK;
@@ -101,16 +101,14 @@ static wa_status collect(const wa_snapshot *s, const wa_dom *dom, const uint32_t
         if (v >= s->n_objects || (i > 0 && objs[i - 1] == v)) continue;
         const uint32_t *src;
         uint32_t m = wa_snapshot_in(s, v, &src);
-        uint32_t occ = 0;
+        /* labels from the table of in-edge labels: neither a rescan of
+         * v's referrers nor of a referrer's references (a list of a
+         * million selected items stays linear) */
+        const uint32_t *lab = inlab + (src - wa_snapshot_in_sources(s));
         for (uint32_t j = 0; j < m && st == WA_OK; j++) {
             uint32_t h = src[j];
-            /* the occurrence of h among v's referrers names the edge; the
-             * reverse index lists referrers in source order, so a holder's
-             * references to v are adjacent (a run count, not a rescan: an
-             * object with 100k referrers stays linear) */
-            occ = j > 0 && src[j - 1] == h ? occ + 1 : 0;
             if (wa_bit(in, h) || (dom && dom->idom[h] == WA_NONE)) continue;
-            uint32_t label = wa_snapshot_edge_label(s, h, v, occ);
+            uint32_t label = lab[j];
             wa_edge_kind kind = WA_LABEL_KIND(label);
             if (kind == WA_EDGE_WEAK) continue;
             wa_holder proto = {0};
@@ -138,12 +136,13 @@ wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const ui
     wa_bits *in = wa_bits_new(s->n_objects, err), *held = wa_bits_new(s->n_objects, err);
     wa_u64map fold = {0}, kinds = {0};
     hgroup *gs = NULL;
-    uint32_t ng = 0;
+    uint32_t ng = 0, *inlab = NULL;
     if (!set || !in || !held || wa_u64map_init(&fold, 16) != 0 || wa_u64map_init(&kinds, 16) != 0)
         goto oom;
+    if (!(inlab = wa_ana_in_labels(s, err))) goto fail;
     for (uint32_t i = 0; i < n; i++)
         if (objs[i] < s->n_objects) wa_bit_set(in, objs[i]);
-    if (collect(s, dom, objs, n, in, held, NULL, &gs, &ng, err) != WA_OK) goto fail;
+    if (collect(s, dom, objs, n, in, held, NULL, inlab, &gs, &ng, err) != WA_OK) goto fail;
     /* one holder type holding the selection under many dict keys: those
      * keys become one pattern (per-request keys of a cache), counted again */
     int refold = 0;
@@ -164,7 +163,7 @@ wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const ui
     if (refold) {
         free(gs);
         memset(held, 0, ((size_t)(s->n_objects + 63) / 64 + 1) * sizeof *held);
-        if (collect(s, dom, objs, n, in, held, &fold, &gs, &ng, err) != WA_OK) goto fail;
+        if (collect(s, dom, objs, n, in, held, &fold, inlab, &gs, &ng, err) != WA_OK) goto fail;
     }
     set->holders = wa_alloc(ng ? ng : 1, sizeof *set->holders, err);
     if (!set->holders) goto fail;
@@ -181,6 +180,7 @@ wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const ui
     free(gs);
     free(in);
     free(held);
+    free(inlab);
     wa_u64map_free(&fold);
     wa_u64map_free(&kinds);
     return set;
@@ -190,6 +190,7 @@ fail:
     free(gs);
     free(in);
     free(held);
+    free(inlab);
     wa_u64map_free(&fold);
     wa_u64map_free(&kinds);
     if (set) free(set->holders);
