@@ -57,7 +57,7 @@ static void print_cut(const cJSON *doc) {
                wa_cli_count(freed, a), freed == 1 ? "" : "s");
         cJSON_ArrayForEach(p, ps) {
             uint64_t refs = wa_j_u64(p, "refs");
-            printf("  %s  (%s reference%s%s)\n      e.g. %s\n", wa_j_str(p, "pattern"),
+            printf("  %s (%s reference%s%s)\n      e.g. %s\n", wa_j_str(p, "pattern"),
                    wa_cli_count(refs, b), refs == 1 ? "" : "s",
                    wa_j_bool(p, "internal") ? "; interpreter plumbing: no simpler cut" : "",
                    wa_j_str(p, "path"));

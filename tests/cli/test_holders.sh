@@ -17,9 +17,9 @@ expect_exit 0 "$wa" paths --select type=ConversationTranscriber "$ex" && {
   # the cut names both: the cache's items, and the callbacks' __self__ (a
   # native root holds the bound methods: nothing simpler to remove)
   contains "$T/out" "to free these 3 objects, remove:"
-  contains "$T/out" "  module 'app.stt' __dict__['_sessions'] [*]  (3 references)"
+  contains "$T/out" "  module 'app.stt' __dict__['_sessions'] [*] (3 references)"
   contains "$T/out" "      e.g. sys.modules['app.stt'] .__dict__['_sessions'] ['req-0']"
-  contains "$T/out" "['_on_transcribed'] .__self__  (3 references; interpreter plumbing: no simpler cut)"
+  contains "$T/out" "['_on_transcribed'] .__self__ (3 references; interpreter plumbing: no simpler cut)"
   ok "paths on the example: clusters, the holders hint and the cut"
 }
 expect_exit 0 "$wa" paths --holders --select type=ConversationTranscriber "$ex" && {
@@ -56,7 +56,7 @@ PY
 expect_exit 0 "$wa" paths --cut --select type=Session "$leak" && {
   contains "$T/out" "12 objects selected"
   contains "$T/out" "to free these 12 objects, remove:"
-  contains "$T/out" "  module 'app.stt' __dict__['_sessions'] [*]  (12 references)"
+  contains "$T/out" "  module 'app.stt' __dict__['_sessions'] [*] (12 references)"
   grep -q "path cluster" "$T/out" && fail "--cut prints the cut alone"
   ok "paths --cut"
 }

@@ -61,7 +61,7 @@ class TestLeakShapes(unittest.TestCase):
         self.assertIn("    via sys.modules['__main__'] .__dict__ ._result_cache <key <Request>>", text)
         self.assert_cut(doc, ["module '__main__' __dict__ ._result_cache <key *>"])
         self.assertIn("to free these 30 objects, remove:\n"
-                      "  module '__main__' __dict__ ._result_cache <key *>  (30 references)", text)
+                      "  module '__main__' __dict__ ._result_cache <key *> (30 references)", text)
 
     def test_listener_list_of_bound_methods(self):
         text, doc = self.holders("Subscriber")
@@ -94,7 +94,7 @@ class TestLeakShapes(unittest.TestCase):
         self.assertIn("module '__main__' __dict__ ._background_tasks [*]", text)
         self.assert_cut(doc, ["module '__main__' __dict__ ._background_tasks [*]"])
         self.assertIn("to free these 30 objects, remove:\n"
-                      "  module '__main__' __dict__ ._background_tasks [*]  (30 references)", text)
+                      "  module '__main__' __dict__ ._background_tasks [*] (30 references)", text)
 
 
 if __name__ == "__main__":
