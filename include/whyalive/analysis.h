@@ -295,6 +295,11 @@ typedef struct wa_cut {
  * WA_CUT_DEFAULT_MAX. NULL and err filled when out of memory. */
 wa_cut *wa_cut_find(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs, uint32_t n,
                     uint32_t max_patterns, wa_error *err);
+/* The same with the snapshot's in-edge labels given (wa_snapshot_in_labels):
+ * several cuts on one snapshot share them. */
+wa_cut *wa_cut_find_labeled(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs,
+                            uint32_t n, uint32_t max_patterns, const uint32_t *in_labels,
+                            wa_error *err);
 void wa_cut_free(wa_cut *cut);
 /* A pattern as shown: "EventBus .listeners [*]", "module 'app' __dict__
  * ['_cache'] [*]", "Session .transcriber". */
@@ -436,6 +441,9 @@ typedef struct wa_suspect {
     char *path;            /* retention path of the example, as wa_cluster_format() */
     char *via;             /* EXTERNAL: the first hop the group holds, ".__self__ -> type"
                               (NULL if the objects hold nothing) */
+    uint32_t *members;     /* the objects the suspect is about (sorted; for the cut: what
+                              to remove to free them), NULL if none */
+    uint32_t n_members;
 } wa_suspect;
 
 typedef struct wa_suspect_options {

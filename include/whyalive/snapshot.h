@@ -231,6 +231,11 @@ uint32_t wa_snapshot_out(const wa_snapshot *snap, uint32_t obj, const wa_edge **
 /* In-edges of obj: *sources points at the referrer indexes, returns the count.
  * A referrer that holds obj twice appears twice. */
 uint32_t wa_snapshot_in(const wa_snapshot *snap, uint32_t obj, const uint32_t **sources);
+/* The label of every in-edge, in wa_snapshot_in_sources() order: the label
+ * of in-edge j of obj is labels[(sources - wa_snapshot_in_sources(snap)) +
+ * j], in O(1) (wa_snapshot_edge_label scans the referrer's references).
+ * O(edges) time, 4 bytes per edge; caller frees. NULL when out of memory. */
+uint32_t *wa_snapshot_in_labels(const wa_snapshot *snap, wa_error *err);
 
 /*
  * Label of the n-th edge from src to dst (occurrence counts from 0), i.e. the

@@ -77,22 +77,3 @@ wa_status wa_ana_sort_by_retained(const wa_dom *dom, uint32_t *objs, size_t n, w
     free(t);
     return WA_OK;
 }
-
-uint32_t *wa_ana_in_labels(const wa_snapshot *s, wa_error *err) {
-    uint32_t n = s->n_objects;
-    uint32_t *lab = wa_alloc(s->n_edges ? s->n_edges : 1, sizeof *lab, err);
-    uint32_t *at = wa_alloc(n ? n : 1, sizeof *at, err);
-    if (!lab || !at) {
-        free(lab);
-        free(at);
-        return NULL;
-    }
-    /* the reverse index lists each object's referrers in source order, the
-     * order of this walk */
-    memcpy(at, s->in_off, (size_t)n * sizeof *at);
-    for (uint32_t u = 0; u < n; u++)
-        for (uint32_t e = s->out_off[u]; e < s->out_off[u + 1]; e++)
-            lab[at[s->edges[e].to]++] = s->edges[e].label;
-    free(at);
-    return lab;
-}

@@ -61,6 +61,7 @@ typedef struct cutctx {
     const gcsr *g;
     const uint32_t *inlab; /* label of every reverse-index position */
     int strict;            /* leave out upward references (see wa_cut_find) */
+    uint8_t *tk;           /* per type: TK_* flags (no string compare per object) */
     const wa_dom *dom;
     uint32_t n;        /* objects */
     uint32_t *gid;     /* object -> G' id, WA_NONE outside G' */
@@ -96,6 +97,23 @@ static int label_dunder(const wa_snapshot *s, uint32_t label) {
     return len > 4 && t[0] == '_' && t[1] == '_' && t[len - 1] == '_' && t[len - 2] == '_';
 }
 
+enum { TK_DICT = 1, TK_MODULE = 2, TK_TYPE = 4, TK_METHOD = 8, TK_FRAME = 16, TK_CODE = 32 };
+
+static uint8_t *type_kinds(const wa_snapshot *s, wa_error *err) {
+    static const char *const names[] = {"builtins.dict",   "builtins.module", "builtins.type",
+                                        "builtins.method", "builtins.frame",  "builtins.code"};
+    uint8_t *tk = wa_calloc(s->n_types ? s->n_types : 1, 1, err);
+    if (!tk) return NULL;
+    for (uint32_t t = 0; t < s->n_types; t++)
+        for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (!strcmp(wa_snapshot_type_name(s, t), names[k])) tk[t] = (uint8_t)(1u << k);
+    return tk;
+}
+
+static int kind_of(const cutctx *c, uint32_t obj, int kind) {
+    return (c->tk[c->s->objects[obj].type] & kind) != 0;
+}
+
 static int type_is(const wa_snapshot *s, uint32_t obj, const char *name) {
     return strcmp(wa_snapshot_type_name(s, s->objects[obj].type), name) == 0;
 }
@@ -111,7 +129,7 @@ static uint32_t abstract_label(uint32_t label, int *abstracted) {
 /* The object whose namespace dict G' node g is (its referrer through
  * `__dict__`), or WA_NONE. */
 static uint32_t ns_owner(const cutctx *c, uint32_t g) {
-    if (!type_is(c->s, c->gobj[g], "builtins.dict")) return WA_NONE;
+    if (!kind_of(c, c->gobj[g], TK_DICT)) return WA_NONE;
     for (uint32_t i = c->g->roff[g]; i < c->g->roff[g + 1]; i++)
         if (label_is(c->s, c->g->lab[c->g->ridx[i]], "__dict__")) return c->gobj[c->g->rsrc[i]];
     return WA_NONE;
@@ -131,7 +149,7 @@ static uint64_t holder_key(cutctx *c, uint32_t g) {
     uint64_t k;
     if (o == WA_NONE)
         k = mix(((uint64_t)1 << 62) | c->s->objects[u].type);
-    else if (owner_is_namespace(c->s, o))
+    else if (kind_of(c, o, TK_MODULE | TK_TYPE))
         k = mix(((uint64_t)2 << 62) | o);
     else
         k = mix(((uint64_t)3 << 62) | c->s->objects[o].type);
@@ -196,11 +214,11 @@ static uint64_t container_ctx(cutctx *c, uint32_t g) {
         if (depth == 0) {
             c->ctx_par[g] = par;
             c->ctx_lab[g] = lab;
-            c->ctx_int[g] = label_dunder(c->s, lab) || type_is(c->s, par, "builtins.method");
+            c->ctx_int[g] = label_dunder(c->s, lab) || kind_of(c, par, TK_METHOD);
         }
         key = mix(key ^ pk ^ mix(((uint64_t)plab << 1) | 1));
         /* a module's or class's namespace names a place already */
-        if (c->owner[gp] != WA_NONE && owner_is_namespace(c->s, c->owner[gp])) break;
+        if (c->owner[gp] != WA_NONE && kind_of(c, c->owner[gp], TK_MODULE | TK_TYPE)) break;
         at = gp;
     }
     c->ctx[g] = key ? key | 1 : 0;
@@ -227,7 +245,7 @@ static int user_type(const wa_snapshot *s, uint32_t type) {
  * attribute, or a suspended frame's local; interpreter plumbing last. */
 static uint32_t ref_cost(const cutctx *c, uint32_t gu, uint32_t lab, int abstracted, int internal) {
     if (internal) return WA_CUT_INTERNAL;
-    if (c->owner[gu] != WA_NONE) return owner_is_namespace(c->s, c->owner[gu]) ? 4 : 3;
+    if (c->owner[gu] != WA_NONE) return kind_of(c, c->owner[gu], TK_MODULE | TK_TYPE) ? 4 : 3;
     if (abstracted || WA_LABEL_KIND(lab) == WA_EDGE_CLOSURE) return 2;
     if (WA_LABEL_KIND(lab) == WA_EDGE_FRAME_LOCAL) return 4;
     return 3;
@@ -241,10 +259,9 @@ static uint64_t pattern_of(cutctx *c, uint32_t gu, uint32_t lab, uint32_t *cap) 
     uint32_t plab = c->owner[gu] != WA_NONE ? lab : abstract_label(lab, &abstracted);
     if (c->owner[gu] != WA_NONE) abstracted = 0;
     uint32_t u = c->gobj[gu];
-    int internal =
-        label_dunder(c->s, lab) || type_is(c->s, u, "builtins.method") ||
-        (type_is(c->s, u, "builtins.frame") && WA_LABEL_KIND(lab) != WA_EDGE_FRAME_LOCAL) ||
-        type_is(c->s, u, "builtins.code");
+    int internal = label_dunder(c->s, lab) || kind_of(c, u, TK_METHOD) ||
+                   (kind_of(c, u, TK_FRAME) && WA_LABEL_KIND(lab) != WA_EDGE_FRAME_LOCAL) ||
+                   kind_of(c, u, TK_CODE);
     if ((abstracted || internal || !user_type(c->s, c->s->objects[u].type)) &&
         c->owner[gu] == WA_NONE) {
         uint64_t x = container_ctx(c, gu);
@@ -742,6 +759,7 @@ static wa_cut *attempt(const wa_snapshot *s, const wa_dom *dom, const uint32_t *
     c.s = s;
     c.inlab = inlab;
     c.strict = strict;
+    if (!(c.tk = type_kinds(s, err))) goto fail;
     c.dom = dom;
     c.n = s->n_objects;
     in = wa_bits_new(c.n, err);
@@ -861,6 +879,7 @@ fail:
     wa_cut_free(res);
     res = NULL;
 done:
+    free(c.tk);
     free(in);
     free(rootsel);
     free(isroot);
@@ -889,17 +908,24 @@ done:
  * reaches the selection, which would make G' the whole heap), then checked
  * on the whole graph; in the rare heap where a route does run through such
  * a reference, again on the full G'. */
-wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
-                    uint32_t max_patterns, wa_error *err) {
+wa_cut *wa_cut_find_labeled(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs,
+                            uint32_t n, uint32_t max_patterns, const uint32_t *in_labels,
+                            wa_error *err) {
     if (max_patterns == 0) max_patterns = WA_CUT_DEFAULT_MAX;
-    uint32_t *inlab = wa_ana_in_labels(s, err);
-    if (!inlab) return NULL;
     int verified;
-    wa_cut *res = attempt(s, dom, objs, n, max_patterns, inlab, 1, &verified, err);
+    wa_cut *res = attempt(s, dom, objs, n, max_patterns, in_labels, 1, &verified, err);
     if (res && !verified) {
         wa_cut_free(res);
-        res = attempt(s, dom, objs, n, max_patterns, inlab, 0, &verified, err);
+        res = attempt(s, dom, objs, n, max_patterns, in_labels, 0, &verified, err);
     }
+    return res;
+}
+
+wa_cut *wa_cut_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs, uint32_t n,
+                    uint32_t max_patterns, wa_error *err) {
+    uint32_t *inlab = wa_snapshot_in_labels(s, err);
+    if (!inlab) return NULL;
+    wa_cut *res = wa_cut_find_labeled(s, dom, objs, n, max_patterns, inlab, err);
     free(inlab);
     return res;
 }

@@ -139,7 +139,7 @@ wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const ui
     uint32_t ng = 0, *inlab = NULL;
     if (!set || !in || !held || wa_u64map_init(&fold, 16) != 0 || wa_u64map_init(&kinds, 16) != 0)
         goto oom;
-    if (!(inlab = wa_ana_in_labels(s, err))) goto fail;
+    if (!(inlab = wa_snapshot_in_labels(s, err))) goto fail;
     for (uint32_t i = 0; i < n; i++)
         if (objs[i] < s->n_objects) wa_bit_set(in, objs[i]);
     if (collect(s, dom, objs, n, in, held, NULL, inlab, &gs, &ng, err) != WA_OK) goto fail;

@@ -32,11 +32,6 @@ wa_dom *wa_dom_compute_weak(const wa_snapshot *snap, const wa_bits *weak, wa_err
 wa_path_list *wa_path_k_weak(const wa_snapshot *snap, uint32_t obj, uint32_t k, const wa_bits *weak,
                              wa_error *err);
 
-/* The label of every reverse-index position (wa_snapshot_in_sources'
- * order): an in-edge's label in O(1) instead of a scan of its referrer's
- * references. O(edges) time, 4 bytes per edge. Caller frees. */
-uint32_t *wa_ana_in_labels(const wa_snapshot *snap, wa_error *err);
-
 /* Bit set of root objects (any kind). */
 wa_bits *wa_ana_root_bits(const wa_snapshot *snap, wa_error *err);
 

@@ -49,6 +49,7 @@ void wa_suspect_list_free(wa_suspect_list *l) {
     for (uint32_t i = 0; i < l->n; i++) {
         free(l->items[i].path);
         free(l->items[i].via);
+        free(l->items[i].members);
     }
     free(l->items);
     free(l);
@@ -89,6 +90,21 @@ static char *path_text(const wa_snapshot *s, const wa_path_tree *tree, uint32_t 
     char *t = cluster_text(s, &cs->clusters[0]);
     wa_cluster_set_free(cs);
     return t;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* x->members = a sorted copy of objs (equal sets compare equal). */
+static int set_members(wa_suspect *x, const uint32_t *objs, size_t n) {
+    x->members = malloc((n ? n : 1) * sizeof *objs);
+    if (!x->members) return -1;
+    if (n) memcpy(x->members, objs, n * sizeof *objs);
+    x->n_members = (uint32_t)n;
+    if (n > 1) qsort(x->members, n, sizeof *objs, cmp_u32);
+    return 0;
 }
 
 static double share_of(uint64_t bytes, uint64_t total) {
@@ -195,6 +211,13 @@ static wa_status accumulation(const wa_snapshot *s, const wa_dom *dom, const wa_
         x->share = share_of(x->retained, total);
         x->path = path_text(s, tree, cur, err);
         if (!x->path) goto out;
+        /* the point's children of the dominant type: what accumulates */
+        x->members = malloc((size_t)(best_count ? best_count : 1) * sizeof *x->members);
+        if (!x->members) goto out;
+        for (uint32_t c = kids.first[cur]; c != WA_NONE && x->n_members < best_count;
+             c = kids.next[c])
+            if (s->objects[c].type == best_t) x->members[x->n_members++] = c;
+        if (x->n_members > 1) qsort(x->members, x->n_members, sizeof *x->members, cmp_u32);
     }
     st = WA_OK;
 out:
@@ -250,6 +273,9 @@ static wa_status type_suspects(const wa_snapshot *s, const wa_dom *dom, const wa
             x->obj = cs->n ? cs->clusters[0].example : WA_NONE;
             x->path = cs->n ? cluster_text(s, &cs->clusters[0]) : NULL;
             if (cs->n && !x->path) st = WA_ERR_NOMEM;
+            x->members = inst.objs; /* handed over */
+            x->n_members = inst.n;
+            inst.objs = NULL;
         } else {
             st = WA_ERR_NOMEM;
         }
@@ -378,6 +404,7 @@ static wa_status external_suspects(const wa_snapshot *s, const wa_dom *dom,
         wa_cluster_set_free(cs);
         if (!x->path) goto out;
         if (g[i].hop_edge != WA_NONE && !(x->via = hop_text(s, g[i].hop_edge))) goto out;
+        if (set_members(x, g[i].objs.v, g[i].objs.n) != 0) goto out;
     }
     st = WA_OK;
 out:
@@ -530,6 +557,7 @@ static wa_status growth_suspects(const wa_snapshot *s, const wa_dom *dom, const 
             if (set_retained(s, dom, c->members, c->count, &x->retained, err) != 0) goto out;
             x->share = share_of(x->retained, dom->reachable_bytes);
             x->path = text;
+            if (set_members(x, c->members, c->count) != 0) goto out;
         }
     }
     st = WA_OK;

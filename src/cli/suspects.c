@@ -29,6 +29,30 @@ const wa_cli_command wa_cmd_suspects = {
     1,
     run};
 
+/* "fix: remove A; B": the cut of the suspect's objects. */
+static void print_fix(const cJSON *fix) {
+    char a[32];
+    if (!cJSON_IsObject(fix)) return;
+    const cJSON *ps = wa_j_get(fix, "patterns"), *p;
+    uint64_t byroot = wa_j_u64(fix, "held_by_root");
+    if (!wa_j_bool(fix, "found")) {
+        printf("   fix: no cut of at most 8 reference patterns (paths --holders lists every "
+               "holder)\n");
+    } else if (cJSON_GetArraySize(ps) > 0) {
+        printf("   fix: remove ");
+        int first = 1;
+        cJSON_ArrayForEach(p, ps) {
+            printf("%s%s", first ? "" : "; ", cJSON_IsString(p) ? p->valuestring : "");
+            first = 0;
+        }
+        printf("\n");
+    }
+    if (byroot)
+        printf("   %s held by roots themselves (native or frame references): no reference in "
+               "the dump to remove\n",
+               wa_cli_count(byroot, a));
+}
+
 /* The report, drawn from the view's document; ctx is the suspect options. */
 static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
     const wa_suspect_options *so = ctx;
@@ -82,6 +106,7 @@ static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx)
         }
         const char *path = wa_j_str(x, "path");
         if (path[0]) printf("   via %s\n", path);
+        print_fix(wa_j_get(x, "fix"));
     }
     uint64_t shown = (uint64_t)cJSON_GetArraySize(arr), total = wa_j_u64(doc, "suspects_total");
     if (shown < total)

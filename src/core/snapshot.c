@@ -130,6 +130,27 @@ uint32_t wa_snapshot_edge_label(const wa_snapshot *s, uint32_t src, uint32_t dst
     return WA_LABEL(WA_EDGE_OTHER, 0);
 }
 
+uint32_t *wa_snapshot_in_labels(const wa_snapshot *s, wa_error *err) {
+    uint32_t n = s->n_objects;
+    uint32_t *lab = malloc((size_t)(s->n_edges ? s->n_edges : 1) * sizeof *lab);
+    uint32_t *at = malloc((size_t)(n ? n : 1) * sizeof *at);
+    if (!lab || !at) {
+        free(lab);
+        free(at);
+        wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE,
+                     "out of memory listing the labels of the reverse edges");
+        return NULL;
+    }
+    /* the reverse index lists each object's referrers in source order
+     * (wa_snapshot_reverse_from_counts), the order of this walk */
+    if (n) memcpy(at, s->in_off, (size_t)n * sizeof *at);
+    for (uint32_t u = 0; u < n; u++)
+        for (uint32_t e = s->out_off[u]; e < s->out_off[u + 1]; e++)
+            lab[at[s->edges[e].to]++] = s->edges[e].label;
+    free(at);
+    return lab;
+}
+
 /* ---------------- address index ---------------- */
 
 /* pthread_once takes no argument: the snapshot travels in a thread-local. The

@@ -144,6 +144,15 @@
     }
     box.appendChild(el('p', null, desc));
     if (s.path) box.appendChild(el('p', null, ['Example route: ', el('code', 'route', s.path)]));
+    if (s.fix && s.fix.patterns && s.fix.patterns.length) {
+      /* the cut: the fewest reference patterns whose removal frees them */
+      var parts = ['To free them, remove: '];
+      s.fix.patterns.forEach(function (p, k) {
+        if (k) parts.push('; ');
+        parts.push(el('code', 'route', p));
+      });
+      box.appendChild(el('p', 'fix', parts));
+    }
     if (s.routes && s.routes.length) {
       box.appendChild(el('p', 'note', 'Retention routes of ' + count(s.members) + ' objects (' +
         s.members_are + '), grouped by route; ' + s.routes.length + ' of ' +

@@ -69,6 +69,25 @@ expect_exit 0 "$wa" paths --no-cut --json --select type=Session "$leak" && {
     fail "--no-cut --json has a cut"
   ok "paths --no-cut"
 }
+# suspects name the fix too: the cut of each suspect's objects
+expect_exit 0 "$wa" suspects "$leak" && {
+  contains "$T/out" "   fix: remove module 'app.stt' __dict__['_sessions'] [*]"
+  contains "$T/out" "   fix: remove module 'app.stt' __dict__['_sessions'] [*]; module 'app.stt' __dict__['_pending'] [*]"
+  contains "$T/out" "   1 held by roots themselves (native or frame references): no reference in the dump to remove"
+  ok "suspects: fix lines"
+}
+expect_exit 0 "$wa" suspects --json "$leak" && {
+  /usr/bin/python3 - "$T/out" <<'PY' || fail "suspects --json fix"
+import json, sys
+d = json.load(open(sys.argv[1]))
+acc, typ = d["suspects"][0], d["suspects"][1]
+assert acc["kind"] == "accumulation" and acc["fix"]["found"], acc
+assert acc["fix"]["patterns"] == ["module 'app.stt' __dict__['_sessions'] [*]"], acc["fix"]
+assert acc["fix"]["freed"] == 12 and acc["fix"]["held_by_root"] == 0
+assert typ["kind"] == "type" and typ["fix"]["held_by_root"] == 1 and typ["fix"]["freed"] == 15, typ
+PY
+  ok "suspects --json: fix"
+}
 expect_exit 2 "$wa" paths --cut --no-cut --select type=Session "$leak" && {
   contains "$T/err" "--cut and --no-cut contradict each other"
 }
