@@ -332,7 +332,7 @@ wa_status wa_zout_write(wa_zout *z, const char *path, const void *data, size_t n
 }
 
 static int by_start(const void *a, const void *b) {
-    const zchan *x = a, *y = b;
+    const zchan *x = *(const zchan *const *)a, *y = *(const zchan *const *)b;
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
@@ -341,17 +341,20 @@ wa_status wa_zout_finish(wa_zout *z, int fd, const char *path, uint64_t *bytes, 
         if (put(z, &z->ch[i], NULL, 0, 1) != 0) break;
     stop(z);
     if (atomic_load(&z->failed)) return zerr(z, path, err);
-    qsort(z->ch, (size_t)z->nch, sizeof *z->ch, by_start);
+    /* in file order (pointers: a z_stream must not move) */
+    zchan *order[ZCHAN_MAX];
+    for (int i = 0; i < z->nch; i++) order[i] = &z->ch[i];
+    qsort(order, (size_t)z->nch, sizeof *order, by_start);
     uint64_t at = 0, total = 0;
-    for (int i = 0; i < z->nch; i++)
-        if (z->ch[i].start != at) {
+    for (int i = 0; i < z->nch; i++) {
+        if (order[i]->start != at) {
             zfail(z, "internal: the compressed output's regions do not follow each other", NULL);
             return zerr(z, path, err);
-        } else {
-            at = z->ch[i].end;
         }
+        at = order[i]->end;
+    }
     for (int i = 0; i < z->nch; i++) {
-        zchan *ch = &z->ch[i];
+        zchan *ch = order[i];
         /* what is still in memory goes after what was spilled */
         if (ch->spill >= 0 && spill(z, ch) != 0) return zerr(z, path, err);
         if (ch->spill >= 0) {
