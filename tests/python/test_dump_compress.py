@@ -8,7 +8,9 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import textwrap
 import time
 import unittest
 
@@ -128,6 +130,28 @@ class CompressTest(unittest.TestCase):
         self.assertEqual(os.listdir(self.tmp.name), [])
         with self.assertRaises(ValueError):
             whyalive.install_signal_handler(directory=self.tmp.name, compress="lz4")
+
+    def test_disk_full_leaves_nothing(self):
+        # a file-size limit fails the compressed writes (a spilled region or
+        # the final file) half way, like a full disk: OSError, nothing left
+        for name in ("full.wa.zst", "full.jsonl.gz"):
+            code = textwrap.dedent(f"""
+                import os, resource, signal, sys, whyalive
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                junk = [str(i) * 20 for i in range(300000)]
+                resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))
+                try:
+                    whyalive.dump({self.p(name)!r})
+                except OSError as e:
+                    print("OSError", e)
+                    sys.exit(0)
+                sys.exit(3)
+            """)
+            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               env=dict(os.environ), timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("OSError", r.stdout)
+            self.assertEqual(os.listdir(self.tmp.name), [])
 
     def test_background(self):
         info = whyalive.dump(self.p("bg.wa"), compress="zstd", background=True)
