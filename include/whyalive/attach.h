@@ -34,6 +34,8 @@ typedef struct wa_attach_options {
     int pid;
     const char *output;    /* the dump's path for the caller; NULL: whyalive-PID-TIME.EXT in cwd */
     wa_format format;      /* AUTO: from output's name (binary unless .jsonl/.json) */
+    const char *compress;  /* "none", "gzip", "zstd"; NULL: from output's name (.gz, .zst;
+                              the default name gets .zst or .gz when compress asks) */
     uint32_t values;       /* as whyalive.dump(values=) */
     int tracemalloc;       /* -1 when tracing, 0 never, 1 required */
     int foreground;        /* 1: dump in the target itself (paused for the whole dump) */

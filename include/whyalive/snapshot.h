@@ -137,7 +137,7 @@ typedef struct wa_snapshot wa_snapshot; /* opaque */
 
 typedef enum wa_format {
     WA_FORMAT_AUTO = 0,  /* by magic when reading, by extension when writing */
-    WA_FORMAT_JSONL = 1, /* ".jsonl" (also ".json", ".jsonl.gz" is not supported) */
+    WA_FORMAT_JSONL = 1, /* ".jsonl" (also ".json", and either with ".gz"/".zst") */
     WA_FORMAT_BINARY = 2 /* ".wa" (any other extension when writing: binary) */
 } wa_format;
 
@@ -149,7 +149,15 @@ typedef struct wa_load_options {
     wa_format format;        /* WA_FORMAT_AUTO: sniff the first bytes */
     wa_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    /* Most bytes a gzip- or zstd-compressed input may decompress to; 0: the
+     * default, WA_DECOMPRESS_FLOOR or WA_DECOMPRESS_RATIO times the
+     * compressed size, whichever is larger (a few KiB that expand to
+     * gigabytes are refused with an error, not held in memory). */
+    uint64_t max_decompressed;
 } wa_load_options;
+
+#define WA_DECOMPRESS_FLOOR ((uint64_t)256 << 20)
+#define WA_DECOMPRESS_RATIO 1024u
 
 /* Load a snapshot file. opts may be NULL. Returns NULL and fills err on failure. */
 wa_snapshot *wa_snapshot_load(const char *path, const wa_load_options *opts, wa_error *err);
@@ -170,16 +178,25 @@ typedef enum wa_compression {
 /* "none", "gzip" or "zstd". */
 const char *wa_compression_name(wa_compression c);
 
-/* Format from a file name's extension (".jsonl"/".json" -> JSONL, else binary). */
+/* Compression from a file name's last extension: ".gz" -> gzip, ".zst" or
+ * ".zstd" -> zstd, else none. */
+wa_compression wa_compression_from_path(const char *path);
+
+/* Format from a file name's extension, after a compression extension
+ * (".jsonl"/".json", also ".jsonl.gz", ".jsonl.zst" -> JSONL, else binary). */
 wa_format wa_format_from_path(const char *path);
 const char *wa_format_name(wa_format f);
 
 /*
  * Write snap to path atomically (temporary file in the same directory, fsync,
- * rename; mode 0600). On failure nothing is left at path.
+ * rename; mode 0600). On failure nothing is left at path. Compressed as the
+ * path's extension says (wa_compression_from_path).
  */
 wa_status wa_snapshot_save(const wa_snapshot *snap, const char *path, wa_format format,
                            wa_error *err);
+/* The same, compressed as asked (WA_COMPRESSION_NONE: not compressed). */
+wa_status wa_snapshot_save_compressed(const wa_snapshot *snap, const char *path, wa_format format,
+                                      wa_compression compression, wa_error *err);
 
 /* Counts. */
 uint32_t wa_snapshot_n_objects(const wa_snapshot *snap);

@@ -50,6 +50,13 @@ typedef struct wa_writer_edge {
 /* Open a writer. format WA_FORMAT_AUTO picks by path extension. */
 wa_writer *wa_writer_open(const char *path, wa_format format, wa_error *err);
 
+/* Compress the output (gzip or zstd; WA_COMPRESSION_NONE: plain, the
+ * default) at level (0: the fastest, 1 for both). Call before
+ * wa_writer_begin(). The file is compressed as it is written, on a second
+ * thread, with memory bounded as without compression; the stats' bytes are
+ * then the compressed size. Readers decompress it transparently. */
+wa_status wa_writer_compress(wa_writer *w, wa_compression c, int level, wa_error *err);
+
 /* Metadata: call before wa_writer_begin(). Strings are copied. */
 wa_status wa_writer_meta(wa_writer *w, const wa_meta *meta, wa_error *err);
 

@@ -669,6 +669,19 @@ wa_status wa_attach_dump(const wa_attach_options *o, wa_attach_result *r, wa_err
 
     /* the output, as we name it */
     wa_format fmt = o->format;
+    int zc = -1; /* a wa_compression, -1: from the path */
+    if (o->compress) {
+        if (!strcmp(o->compress, "none"))
+            zc = WA_COMPRESSION_NONE;
+        else if (!strcmp(o->compress, "gzip"))
+            zc = WA_COMPRESSION_GZIP;
+        else if (!strcmp(o->compress, "zstd"))
+            zc = WA_COMPRESSION_ZSTD;
+        else
+            return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
+                                "unknown compression '%s' (expected none, gzip or zstd)",
+                                o->compress);
+    }
     if (o->output && *o->output) {
         if (o->output[0] == '/')
             snprintf(r->path, sizeof r->path, "%s", o->output);
@@ -690,12 +703,16 @@ wa_status wa_attach_dump(const wa_attach_options *o, wa_attach_result *r, wa_err
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        if (fmt_path(r->path, sizeof r->path, "%s/whyalive-%d-%s.%s", cwd, t.pid, stamp,
-                     fmt == WA_FORMAT_JSONL ? "jsonl" : "wa") != 0)
+        if (fmt_path(r->path, sizeof r->path, "%s/whyalive-%d-%s.%s%s", cwd, t.pid, stamp,
+                     fmt == WA_FORMAT_JSONL ? "jsonl" : "wa",
+                     zc == WA_COMPRESSION_ZSTD   ? ".zst"
+                     : zc == WA_COMPRESSION_GZIP ? ".gz"
+                                                 : "") != 0)
             return wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE,
                                 "the current directory's path is too long");
     }
     if (fmt == WA_FORMAT_AUTO) fmt = wa_format_from_path(r->path);
+    if (zc < 0) zc = (int)wa_compression_from_path(r->path);
 
     /* what the target must see */
     char status_t[PATH_MAX], status_o[PATH_MAX], lib_t[PATH_MAX], lib_o[PATH_MAX] = "";
@@ -747,10 +764,10 @@ wa_status wa_attach_dump(const wa_attach_options *o, wa_attach_result *r, wa_err
     }
     char req[PATH_MAX * 2 + 256];
     snprintf(req, sizeof req,
-             "status=%s\npath=%s\nformat=%d\nvalues=%u\ntracemalloc=%d\nbackground=%d\n"
-             "deadline=%.6f\nowner=%ld\n",
-             status_t, dump_t, (int)fmt, o->values, o->tracemalloc, o->foreground ? 0 : 1, deadline,
-             owner);
+             "status=%s\npath=%s\nformat=%d\ncompress=%d\nvalues=%u\ntracemalloc=%d\n"
+             "background=%d\ndeadline=%.6f\nowner=%ld\n",
+             status_t, dump_t, (int)fmt, zc, o->values, o->tracemalloc, o->foreground ? 0 : 1,
+             deadline, owner);
     static char out[65536];
     int grc =
         run_gdb(gdb, &t, lib_t, lib_o, status_o, req, deadline, deadline + 15, out, sizeof out);

@@ -321,7 +321,7 @@ wa_snapshot *wa_cli_load(const char *path, const wa_cli_common *common, int *exi
     char *shown = p.enabled ? wa_text_escape_dup(path, 200) : NULL;
     if (shown) p.path = shown;
     clock_gettime(CLOCK_MONOTONIC, &p.start);
-    wa_load_options lo = {WA_FORMAT_AUTO, on_progress, &p};
+    wa_load_options lo = {WA_FORMAT_AUTO, on_progress, &p, 0};
     wa_error err;
     wa_error_clear(&err);
     wa_snapshot *snap = wa_snapshot_load(path, &lo, &err);

@@ -14,8 +14,8 @@ static int run(int argc, char **argv);
 const wa_cli_command wa_cmd_dump = {
     "dump",
     "dump the heap of a running Python process (attaches with gdb)",
-    "--pid PID [-o FILE] [--format wa|jsonl] [--values N] [--tracemalloc] [--foreground] "
-    "[--timeout S] [--extension PATH] [--gdb PATH] [--json]",
+    "--pid PID [-o FILE] [--format wa|jsonl] [--compress none|gzip|zstd] [--values N] "
+    "[--tracemalloc] [--foreground] [--timeout S] [--extension PATH] [--gdb PATH] [--json]",
     "Writes a snapshot of process PID's heap, a CPython 3.9 or later process\n"
     "that need not have imported whyalive. gdb attaches (ptrace), waits until a\n"
     "thread is stopped at a safe point, loads whyalive's extension built for the\n"
@@ -25,7 +25,9 @@ const wa_cli_command wa_cmd_dump = {
     "the target writes it itself, paused for the whole dump).\n\n"
     "The file is written by the target's user, mode 0600, atomically; -o\n"
     "defaults to whyalive-PID-YYYYmmdd-HHMMSS.wa (.jsonl with --format jsonl)\n"
-    "in the current directory. Afterwards the target is as it was: its\n"
+    "in the current directory. --compress zstd (or gzip) compresses it as it is\n"
+    "written (default: as FILE's name ends, .zst or .gz; the default name then\n"
+    "ends so); every command reads compressed dumps. Afterwards the target is as it was: its\n"
     "sys.modules, threads, signal handlers and files; only the extension stays\n"
     "mapped (never imported). If no thread reaches a safe point, or the GIL is\n"
     "not free, within --timeout seconds (default 30), nothing is dumped.\n\n"
@@ -45,7 +47,7 @@ static int run(int argc, char **argv) {
     char *pos[argc > 0 ? argc : 1];
     int npos = 0;
     uint64_t pid = 0, values = 0;
-    const char *output = NULL, *format = NULL, *extension = NULL, *gdb = NULL;
+    const char *output = NULL, *format = NULL, *extension = NULL, *gdb = NULL, *compress = NULL;
     int tracemalloc = 0, foreground = 0;
     double timeout = 30.0;
     const wa_option opts[] = {
@@ -54,6 +56,8 @@ static int run(int argc, char **argv) {
          "the dump (default whyalive-PID-TIME.wa in the current directory)"},
         {"format", 'f', WA_OPT_STRING, &format, "FMT",
          "wa (binary) or jsonl (default: from FILE's name)"},
+        {"compress", 'z', WA_OPT_STRING, &compress, "ALG",
+         "none, gzip or zstd (default: from FILE's name: .gz, .zst)"},
         {"values", 0, WA_OPT_UINT, &values, "N",
          "keep the first N characters of str/bytes and numbers (default 0: no values)"},
         {"tracemalloc", 0, WA_OPT_FLAG, &tracemalloc, NULL,
@@ -80,6 +84,10 @@ static int run(int argc, char **argv) {
             return wa_cli_fail(WA_EXIT_INPUT, "dump: unknown --format '%s' (expected wa or jsonl)",
                                format); /* escaped */
     }
+    if (compress && strcmp(compress, "none") != 0 && strcmp(compress, "gzip") != 0 &&
+        strcmp(compress, "zstd") != 0)
+        return wa_cli_fail(WA_EXIT_INPUT,
+                           "dump: unknown --compress '%s' (expected none, gzip or zstd)", compress);
     if (values > 1000000)
         return wa_cli_fail(WA_EXIT_INPUT, "dump: --values must be from 0 to 1000000");
     if (!(timeout > 0) || timeout > 86400)
@@ -99,6 +107,7 @@ static int run(int argc, char **argv) {
     o.pid = (int)pid;
     o.output = output;
     o.format = fmt;
+    o.compress = compress;
     o.values = (uint32_t)values;
     o.tracemalloc = tracemalloc ? 1 : -1;
     o.foreground = foreground;
@@ -133,6 +142,12 @@ static int run(int argc, char **argv) {
         cJSON_AddNumberToObject(doc, "pid", (double)pid);
         cJSON_AddStringToObject(doc, "output", r.path);
         cJSON_AddStringToObject(doc, "format", wa_format_name(wa_format_from_path(r.path)));
+        cJSON_AddStringToObject(
+            doc, "compression",
+            wa_compression_name(compress && !strcmp(compress, "zstd")   ? WA_COMPRESSION_ZSTD
+                                : compress && !strcmp(compress, "gzip") ? WA_COMPRESSION_GZIP
+                                : compress                              ? WA_COMPRESSION_NONE
+                                           : wa_compression_from_path(r.path)));
         cJSON_AddStringToObject(doc, "python", r.python);
         cJSON_AddStringToObject(doc, "extension", r.extension);
         cJSON_AddBoolToObject(doc, "extension_copied", r.copied);

@@ -340,10 +340,35 @@ int wa_root_kind_parse(const char *name, size_t len) {
     return parse_name(root_kind_names, WA_ROOT_KIND_COUNT, name, len);
 }
 
+static size_t compression_suffix(const char *path, size_t n, wa_compression *c) {
+    *c = WA_COMPRESSION_NONE;
+    if (n >= 3 && strcmp(path + n - 3, ".gz") == 0) {
+        *c = WA_COMPRESSION_GZIP;
+        return 3;
+    }
+    if (n >= 4 && strcmp(path + n - 4, ".zst") == 0) {
+        *c = WA_COMPRESSION_ZSTD;
+        return 4;
+    }
+    if (n >= 5 && strcmp(path + n - 5, ".zstd") == 0) {
+        *c = WA_COMPRESSION_ZSTD;
+        return 5;
+    }
+    return 0;
+}
+
+wa_compression wa_compression_from_path(const char *path) {
+    wa_compression c;
+    (void)compression_suffix(path, path ? strlen(path) : 0, &c);
+    return c;
+}
+
 wa_format wa_format_from_path(const char *path) {
     size_t n = path ? strlen(path) : 0;
-    if ((n >= 6 && strcmp(path + n - 6, ".jsonl") == 0) ||
-        (n >= 5 && strcmp(path + n - 5, ".json") == 0))
+    wa_compression c;
+    n -= compression_suffix(path, n, &c);
+    if ((n >= 6 && strncmp(path + n - 6, ".jsonl", 6) == 0) ||
+        (n >= 5 && strncmp(path + n - 5, ".json", 5) == 0))
         return WA_FORMAT_JSONL;
     return WA_FORMAT_BINARY;
 }

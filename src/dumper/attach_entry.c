@@ -40,7 +40,7 @@
 typedef struct attach_req {
     char *text; /* the request, owned; the fields below point into it */
     const char *status, *path;
-    int format, tracemalloc, background;
+    int format, tracemalloc, background, compression;
     unsigned values;
     double deadline; /* CLOCK_REALTIME seconds */
     long owner;      /* the caller's pid when in our pid namespace, else 0 */
@@ -93,6 +93,7 @@ static void child_done(const wa_dump_c_result *r, int rc, void *ctx)
 static int parse_req(attach_req *q)
 {
     q->format = 0;
+    q->compression = 0;
     q->tracemalloc = -1;
     q->background = 1;
     q->values = 0;
@@ -110,6 +111,8 @@ static int parse_req(attach_req *q)
             q->path = v;
         else if (!strcmp(line, "format"))
             q->format = atoi(v);
+        else if (!strcmp(line, "compress"))
+            q->compression = atoi(v);
         else if (!strcmp(line, "values"))
             q->values = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(line, "tracemalloc"))
@@ -143,8 +146,8 @@ static void *attach_thread(void *arg)
     Py_XDECREF(had_gc);
     PyErr_Clear();
 #endif
-    wa_dump_c_options o = {q->path,       q->format,  q->values,        q->tracemalloc,
-                           q->background, child_done, (void *)q->status};
+    wa_dump_c_options o = {q->path,       q->format,  q->values,         q->tracemalloc,
+                           q->background, child_done, (void *)q->status, q->compression};
     wa_dump_c_result r;
     int rc = wa_dump_from_c(&o, &r);
 #if PY_VERSION_HEX < 0x030A0000

@@ -98,8 +98,9 @@ typedef struct wa_ref {
 typedef struct wa_dump_options {
     const char *path;
     wa_format format;
-    uint32_t values; /* 0 = no values; N = prefix length */
-    int tracemalloc; /* -1 auto, 0 off, 1 on */
+    uint32_t values;            /* 0 = no values; N = prefix length */
+    int tracemalloc;            /* -1 auto, 0 off, 1 on */
+    wa_compression compression; /* of the file written */
 } wa_dump_options;
 
 typedef struct wa_dump_stats {

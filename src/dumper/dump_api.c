@@ -210,6 +210,12 @@ static int run_dump(wa_dump *d)
     d->w = wa_writer_open(d->opt.path, d->opt.format, &d->err);
     if (!d->w)
         return -1;
+    if (d->opt.compression != WA_COMPRESSION_NONE &&
+        wa_writer_compress(d->w, d->opt.compression, 0, &d->err) != WA_OK) {
+        wa_writer_abort(d->w);
+        d->w = NULL;
+        return -1;
+    }
     meta_buf mb = {0};
     wa_meta meta;
     meta_fill(&mb, &meta);
@@ -318,6 +324,32 @@ static int parse_format(PyObject *o, wa_format *out)
     return 0;
 }
 
+/* compress=: None (from the path: .gz, .zst), "none", "gzip" or "zstd". */
+static int parse_compress(PyObject *o, const char *path, wa_compression *out)
+{
+    if (!o || o == Py_None) {
+        *out = wa_compression_from_path(path);
+        return 0;
+    }
+    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
+    if (PyUnicode_Check(o) && !s)
+        return -1;
+    if (s && !strcmp(s, "none"))
+        *out = WA_COMPRESSION_NONE;
+    else if (s && !strcmp(s, "gzip"))
+        *out = WA_COMPRESSION_GZIP;
+    else if (s && !strcmp(s, "zstd"))
+        *out = WA_COMPRESSION_ZSTD;
+    else {
+        PyErr_Format(PyExc_ValueError,
+                     "whyalive.dump: unknown compress %R (expected None, 'none', 'gzip' or "
+                     "'zstd')",
+                     o);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *info_dict(const wa_dump *d, const char *path, wa_format fmt, long pid)
 {
     wa_format f = fmt == WA_FORMAT_AUTO ? wa_format_from_path(path) : fmt;
@@ -325,16 +357,18 @@ static PyObject *info_dict(const wa_dump *d, const char *path, wa_format fmt, lo
     if (pid <= 0)
         Py_INCREF(Py_None);
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:d,s:s,s:s,s:K,s:K,s:N}", "objects",
+        "{s:K,s:K,s:K,s:K,s:d,s:s,s:s,s:s,s:K,s:K,s:N}", "objects",
         (unsigned long long)d->stats.objects, "edges", (unsigned long long)d->stats.edges, "roots",
         (unsigned long long)d->stats.roots, "bytes", (unsigned long long)d->stats.bytes, "seconds",
         d->stats.seconds, "path", path, "format", f == WA_FORMAT_JSONL ? "jsonl" : "binary",
-        "external_roots", (unsigned long long)d->stats.external_roots, "dropped_edges",
+        "compression", wa_compression_name(d->opt.compression), "external_roots",
+        (unsigned long long)d->stats.external_roots, "dropped_edges",
         (unsigned long long)d->stats.dropped_edges, "pid", pidobj);
 }
 
 const char wa_dump_py_doc[] =
-    "dump(path, *, format=None, values=0, tracemalloc=None, background=False) -> dict\n"
+    "dump(path, *, format=None, values=0, tracemalloc=None, background=False, compress=None) "
+    "-> dict\n"
     "--\n\n"
     "Write a snapshot of this interpreter's heap to path (low-level; see\n"
     "whyalive.dump for the documented API).";
@@ -342,8 +376,9 @@ const char wa_dump_py_doc[] =
 PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
-    static const char *const kwlist[] = {"format", "values", "tracemalloc", "background"};
-    PyObject *kw[4] = {NULL, NULL, NULL, NULL};
+    static const char *const kwlist[] = {"format", "values", "tracemalloc", "background",
+                                         "compress"};
+    PyObject *kw[5] = {NULL, NULL, NULL, NULL, NULL};
     if (nargs != 1) {
         PyErr_Format(PyExc_TypeError,
                      "whyalive.dump() takes 1 positional argument (path), %zd given", nargs);
@@ -353,7 +388,7 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
     for (Py_ssize_t i = 0; i < nkw; i++) {
         PyObject *k = PyTuple_GET_ITEM(kwnames, i);
         int found = 0;
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < 5; j++) {
             if (PyUnicode_CompareWithASCIIString(k, kwlist[j]) == 0) {
                 kw[j] = args[nargs + i];
                 found = 1;
@@ -387,6 +422,8 @@ PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, Py
     }
     d.opt.path = path;
     if (parse_format(kw[0], &d.opt.format) != 0)
+        goto bad;
+    if (parse_compress(kw[4], path, &d.opt.compression) != 0)
         goto bad;
     if (kw[1] && kw[1] != Py_None) {
         long v = PyLong_Check(kw[1]) && !PyBool_Check(kw[1]) ? PyLong_AsLong(kw[1]) : -2;
@@ -530,6 +567,7 @@ int wa_dump_from_c(const wa_dump_c_options *o, wa_dump_c_result *r)
     d.opt.format = (wa_format)o->format;
     d.opt.values = o->values;
     d.opt.tracemalloc = o->tracemalloc;
+    d.opt.compression = (wa_compression)o->compression;
     double t0 = now_seconds();
     pid_t pid = 0;
     if (o->background) {

@@ -16,7 +16,7 @@
 /* At import: __version__, FORMAT_VERSION, and the module's own dump()
  * (a reference on the caller's stack that the walk discounts). */
 int wa_dump_init(PyObject *module);
-/* whyalive._core.dump(path, *, format, values, tracemalloc, background) */
+/* whyalive._core.dump(path, *, format, values, tracemalloc, background, compress) */
 PyObject *wa_dump_py(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 extern const char wa_dump_py_doc[];
 /* whyalive._core._set_wrapper(fn): the Python-level whyalive.dump */
@@ -45,6 +45,7 @@ typedef struct wa_dump_c_options {
      * before it _exit()s */
     void (*child_done)(const wa_dump_c_result *r, int rc, void *ctx);
     void *ctx;
+    int compression; /* a wa_compression */
 } wa_dump_c_options;
 /* With the GIL held. 0, or -1 with r->error. Background: forks and returns
  * in the parent with r->pid; the child never returns. */

@@ -139,8 +139,21 @@ wa_status wa_outfile_open(wa_outfile *f, const char *path, wa_error *err) {
     return WA_OK;
 }
 
+wa_status wa_outfile_compress(wa_outfile *f, wa_compression c, int level, wa_error *err) {
+    wa_zout_free(f->z);
+    f->z = NULL;
+    if (c == WA_COMPRESSION_NONE) return WA_OK;
+    f->z = wa_zout_new(f->path, c, level, err);
+    return f->z ? WA_OK : (err ? err->code : WA_ERR_NOMEM);
+}
+
 wa_status wa_outfile_pwrite(wa_outfile *f, const void *data, size_t n, uint64_t off,
                             wa_error *err) {
+    if (f->z) {
+        wa_status st = wa_zout_write(f->z, f->path, data, n, off, err);
+        if (st != WA_OK) f->failed = 1;
+        return st;
+    }
     const char *p = data;
     while (n) {
         ssize_t w = pwrite(f->fd, p, n > (1u << 30) ? (1u << 30) : n, (off_t)off);
@@ -157,6 +170,15 @@ wa_status wa_outfile_pwrite(wa_outfile *f, const void *data, size_t n, uint64_t 
 }
 
 wa_status wa_outfile_commit(wa_outfile *f, wa_error *err) {
+    if (f->z) {
+        wa_status st = wa_zout_finish(f->z, f->fd, f->path, &f->zbytes, err);
+        wa_zout_free(f->z);
+        f->z = NULL;
+        if (st != WA_OK) {
+            wa_outfile_abort(f);
+            return st;
+        }
+    }
     if (fsync(f->fd) != 0) {
         wa_status s = io_error(err, f->path, "fsync failed");
         wa_outfile_abort(f);
@@ -191,6 +213,8 @@ wa_status wa_outfile_commit(wa_outfile *f, wa_error *err) {
 }
 
 void wa_outfile_abort(wa_outfile *f) {
+    wa_zout_free(f->z);
+    f->z = NULL;
     if (f->fd >= 0) close(f->fd);
     f->fd = -1;
     if (f->tmp_path) unlink(f->tmp_path);

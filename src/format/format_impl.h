@@ -68,17 +68,32 @@ uint64_t wa_checksum(const void *data, size_t n);
 
 /* A temporary file next to the target (mode 0600) with positioned, buffered
  * streams; commit fsyncs and renames, abort unlinks. */
+typedef struct wa_zout wa_zout;
 typedef struct wa_outfile {
     int fd;
     char *path;     /* target */
     char *tmp_path; /* temporary */
     int failed;
+    wa_zout *z;      /* compressing (zwrite.c): writes go there, commit assembles */
+    uint64_t zbytes; /* compressed: the file's size after commit */
 } wa_outfile;
 
 wa_status wa_outfile_open(wa_outfile *f, const char *path, wa_error *err);
 wa_status wa_outfile_pwrite(wa_outfile *f, const void *data, size_t n, uint64_t off, wa_error *err);
 wa_status wa_outfile_commit(wa_outfile *f, wa_error *err);
 void wa_outfile_abort(wa_outfile *f);
+/* Compress what is written from now on (gzip or zstd at level, 0: the
+ * default); before any write. */
+wa_status wa_outfile_compress(wa_outfile *f, wa_compression c, int level, wa_error *err);
+
+/* zwrite.c: the compressed output behind a wa_outfile. Writes at any
+ * offsets, as long as they tile the file at the end; finish writes the
+ * compressed file to fd (sequentially) and its size to *bytes. */
+wa_zout *wa_zout_new(const char *path, wa_compression c, int level, wa_error *err);
+wa_status wa_zout_write(wa_zout *z, const char *path, const void *data, size_t n, uint64_t off,
+                        wa_error *err);
+wa_status wa_zout_finish(wa_zout *z, int fd, const char *path, uint64_t *bytes, wa_error *err);
+void wa_zout_free(wa_zout *z);
 
 /* Buffered sequential stream at a file position, with a running checksum. */
 typedef struct wa_stream {

@@ -7,6 +7,14 @@
  *
  * Errors name the compressed input's byte offset where the stream broke, so
  * a truncated copy off a production host says where it ends.
+ *
+ * Decompression is bounded (wa_load_options.max_decompressed): by default a
+ * compressed input may expand to WA_DECOMPRESS_FLOOR or WA_DECOMPRESS_RATIO
+ * times its size, whichever is larger (from a pipe, of the compressed bytes
+ * read so far). Real dumps compress 5-20x; gzip cannot exceed about 1032x,
+ * zstd reaches 30000x, so a small "bomb" is refused with an error instead of
+ * taking the host's memory. The decompressed buffer never grows past the
+ * limit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +26,8 @@
 #include "format/format_impl.h"
 
 #define IN_CHUNK (1u << 20)
+/* The decompressed buffer starts here and doubles. */
+#define OUT_FIRST (64u << 10)
 
 wa_compression wa_input_compression(const unsigned char *head, size_t n) {
     if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return WA_COMPRESSION_GZIP;
@@ -88,18 +98,46 @@ static ssize_t src_next(src *s, const unsigned char **p, size_t cap, wa_error *e
 typedef struct sink {
     unsigned char *p;
     size_t len, cap;
+    int bounded; /* decompressing: the limit applies */
 } sink;
 
-/* Room for at least `want` more bytes; -1 with err filled when it will not fit. */
+/* The most a compressed source may decompress to, as far as it is read. */
+static uint64_t sink_limit(const src *s) {
+    if (s->opts && s->opts->max_decompressed) return s->opts->max_decompressed;
+    uint64_t in = s->mem                   ? (uint64_t)s->mem_len + s->npre
+                  : s->total != UINT64_MAX ? s->total
+                                           : s->consumed;
+    uint64_t lim = in > UINT64_MAX / WA_DECOMPRESS_RATIO ? UINT64_MAX : in * WA_DECOMPRESS_RATIO;
+    return lim < WA_DECOMPRESS_FLOOR ? WA_DECOMPRESS_FLOOR : lim;
+}
+
+/* Room for at least 1 and up to `want` more bytes; -1 with err filled when
+ * nothing more fits (out of memory, or past the decompression limit). */
 static int sink_room(sink *o, size_t want, const src *s, wa_error *err) {
+    size_t maxcap = SIZE_MAX;
+    if (o->bounded) {
+        uint64_t lim = sink_limit(s);
+        if (o->len > lim) {
+            wa_error_set(err, WA_ERR_FORMAT, s->path, WA_POS_NONE, s->consumed,
+                         "the compressed data expands past %llu bytes (%llu compressed bytes "
+                         "read): refused as a decompression bomb; if it is a real dump, "
+                         "decompress it to a file first",
+                         (unsigned long long)lim, (unsigned long long)s->consumed);
+            return -1;
+        }
+        /* one byte past the limit, so that crossing it is seen */
+        if (lim < SIZE_MAX) maxcap = (size_t)lim + 1;
+        if (want > maxcap - o->len) want = maxcap - o->len;
+    }
     if (o->cap - o->len >= want) return 0;
-    size_t nc = o->cap ? o->cap : IN_CHUNK;
+    size_t nc = o->cap ? o->cap : OUT_FIRST;
     while (nc - o->len < want) {
         if (nc > SIZE_MAX / 2)
             nc = SIZE_MAX;
         else
             nc *= 2;
     }
+    if (nc > maxcap) nc = maxcap;
     unsigned char *np = realloc(o->p, nc);
     if (!np) {
         wa_error_set(err, WA_ERR_NOMEM, s->path, WA_POS_NONE, s->consumed,
@@ -150,7 +188,7 @@ static int gunzip_all(src *s, sink *o, wa_error *err) {
             if (inflateReset(&z) != Z_OK) goto corrupt;
             ended = 0;
         }
-        if (sink_room(o, IN_CHUNK, s, err) != 0) goto done;
+        if (sink_room(o, OUT_FIRST, s, err) != 0) goto done;
         size_t room = o->cap - o->len;
         z.next_out = o->p + o->len;
         z.avail_out = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
@@ -201,7 +239,7 @@ static int unzstd_all(src *s, sink *o, wa_error *err) {
             in.size = (size_t)n;
             in.pos = 0;
         }
-        if (sink_room(o, IN_CHUNK, s, err) != 0) goto done;
+        if (sink_room(o, OUT_FIRST, s, err) != 0) goto done;
         ZSTD_outBuffer out = {o->p + o->len, o->cap - o->len, 0};
         pending = ZSTD_decompressStream(z, &out, &in);
         o->len += out.pos;
@@ -215,7 +253,7 @@ static int unzstd_all(src *s, sink *o, wa_error *err) {
     /* flush what the decoder still holds */
     for (;;) {
         if (pending == 0) break;
-        if (sink_room(o, IN_CHUNK, s, err) != 0) goto done;
+        if (sink_room(o, OUT_FIRST, s, err) != 0) goto done;
         ZSTD_outBuffer out = {o->p + o->len, o->cap - o->len, 0};
         ZSTD_inBuffer none = {NULL, 0, 0};
         pending = ZSTD_decompressStream(z, &out, &none);
@@ -247,10 +285,12 @@ wa_status wa_input_gather(const wa_input_source *from, wa_compression c, unsigne
             return wa_error_set(err, WA_ERR_NOMEM, s.path, WA_POS_NONE, WA_POS_NONE,
                                 "out of memory");
     }
-    sink o = {NULL, 0, 0};
+    sink o = {NULL, 0, 0, c != WA_COMPRESSION_NONE};
     int r = c == WA_COMPRESSION_GZIP   ? gunzip_all(&s, &o, err)
             : c == WA_COMPRESSION_ZSTD ? unzstd_all(&s, &o, err)
                                        : copy_all(&s, &o, err);
+    /* the stream may end right past the limit */
+    if (r == 0 && o.bounded && o.len > sink_limit(&s)) r = sink_room(&o, 1, &s, err);
     free(s.buf);
     if (r != 0) {
         free(o.p);

@@ -40,6 +40,7 @@ struct wa_writer {
     wa_arena meta_arena;
     wa_meta meta;
     int begun, broken, have_meta;
+    wa_compression compression;
     int site_open;           /* the last call wrote object next - 1: its site may follow */
     uint64_t obj_edges_left; /* edges of object next - 1 still to come (wa_writer_edges) */
     uint64_t obj_edge_i;     /* edges of that object written so far */
@@ -62,6 +63,7 @@ struct wa_writer {
     int pending;          /* line holds an object not yet closed */
     size_t site_at;       /* where the pending object's "site" field starts, 0: none */
     uint64_t seconds_off; /* file offset of the header's seconds value */
+    wa_buf header;        /* the header line, written at commit */
     wa_buf *type_json;    /* per type: the JSON string of its type name */
     uint64_t type_json_n;
 };
@@ -112,6 +114,7 @@ static void writer_free(wa_writer *w) {
     free(w->roots);
     free(w->sites);
     free(w->line.data);
+    free(w->header.data);
     for (uint64_t i = 0; i < w->type_json_n; i++) free(w->type_json[i].data);
     free(w->type_json);
     free(w);
@@ -121,6 +124,20 @@ void wa_writer_abort(wa_writer *w) {
     if (!w) return;
     wa_outfile_abort(&w->f);
     writer_free(w);
+}
+
+wa_status wa_writer_compress(wa_writer *w, wa_compression c, int level, wa_error *err) {
+    if (w->begun || w->broken)
+        return fail(w, err, WA_ERR_ARG, "%s", "wa_writer_compress after wa_writer_begin");
+    if (c != WA_COMPRESSION_NONE && c != WA_COMPRESSION_GZIP && c != WA_COMPRESSION_ZSTD)
+        return fail(w, err, WA_ERR_ARG, "%s", "unknown compression");
+    wa_status st = wa_outfile_compress(&w->f, c, level, err);
+    if (st != WA_OK) {
+        w->broken = 1;
+        return st;
+    }
+    w->compression = c;
+    return WA_OK;
 }
 
 wa_status wa_writer_meta(wa_writer *w, const wa_meta *m, wa_error *err) {
@@ -270,11 +287,16 @@ wa_status wa_writer_begin(wa_writer *w, uint32_t n, wa_error *err) {
     } else {
         r = -1;
     }
-    wa_status st = r ? WA_ERR_NOMEM : wa_stream_write(&w->out, h.data, h.len, err);
-    free(h.data);
-    if (r) return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
-    if (st != WA_OK) w->broken = 1;
-    return st;
+    if (r) {
+        free(h.data);
+        return fail(w, err, WA_ERR_NOMEM, "%s", "out of memory");
+    }
+    /* The lines follow the header, which is written at commit with its
+     * final "seconds" (in place, not patched: a compressed file has no
+     * place to patch). */
+    w->header = h;
+    w->out.pos = h.len;
+    return WA_OK;
 }
 
 static int label_ok(const wa_writer *w, uint32_t label) {
@@ -723,15 +745,17 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
         st = jsonl_close_pending(w, err);
         if (st == WA_OK) st = wa_stream_flush(&w->out, err);
         bytes = w->out.pos;
-        /* the header line is on disk now (flushed): patch its seconds */
+        /* the header line, with the final seconds */
         char sf[SECONDS_WIDTH];
         seconds_field(sf, w->meta.seconds);
-        if (st == WA_OK) st = wa_outfile_pwrite(&w->f, sf, sizeof sf, w->seconds_off, err);
+        memcpy(w->header.data + w->seconds_off, sf, sizeof sf);
+        if (st == WA_OK) st = wa_outfile_pwrite(&w->f, w->header.data, w->header.len, 0, err);
     }
     if (st == WA_OK)
         st = wa_outfile_commit(&w->f, err);
     else
         wa_outfile_abort(&w->f);
+    if (st == WA_OK && w->compression != WA_COMPRESSION_NONE) bytes = w->f.zbytes;
     if (st == WA_OK && stats) {
         stats->objects = w->n_objects;
         stats->edges = w->n_edges;
@@ -746,8 +770,17 @@ wa_status wa_writer_commit(wa_writer *w, wa_writer_stats *stats, wa_error *err) 
 
 wa_status wa_snapshot_save(const wa_snapshot *s, const char *path, wa_format format,
                            wa_error *err) {
+    return wa_snapshot_save_compressed(s, path, format, wa_compression_from_path(path), err);
+}
+
+wa_status wa_snapshot_save_compressed(const wa_snapshot *s, const char *path, wa_format format,
+                                      wa_compression compression, wa_error *err) {
     wa_writer *w = wa_writer_open(path, format, err);
     if (!w) return err ? err->code : WA_ERR_IO;
+    if (compression != WA_COMPRESSION_NONE && wa_writer_compress(w, compression, 0, err) != WA_OK) {
+        wa_writer_abort(w);
+        return err ? err->code : WA_ERR_ARG;
+    }
     uint32_t *remap = malloc(((size_t)s->n_strings + 1) * 4);
     wa_writer_edge *eb = NULL;
     uint64_t eb_cap = 0;

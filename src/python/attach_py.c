@@ -11,7 +11,7 @@
 
 const char wa_attach_py_doc[] =
     "_dump_pid(pid, path, format, values, tracemalloc, foreground, timeout, extension, gdb, "
-    "search_dirs) -> dict\n"
+    "search_dirs, compress=None) -> dict\n"
     "--\n\n"
     "Low-level: see whyalive.dump_pid. Returns the result, or a dict with 'error'.";
 
@@ -19,11 +19,11 @@ PyObject *wa_attach_py(PyObject *self, PyObject *args)
 {
     (void)self;
     int pid, values, tracemalloc, foreground;
-    const char *path, *format, *extension, *gdb;
+    const char *path, *format, *extension, *gdb, *compress = NULL;
     double timeout;
     PyObject *dirs;
-    if (!PyArg_ParseTuple(args, "izziipdzzO!", &pid, &path, &format, &values, &tracemalloc,
-                          &foreground, &timeout, &extension, &gdb, &PyList_Type, &dirs))
+    if (!PyArg_ParseTuple(args, "izziipdzzO!|z", &pid, &path, &format, &values, &tracemalloc,
+                          &foreground, &timeout, &extension, &gdb, &PyList_Type, &dirs, &compress))
         return NULL;
     if (values < 0 || values > 1000000) {
         PyErr_SetString(PyExc_ValueError, "values must be from 0 to 1000000");
@@ -36,6 +36,12 @@ PyObject *wa_attach_py(PyObject *self, PyObject *args)
         fmt = WA_FORMAT_BINARY;
     else if (format) {
         PyErr_Format(PyExc_ValueError, "unknown format %s (expected 'jsonl' or 'binary')", format);
+        return NULL;
+    }
+    if (compress && strcmp(compress, "none") && strcmp(compress, "gzip") &&
+        strcmp(compress, "zstd")) {
+        PyErr_Format(PyExc_ValueError,
+                     "unknown compress '%s' (expected None, 'none', 'gzip' or 'zstd')", compress);
         return NULL;
     }
     Py_ssize_t nd = PyList_GET_SIZE(dirs);
@@ -54,6 +60,7 @@ PyObject *wa_attach_py(PyObject *self, PyObject *args)
     o.pid = pid;
     o.output = path;
     o.format = fmt;
+    o.compress = compress;
     o.values = (uint32_t)values;
     o.tracemalloc = tracemalloc;
     o.foreground = foreground;

@@ -11,7 +11,7 @@
 
 #include "whyalive/whyalive.h"
 
-static void wa_fuzz_check(const wa_snapshot *s) {
+static inline void wa_fuzz_check(const wa_snapshot *s) {
     uint32_t n = wa_snapshot_n_objects(s), ne = wa_snapshot_n_edges(s);
     const uint32_t *out = wa_snapshot_out_offsets(s), *in = wa_snapshot_in_offsets(s);
     const wa_object *o = wa_snapshot_objects(s);
@@ -38,8 +38,8 @@ static void wa_fuzz_check(const wa_snapshot *s) {
         if (wa_snapshot_roots(s)[i].obj >= n) abort();
 }
 
-static int wa_fuzz_load(const uint8_t *data, size_t size, wa_format format) {
-    wa_load_options opts = {format, NULL, NULL};
+static inline int wa_fuzz_load(const uint8_t *data, size_t size, wa_format format) {
+    wa_load_options opts = {format, NULL, NULL, 0};
     wa_error err;
     wa_snapshot *s = wa_snapshot_load_memory(data, size, "fuzz", &opts, &err);
     if (s) {

@@ -74,12 +74,42 @@ def test_foreground_jsonl_values_default_name(tmp_path):
     assert leaks_in(tmp_path / name) == 7
 
 
+@pytest.mark.parametrize("version", sorted(PYS, key=lambda v: int(v.split(".")[1])))
+def test_compressed(version, tmp_path):
+    # --compress zstd: the default name gets .wa.zst, the target writes zstd
+    with Target(PYS[version], leaks=9) as t:
+        p = subprocess.run([at.WA_BIN, "dump", "--pid", str(t.pid), "--compress", "zstd", "--json"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert p.returncode == 0, p.stderr
+        doc = __import__("json").loads(p.stdout)
+        assert doc["compression"] == "zstd" and doc["format"] == "binary"
+        # -o NAME.jsonl.gz: JSON Lines, gzip, from the name alone
+        p = attach(t.pid, "-o", tmp_path / "named.jsonl.gz", "--foreground")
+        assert p.returncode == 0, p.stderr
+    (name,) = [n for n in os.listdir(tmp_path) if n.startswith("whyalive-")]
+    assert name.startswith(f"whyalive-{t.pid}-") and name.endswith(".wa.zst")
+    for n, magic in ((name, b"\x28\xb5\x2f\xfd"), ("named.jsonl.gz", b"\x1f\x8b")):
+        with open(tmp_path / n, "rb") as f:
+            assert f.read(len(magic)) == magic, n
+        assert leaks_in(tmp_path / n) == 9
+        assert whyalive.load(tmp_path / n).n_objects == doc["objects"] or n != name
+        assert os.stat(tmp_path / n).st_mode & 0o777 == 0o600
+
+
 def test_python_api(tmp_path):
     with Target(MAIN, leaks=11) as t:
         info = whyalive.dump_pid(t.pid, tmp_path / "api.wa", timeout=20)
         assert info.path == str(tmp_path / "api.wa") and info.objects > 1000
         assert info.pid is None
     assert leaks_in(tmp_path / "api.wa") == 11
+    with Target(MAIN, leaks=5) as t:
+        info = whyalive.dump_pid(t.pid, tmp_path / "api.wa", timeout=20, compress="gzip")
+        assert info.compression == "gzip"
+    with open(tmp_path / "api.wa", "rb") as f:
+        assert f.read(2) == b"\x1f\x8b"
+    assert leaks_in(tmp_path / "api.wa") == 5
+    with pytest.raises(ValueError, match="unknown compress"):
+        whyalive.dump_pid(1, compress="xz")
     with pytest.raises(whyalive.AttachError, match="no process with pid"):
         whyalive.dump_pid(_dead_pid())
 
@@ -273,6 +303,9 @@ def test_usage_errors():
     p = subprocess.run([at.WA_BIN, "dump", "--pid", "1", "--format", "xml"], capture_output=True,
                        text=True)
     _refused(p, "unknown --format")
+    p = subprocess.run([at.WA_BIN, "dump", "--pid", "1", "--compress", "xz"], capture_output=True,
+                       text=True)
+    _refused(p, "unknown --compress 'xz' (expected none, gzip or zstd)")
 
 
 UNSHARE = ["unshare", "-m", "--propagation", "private", "sh", "-c",
@@ -311,7 +344,7 @@ def test_unwritable_output_exit_3(tmp_path):
 def test_help_lists_the_options():
     p = subprocess.run([at.WA_BIN, "dump", "--help"], capture_output=True, text=True)
     assert p.returncode == 0
-    for opt in ("--pid", "--output", "--format", "--values", "--tracemalloc", "--foreground",
+    for opt in ("--pid", "--output", "--format", "--compress", "--values", "--tracemalloc", "--foreground",
                 "--timeout", "--extension", "--gdb"):
         assert opt in p.stdout
 

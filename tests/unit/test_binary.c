@@ -169,7 +169,7 @@ static void test_binary_memory_and_empty(void) {
     s = wa_snapshot_load_memory(buf, n, "buf", NULL, &err);
     CHECK(s != NULL);
     wa_snapshot_free(s);
-    wa_load_options o = {WA_FORMAT_JSONL, NULL, NULL};
+    wa_load_options o = {WA_FORMAT_JSONL, NULL, NULL, 0};
     s = wa_snapshot_load(path, &o, &err); /* forced to the wrong reader */
     CHECK(s == NULL && err.code == WA_ERR_FORMAT);
     remove(path);

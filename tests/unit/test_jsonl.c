@@ -176,7 +176,7 @@ static void test_long_lines_and_cancel(void) {
         wa_snapshot_free(s);
     }
     int calls = 0;
-    wa_load_options o = {WA_FORMAT_AUTO, cancel_cb, &calls};
+    wa_load_options o = {WA_FORMAT_AUTO, cancel_cb, &calls, 0};
     s = wa_snapshot_load(path, &o, &err);
     CHECK(s == NULL);
     CHECK(calls == 1);

@@ -295,7 +295,7 @@ static void test_progress_and_cancel(void) {
     uint64_t unused = 0;
     const char *path = make_file("par_prog.jsonl", PLANT_NONE, &unused);
     prog pr = {0, 0, 0, 0, 1};
-    wa_load_options o = {WA_FORMAT_AUTO, progress_cb, &pr};
+    wa_load_options o = {WA_FORMAT_AUTO, progress_cb, &pr, 0};
     wa_error err;
     threads(2);
     wa_snapshot *s = wa_snapshot_load(path, &o, &err);

@@ -171,7 +171,7 @@ static void reseal(unsigned char *b, size_t len, uint32_t id) {
 static void bin_case(const unsigned char *b, size_t len, wa_status code, uint64_t offset,
                      const char *needle) {
     wa_error err;
-    wa_load_options o = {WA_FORMAT_BINARY, NULL, NULL};
+    wa_load_options o = {WA_FORMAT_BINARY, NULL, NULL, 0};
     wa_snapshot *s = wa_snapshot_load_memory(b, len, "bad.wa", &o, &err);
     CHECK(s == NULL);
     wa_snapshot_free(s);

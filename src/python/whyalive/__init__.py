@@ -57,7 +57,7 @@ class DumpInfo:
     """What a dump wrote.
 
     Attributes: ``path``, ``format`` (``"jsonl"`` or ``"binary"``),
-    ``objects``, ``edges``, ``roots``, ``external_roots`` (objects held from
+    ``compression`` (``"none"``, ``"gzip"`` or ``"zstd"``), ``objects``, ``edges``, ``roots``, ``external_roots`` (objects held from
     outside the Python heap), ``bytes`` (file size), ``seconds`` (time the
     dump took; for ``background=True``: the pause of the calling process),
     ``pid`` (the child writing a background dump, else ``None``). For a
@@ -65,7 +65,7 @@ class DumpInfo:
     fills them in from the child.
     """
 
-    __slots__ = ("path", "format", "objects", "edges", "roots", "external_roots",
+    __slots__ = ("path", "format", "compression", "objects", "edges", "roots", "external_roots",
                  "dropped_edges", "bytes", "seconds", "pid", "_counts_fd")
 
     def __init__(self, raw: dict) -> None:
@@ -136,7 +136,8 @@ class DumpInfo:
 
 
 def dump(path: "str | os.PathLike[str]", *, format: "str | None" = None, values: int = 0,
-         tracemalloc: "bool | None" = None, background: bool = False) -> DumpInfo:
+         tracemalloc: "bool | None" = None, background: bool = False,
+         compress: "str | None" = None) -> DumpInfo:
     """Write a snapshot of this interpreter's heap to ``path``.
 
     The walk holds the GIL, so the snapshot is consistent; it runs no Python
@@ -163,13 +164,19 @@ def dump(path: "str | os.PathLike[str]", *, format: "str | None" = None, values:
         fork itself (page tables: a few ms per GB) and copy-on-write memory
         while the child runs. POSIX only. Call ``info.wait()`` for the
         outcome.
+    :param compress: ``"zstd"`` or ``"gzip"`` compress the file as it is
+        written (on a second thread; memory stays bounded), ``"none"`` does
+        not; ``None`` (default): as ``path`` ends, ``.zst``/``.zstd`` or
+        ``.gz`` (``heap.wa.zst``). The format is named by the extension
+        before it. Every reader (``whyalive.load``, the CLI) decompresses
+        transparently. ``ValueError`` for any other value.
     :returns: a :class:`DumpInfo`.
     """
     _reap()
     if background and not hasattr(os, "fork"):
         raise OSError("whyalive.dump(background=True) needs os.fork(), not available here")
     raw = _core.dump(path, format=format, values=values, tracemalloc=tracemalloc,
-                     background=bool(background))
+                     background=bool(background), compress=compress)
     info = DumpInfo(raw)
     if info.pid is not None:
         _children.add(info.pid)
@@ -194,7 +201,7 @@ class AttachError(RuntimeError):
 def dump_pid(pid: int, path: "str | os.PathLike[str] | None" = None, *, format: "str | None" = None,
              values: int = 0, tracemalloc: bool = False, foreground: bool = False,
              timeout: float = 30.0, extension: "str | os.PathLike[str] | None" = None,
-             gdb: "str | None" = None) -> DumpInfo:
+             gdb: "str | None" = None, compress: "str | None" = None) -> DumpInfo:
     """Dump the heap of another running CPython process (3.9 or later), one
     that never imported whyalive, as ``whyalive dump --pid`` does: gdb
     attaches, loads whyalive's extension built for the target's Python and
@@ -206,6 +213,8 @@ def dump_pid(pid: int, path: "str | os.PathLike[str] | None" = None, *, format: 
 
     :param path: the dump (default ``whyalive-PID-TIME.wa`` in the current
         directory), written by the target's user with mode 0600.
+    :param compress: ``"none"``, ``"gzip"`` or ``"zstd"``, as for
+        :func:`dump`; ``None``: from ``path``'s name (``.gz``, ``.zst``).
     :param tracemalloc: require allocation sites (the target must trace).
     :param timeout: seconds to reach a safe point and take the GIL.
     :param extension: the extension to load (file or directory); default:
@@ -219,10 +228,12 @@ def dump_pid(pid: int, path: "str | os.PathLike[str] | None" = None, *, format: 
     raw = _core._dump_pid(int(pid), None if path is None else os.fspath(path), format, int(values),
                           1 if tracemalloc else -1, bool(foreground), float(timeout),
                           None if extension is None else os.fspath(extension), gdb,
-                          [here, os.path.dirname(here)])
+                          [here, os.path.dirname(here)], compress)
     if "error" in raw:
         raise AttachError(raw["error"], raw.get("status", ""), raw.get("detail", ""))
-    raw = dict(raw, pid=None, external_roots=None, dropped_edges=None)
+    from_name = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}.get(os.path.splitext(raw["path"])[1], "none")
+    raw = dict(raw, pid=None, external_roots=None, dropped_edges=None,
+               compression=compress if compress is not None else from_name)
     return DumpInfo(raw)
 
 
@@ -233,9 +244,10 @@ def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.P
 
     Each dump goes to ``<directory>/whyalive-<pid>-<YYYYmmdd-HHMMSS>.<ext>``
     (``directory`` defaults to the system temporary directory; ``ext`` is
-    ``jsonl`` when ``format="jsonl"``, else ``wa``). ``dump_options`` are
+    ``jsonl`` when ``format="jsonl"``, else ``wa``, then ``.zst`` or ``.gz``
+    with ``compress="zstd"`` or ``"gzip"``). ``dump_options`` are
     passed to :func:`dump` (``values``, ``format``, ``tracemalloc``,
-    ``background``). Each dump is reported with one line on stderr
+    ``background``, ``compress``). Each dump is reported with one line on stderr
     (``whyalive: signal 12: wrote PATH (N objects, B bytes, S s)``, or
     ``writing PATH in the background (pid P)``); errors are reported there
     too, never raised into the interrupted code. Must be called from the main thread. Returns the
@@ -244,10 +256,15 @@ def install_signal_handler(signum: int = _signal.SIGUSR2, directory: "str | os.P
     directory = os.fspath(directory) if directory is not None else _tempfile.gettempdir()
     if not os.path.isdir(directory):
         raise OSError(f"whyalive.install_signal_handler: {directory!r} is not a directory")
-    unknown = set(dump_options) - {"format", "values", "tracemalloc", "background"}
+    unknown = set(dump_options) - {"format", "values", "tracemalloc", "background", "compress"}
     if unknown:
         raise TypeError(f"install_signal_handler: unknown dump option(s) {sorted(unknown)}")
     ext = "jsonl" if dump_options.get("format") == "jsonl" else "wa"
+    compress = dump_options.get("compress")
+    if compress not in (None, "none", "gzip", "zstd"):
+        raise ValueError(f"install_signal_handler: unknown compress {compress!r} "
+                         "(expected None, 'none', 'gzip' or 'zstd')")
+    ext += {"zstd": ".zst", "gzip": ".gz"}.get(compress, "")
 
     def _handler(signo, frame):
         del frame  # the interrupted frame is in the dump through its thread

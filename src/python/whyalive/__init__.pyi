@@ -14,11 +14,13 @@ class DumpInfo:
     bytes: int
     seconds: float
     pid: int | None
+    compression: str | None
     def __init__(self, raw: dict[str, Any]) -> None: ...
     def wait(self, timeout: float | None = ...) -> DumpInfo: ...
 
 def dump(path: str | os.PathLike[str], *, format: str | None = ..., values: int = ...,
-         tracemalloc: bool | None = ..., background: bool = ...) -> DumpInfo: ...
+         tracemalloc: bool | None = ..., background: bool = ...,
+         compress: str | None = ...) -> DumpInfo: ...
 
 class AttachError(RuntimeError):
     status: str
@@ -26,7 +28,7 @@ class AttachError(RuntimeError):
 def dump_pid(pid: int, path: str | os.PathLike[str] | None = ..., *, format: str | None = ...,
              values: int = ..., tracemalloc: bool = ..., foreground: bool = ...,
              timeout: float = ..., extension: str | os.PathLike[str] | None = ...,
-             gdb: str | None = ...) -> DumpInfo: ...
+             gdb: str | None = ..., compress: str | None = ...) -> DumpInfo: ...
 def install_signal_handler(signum: int = ..., directory: str | os.PathLike[str] | None = ...,
                            **dump_options: Any) -> Callable[..., Any] | int | None: ...
 
