@@ -32,7 +32,8 @@ const wa_cli_command wa_cmd_paths = {
     "paths (--select defaults to SEL).",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* Every holder of the selection: one pattern a line, with its route. */
 static int print_holders(const cJSON *doc, uint64_t selected) {

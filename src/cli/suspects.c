@@ -27,7 +27,8 @@ const wa_cli_command wa_cmd_suspects = {
     "of the suspects shown are of a type SEL matches, with their routes.",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* The report, drawn from the view's document; ctx is the suspect options. */
 static int print_doc(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {
