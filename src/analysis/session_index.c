@@ -5,11 +5,11 @@
  *
  * A part read from an index is checked as thoroughly as its structure
  * allows, in O(objects) with explicit arrays (no recursion):
- *  - dominators: every idom value is WA_NONE, WA_DOM_SUPER or another
- *    object; the preorder lists each reachable object (idom not WA_NONE)
- *    exactly once; each object comes after its idom (so idom is a tree
- *    over the super-root) and inside its idom's subtree interval (so every
- *    subtree is contiguous, as dom.c's preorder is); every root object hangs
+ *  - dominators: the preorder lists each reachable object (idom not
+ *    WA_NONE) exactly once; each object's idom is WA_DOM_SUPER or an object
+ *    on the path from the top to the object listed before it (so idom is a
+ *    tree over the super-root and the list one of its preorders, every
+ *    subtree contiguous, as dom.c's preorder is); every root object hangs
  *    from the super-root. The retained sizes and the counts are not stored:
  *    they are summed again from the tree and the shallow sizes, exactly as
  *    dom.c sums them, in one pass;
@@ -31,11 +31,20 @@ static int reject(wa_index *ix, const char *why) {
     return -1;
 }
 
-/* Checks idom/preorder (R entries) against snap, and fills pos (object ->
- * preorder position) and size (subtree sizes) on the way. 0 or -1. */
+/* Checks idom/preorder (R entries) against snap. scratch has room for 2n
+ * entries (the buffer that then takes the retained sizes: no other big
+ * array to fault in): object -> preorder position, then the stack of the
+ * preorder walk. 0 or -1.
+ *
+ * The walk: a sequence that lists every object of a tree once is a
+ * preorder with contiguous subtrees exactly when each object's parent is on
+ * the path from the top to the object before it (the stack): pop to the
+ * parent, push the object. Sequential but for one read of idom per object,
+ * and no recursion whatever the depth. */
 static int check_dom(wa_index *ix, const wa_snapshot *s, const uint32_t *idom, const uint32_t *pre,
-                     uint32_t R, uint32_t *pos, uint32_t *size) {
+                     uint32_t R, uint32_t *scratch) {
     const uint32_t n = s->n_objects;
+    uint32_t *pos = scratch, *stack = scratch + n;
     for (uint32_t v = 0; v < n; v++) pos[v] = WA_NONE;
     for (uint32_t k = 0; k < R; k++) {
         uint32_t v = pre[k];
@@ -43,36 +52,23 @@ static int check_dom(wa_index *ix, const wa_snapshot *s, const uint32_t *idom, c
             return reject(ix, "dominators: the preorder repeats or names no object");
         pos[v] = k;
     }
-    for (uint32_t v = 0; v < n; v++) {
-        uint32_t d = idom[v];
-        if (d == WA_NONE) {
-            if (pos[v] != WA_NONE)
-                return reject(ix, "dominators: an unreachable object in the preorder");
-            continue;
-        }
-        if (pos[v] == WA_NONE)
-            return reject(ix, "dominators: a reachable object not in the preorder");
-        if (d == WA_DOM_SUPER) continue;
-        if (d >= n || pos[d] == WA_NONE || pos[d] >= pos[v])
-            return reject(ix, "dominators: an immediate dominator that is no ancestor");
-    }
+    /* reachable (an idom) exactly when in the preorder */
+    for (uint32_t v = 0; v < n; v++)
+        if ((idom[v] == WA_NONE) != (pos[v] == WA_NONE))
+            return reject(ix, "dominators: the preorder and the tree disagree on reachability");
     for (uint32_t r = 0; r < s->n_roots; r++)
         if (idom[s->roots[r].obj] != WA_DOM_SUPER)
             return reject(ix, "dominators: a root object below another object");
-    /* subtree sizes, children before parents (each follows its idom) */
-    for (uint32_t k = 0; k < R; k++) size[pre[k]] = 1;
-    for (uint32_t k = R; k-- > 0;) {
-        uint32_t v = pre[k], d = idom[v];
-        if (d != WA_DOM_SUPER) size[d] += size[v];
-    }
-    /* each subtree inside its parent's interval: with the sizes and
-     * distinct positions, every subtree fills its interval exactly */
+    uint32_t top = 0;
     for (uint32_t k = 0; k < R; k++) {
         uint32_t v = pre[k], d = idom[v];
-        uint64_t end = (uint64_t)k + size[v];
-        if (end > R) return reject(ix, "dominators: the preorder is no preorder of the tree");
-        if (d != WA_DOM_SUPER && end > (uint64_t)pos[d] + size[d])
-            return reject(ix, "dominators: the preorder is no preorder of the tree");
+        if (d == WA_DOM_SUPER) {
+            top = 0;
+        } else {
+            while (top > 0 && stack[top - 1] != d) top--;
+            if (top == 0) return reject(ix, "dominators: the preorder is no preorder of the tree");
+        }
+        stack[top++] = v;
     }
     return 0;
 }
@@ -94,17 +90,16 @@ int wa_ana_dom_from_index(const wa_snapshot *s, wa_index *ix, wa_dom **out, wa_e
     }
     const uint64_t *st = stats;
     wa_dom *d = NULL;
-    uint32_t *pos = wa_big_alloc(n ? n : 1, 4, err), *size = wa_big_alloc(n ? n : 1, 4, err);
     uint64_t *ret = wa_big_alloc(n ? n : 1, 8, err);
     rc = -2;
-    if (!pos || !size || !ret || !(d = wa_calloc(1, sizeof *d, err))) goto fail;
+    if (!ret || !(d = wa_calloc(1, sizeof *d, err))) goto fail;
     rc = -1;
     if (st[0] > s->n_edges) {
         reject(ix, "dominators: more weak edges than edges");
         goto fail;
     }
     const uint32_t R = (uint32_t)np;
-    if (check_dom(ix, s, idom, pre, R, pos, size) != 0) goto fail;
+    if (check_dom(ix, s, idom, pre, R, (uint32_t *)ret) != 0) goto fail;
     /* retained sizes, as dom.c sums them */
     const uint32_t *id = idom, *pr = pre;
     d->n_objects = n;
@@ -128,15 +123,11 @@ int wa_ana_dom_from_index(const wa_snapshot *s, wa_index *ix, wa_dom **out, wa_e
     d->retained = ret;
     d->weak_edges = st[0];
     d->peak_temp = st[1];
-    wa_big_free(pos);
-    wa_big_free(size);
     wa_big_free(stats);
     *out = d;
     return 1;
 fail:
     free(d);
-    wa_big_free(pos);
-    wa_big_free(size);
     wa_big_free(ret);
     wa_big_free(idom);
     wa_big_free(pre);
@@ -228,10 +219,38 @@ int wa_ana_tree_from_index(const wa_snapshot *s, wa_index *ix, wa_path_tree **ou
     return 1;
 }
 
+/* The sections of a part this session did not build but the index holds
+ * (read, checksums verified, to go into the new file as they are: the
+ * next reader checks them like any other). */
+static void carry(wa_index *ix, const uint32_t *ids, uint32_t k, wa_index_section_out *sec,
+                  uint32_t *n, void **bufs, uint32_t *nb) {
+    void *got[3] = {0};
+    uint64_t len[3] = {0};
+    wa_error e;
+    uint32_t i;
+    for (i = 0; i < k; i++)
+        if (wa_index_read_section(ix, ids[i], 1, WA_INDEX_ANY, UINT64_MAX, &got[i], &len[i], &e) !=
+            1)
+            break;
+    for (uint32_t j = 0; j < k; j++) {
+        if (i == k) {
+            sec[(*n)++] = (wa_index_section_out){ids[j], got[j], len[j]};
+            bufs[(*nb)++] = got[j];
+        } else {
+            wa_big_free(got[j]);
+        }
+    }
+}
+
 wa_status wa_ana_index_save(const wa_snapshot *s, wa_index *ix, const wa_dom *dom,
                             const wa_path_tree *tree, wa_error *err) {
     wa_index_section_out sec[5];
-    uint32_t n = 0;
+    void *bufs[5];
+    uint32_t n = 0, nb = 0;
+    static const uint32_t dom_ids[] = {WA_IXS_DOM_STATS, WA_IXS_DOM_IDOM, WA_IXS_DOM_PREORDER};
+    static const uint32_t tree_ids[] = {WA_IXS_TREE_PARENT, WA_IXS_TREE_VIA};
+    if (!dom && wa_index_holds(ix, WA_INDEX_HAS_DOM)) carry(ix, dom_ids, 3, sec, &n, bufs, &nb);
+    if (!tree && wa_index_holds(ix, WA_INDEX_HAS_TREE)) carry(ix, tree_ids, 2, sec, &n, bufs, &nb);
     uint64_t stats[2];
     if (dom) {
         stats[0] = dom->weak_edges;
@@ -246,5 +265,7 @@ wa_status wa_ana_index_save(const wa_snapshot *s, wa_index *ix, const wa_dom *do
             (wa_index_section_out){WA_IXS_TREE_PARENT, tree->parent, (uint64_t)s->n_objects * 4};
         sec[n++] = (wa_index_section_out){WA_IXS_TREE_VIA, tree->via, (uint64_t)s->n_objects * 4};
     }
-    return wa_index_write(ix, s, sec, n, err);
+    wa_status st = wa_index_write(ix, s, sec, n, err);
+    for (uint32_t i = 0; i < nb; i++) wa_big_free(bufs[i]);
+    return st;
 }
