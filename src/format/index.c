@@ -237,6 +237,7 @@ static void parse(wa_index *ix) {
             return;
         }
     int seen[WA_IXS_MAX + 1] = {0};
+    uint64_t pos = table_end;
     for (uint32_t i = 0; i < nsec; i++) {
         const unsigned char *e = h + IX_HEADER + i * IX_ENTRY;
         uint32_t id = rd32(e);
@@ -246,19 +247,35 @@ static void parse(wa_index *ix) {
             return;
         }
         seen[id] = 1;
-        if (off % IX_ALIGN || off < table_end || off > ix->size || len > ix->size - off) {
-            damaged(ix, "section %s outside the file", sec_name(id));
+        /* the writer's layout and no other: each section at the first
+         * aligned offset after the one before, the file ending with the
+         * last, so that every byte is under a checksum or zero padding */
+        if (off != (pos + IX_ALIGN - 1) / IX_ALIGN * IX_ALIGN || off > ix->size ||
+            len > ix->size - off) {
+            damaged(ix, "section %s out of place", sec_name(id));
             return;
         }
-        for (uint32_t j = 0; j < i; j++)
-            if (off < ix->sec[j].off + ix->sec[j].len && ix->sec[j].off < off + len) {
-                damaged(ix, "sections %s and %s overlap", sec_name(ix->sec[j].id), sec_name(id));
+        if (off > pos) {
+            unsigned char pad[IX_ALIGN];
+            if (ix_read(ix, pad, (size_t)(off - pos), pos) != 0) {
+                damaged(ix, "cannot read: %s", strerror(errno));
                 return;
             }
+            for (uint64_t j = 0; j < off - pos; j++)
+                if (pad[j]) {
+                    damaged(ix, "padding bytes are not zero");
+                    return;
+                }
+        }
+        pos = off + len;
         ix->sec[i].id = id;
         ix->sec[i].off = off;
         ix->sec[i].len = len;
         ix->sec[i].sum = rd64(e + 24);
+    }
+    if (pos != ix->size) {
+        damaged(ix, "bytes after the last section");
+        return;
     }
     ix->nsec = nsec;
     ix->n_objects = rd32(h + 72);
