@@ -43,7 +43,8 @@ struct wa_session {
     wa_session_hook hook;
     void *hook_ctx;
     part dom, tree, weak;
-    wa_index *ix; /* owned; NULL: none */
+    wa_index *ix;                  /* owned; NULL: none */
+    int dom_from_ix, tree_from_ix; /* those parts' arrays are the index's */
     wa_session_index_hook ix_hook;
     void *ix_ctx;
     pthread_mutex_t ix_lock;
@@ -75,8 +76,15 @@ wa_session *wa_session_new(const wa_snapshot *snap, wa_error *err) {
 
 void wa_session_free(wa_session *s) {
     if (!s) return;
-    wa_dom_free(atomic_load(&s->dom.value));
-    wa_path_tree_free(atomic_load(&s->tree.value));
+    /* parts read from the index first: their arrays are the index's */
+    if (s->dom_from_ix)
+        wa_ana_index_part_free(atomic_load(&s->dom.value));
+    else
+        wa_dom_free(atomic_load(&s->dom.value));
+    if (s->tree_from_ix)
+        wa_ana_index_part_free(atomic_load(&s->tree.value));
+    else
+        wa_path_tree_free(atomic_load(&s->tree.value));
     weak_mask *w = atomic_load(&s->weak.value);
     if (w) free(w->bits);
     free(w);
@@ -191,6 +199,7 @@ static void *get(wa_session *s, part *p, wa_session_part which, compute_fn compu
     pthread_mutex_lock(&p->lock);
     v = atomic_load_explicit(&p->value, memory_order_relaxed);
     if (!v && (v = from_index(s, which)) != NULL) {
+        *(which == WA_SESSION_DOM ? &s->dom_from_ix : &s->tree_from_ix) = 1;
         atomic_store_explicit(&p->value, v, memory_order_release);
     } else if (!v) {
         double t0 = now_s();

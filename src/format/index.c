@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,15 +38,17 @@ struct wa_index {
     wa_index_state state;
     unsigned flags;
     int write_failed;
-    int fd;                 /* the index file, open while its sections may be read */
-    unsigned char *mem;     /* or the index in memory (wa_index_open_memory) */
-    uint64_t size;          /* of the index file */
-    char *dump_path, *path; /* the dump and its index */
-    wa_index_dump_id id;    /* the dump's, when the index was opened */
+    int fd;                   /* the index file, open while its sections may be read */
+    unsigned char *mem;       /* or the index in memory (wa_index_open_memory) */
+    const unsigned char *map; /* the file mapped (first wa_index_view_section), until free */
+    uint64_t size;            /* of the index file */
+    char *dump_path, *path;   /* the dump and its index */
+    wa_index_dump_id id;      /* the dump's, when the index was opened */
     uint32_t n_objects, n_roots, n_edges;
     uint32_t nsec;
     struct {
         uint32_t id;
+        int verified; /* its checksum matched (views only) */
         uint64_t off, len, sum;
     } sec[IX_MAX_SECTIONS];
     char note[512];
@@ -181,7 +184,8 @@ static const char *sec_name(uint32_t id) {
                                         "dominator preorder",
                                         "dominator statistics",
                                         "path tree parents",
-                                        "path tree edges"};
+                                        "path tree edges",
+                                        "retained sizes"};
     return id <= WA_IXS_MAX ? names[id] : "?";
 }
 
@@ -373,6 +377,7 @@ wa_index *wa_index_open_memory(const void *data, size_t len, const wa_index_dump
 
 void wa_index_free(wa_index *ix) {
     if (!ix) return;
+    if (ix->map) munmap((void *)ix->map, (size_t)ix->size);
     if (ix->fd >= 0) close(ix->fd);
     free(ix->mem);
     free(ix->dump_path);
@@ -421,7 +426,7 @@ int wa_index_holds(const wa_index *ix, wa_index_content what) {
     if (!ix || ix->state != WA_INDEX_VALID) return 0;
     if (what == WA_INDEX_HAS_DOM)
         return find(ix, WA_IXS_DOM_IDOM) >= 0 && find(ix, WA_IXS_DOM_PREORDER) >= 0 &&
-               find(ix, WA_IXS_DOM_STATS) >= 0;
+               find(ix, WA_IXS_DOM_STATS) >= 0 && find(ix, WA_IXS_DOM_RETAINED) >= 0;
     return find(ix, WA_IXS_TREE_PARENT) >= 0 && find(ix, WA_IXS_TREE_VIA) >= 0;
 }
 
@@ -432,8 +437,8 @@ void wa_index_reject(wa_index *ix, const char *why) {
     ix->fd = -1;
 }
 
-int wa_index_read_section(wa_index *ix, uint32_t id, size_t elem, uint64_t count, uint64_t max,
-                          void **out, uint64_t *n, wa_error *err) {
+int wa_index_view_section(wa_index *ix, uint32_t id, size_t elem, uint64_t count, uint64_t max,
+                          const void **out, uint64_t *n) {
     *out = NULL;
     *n = 0;
     if (!ix || ix->state != WA_INDEX_VALID || !(ix->flags & WA_INDEX_READ)) return 0;
@@ -444,23 +449,34 @@ int wa_index_read_section(wa_index *ix, uint32_t id, size_t elem, uint64_t count
         wa_index_reject(ix, "a section has the wrong length");
         return -1;
     }
-    void *buf = wa_big_alloc(cnt ? cnt : 1, elem, err);
-    if (!buf) return -2;
-    if (ix_read(ix, buf, (size_t)len, ix->sec[i].off) != 0) {
-        wa_big_free(buf);
-        char why[160];
-        snprintf(why, sizeof why, "cannot read section %s: %s", sec_name(id), strerror(errno));
-        wa_index_reject(ix, why);
-        return -1;
+    const unsigned char *base = ix->mem;
+    if (!base) {
+        /* The whole file, mapped once and read where it lies in the page
+         * cache: nothing copied, no fresh memory to fault in. Private and
+         * read-only; a rename over the file leaves this mapping as it is. */
+        if (!ix->map) {
+            void *m =
+                mmap(NULL, (size_t)ix->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, ix->fd, 0);
+            if (m == MAP_FAILED) {
+                char why[160];
+                snprintf(why, sizeof why, "cannot map: %s", strerror(errno));
+                wa_index_reject(ix, why);
+                return -1;
+            }
+            ix->map = m;
+        }
+        base = ix->map;
     }
-    if (wa_checksum(buf, (size_t)len) != ix->sec[i].sum) {
-        wa_big_free(buf);
-        char why[160];
-        snprintf(why, sizeof why, "section %s: checksum mismatch", sec_name(id));
-        wa_index_reject(ix, why);
-        return -1;
+    if (!ix->sec[i].verified) {
+        if (wa_checksum(base + ix->sec[i].off, (size_t)len) != ix->sec[i].sum) {
+            char why[160];
+            snprintf(why, sizeof why, "section %s: checksum mismatch", sec_name(id));
+            wa_index_reject(ix, why);
+            return -1;
+        }
+        ix->sec[i].verified = 1;
     }
-    *out = buf;
+    *out = base + ix->sec[i].off;
     *n = cnt;
     return 1;
 }

@@ -31,7 +31,8 @@ enum {
     WA_IXS_DOM_STATS = 3,    /* u64 weak_edges, u64 peak_temp */
     WA_IXS_TREE_PARENT = 4,  /* u32 per object: wa_path_tree.parent */
     WA_IXS_TREE_VIA = 5,     /* u32 per object: wa_path_tree.via (0 where unreachable) */
-    WA_IXS_MAX = 5
+    WA_IXS_DOM_RETAINED = 6, /* u64 per object: wa_dom.retained */
+    WA_IXS_MAX = 6
 };
 
 /* A dump's identity (see whyalive/index.h). */
@@ -55,13 +56,16 @@ unsigned wa_index_flags(const wa_index *ix);
 int wa_index_can_write(const wa_index *ix);
 
 /* Section id, as count elements of elem bytes (count WA_INDEX_ANY: any
- * whole number of elements up to max), into a fresh wa_big_alloc buffer.
+ * whole number of elements up to max), in place: *out points into the index
+ * (the file mapped once, read-only, or the memory of wa_index_open_memory),
+ * valid until wa_index_free(), also after a rejection. Its checksum is
+ * verified on the first view. Every section starts 64-byte aligned.
  * Returns 1 (*out, *n set), 0 when the index (valid) does not hold it or is
  * not valid, -1 when it is damaged (the index is then rejected, its note
- * says why), -2 out of memory (err filled). */
+ * says why). */
 #define WA_INDEX_ANY UINT64_MAX
-int wa_index_read_section(wa_index *ix, uint32_t id, size_t elem, uint64_t count, uint64_t max,
-                          void **out, uint64_t *n, wa_error *err);
+int wa_index_view_section(wa_index *ix, uint32_t id, size_t elem, uint64_t count, uint64_t max,
+                          const void **out, uint64_t *n);
 
 /* The index is unusable (a section failed the session's checks): state
  * WA_INDEX_DAMAGED with why as its note. */

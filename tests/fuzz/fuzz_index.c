@@ -45,8 +45,8 @@ static wa_snapshot *fixed_snapshot(void) {
         st ^= st << 17;
         uint32_t a = (uint32_t)(st >> 11) % 34, c = (uint32_t)(st >> 40) % n; /* 34..39: no refs */
         wa_edge_kind k = j % 9 == 0 ? WA_EDGE_WEAK : j % 2 ? WA_EDGE_ATTR : WA_EDGE_INDEX;
-        if (wa_builder_edge(b, a, 0x1000 + 16 * (uint64_t)c, WA_LABEL(k, k == WA_EDGE_INDEX ? j : x),
-                            &err) != WA_OK)
+        if (wa_builder_edge(b, a, 0x1000 + 16 * (uint64_t)c,
+                            WA_LABEL(k, k == WA_EDGE_INDEX ? j : x), &err) != WA_OK)
             abort();
     }
     uint32_t roots[] = {0, 5, 5, 17};
@@ -221,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #ifdef WA_FUZZ_INDEX_SEEDS
 /* usage: fuzz_index_seeds DIR */
 static void seed(const char *dir, const char *name, int dom, int tree) {
-    wa_index_section_out sec[5];
+    wa_index_section_out sec[6];
     uint32_t k = 0;
     uint64_t stats[2] = {ref_dom->weak_edges, 0};
     uint32_t n = wa_snapshot_n_objects(snap);
@@ -230,6 +230,7 @@ static void seed(const char *dir, const char *name, int dom, int tree) {
         sec[k++] = (wa_index_section_out){WA_IXS_DOM_IDOM, ref_dom->idom, (uint64_t)n * 4};
         sec[k++] = (wa_index_section_out){WA_IXS_DOM_PREORDER, ref_dom->preorder,
                                           (uint64_t)ref_dom->n_reachable * 4};
+        sec[k++] = (wa_index_section_out){WA_IXS_DOM_RETAINED, ref_dom->retained, (uint64_t)n * 8};
     }
     if (tree) {
         sec[k++] = (wa_index_section_out){WA_IXS_TREE_PARENT, ref_tree->parent, (uint64_t)n * 4};

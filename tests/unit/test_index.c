@@ -329,13 +329,15 @@ static void test_forged(void) {
     CHECK(wa_index_identify(p, &id) == 0);
     uint32_t *idom = malloc(n * 4), *pre = malloc(n * 4), *par = malloc(n * 4),
              *via = malloc(n * 4);
+    uint64_t *ret = malloc(n * 8);
     uint64_t stats[2] = {r.dom->weak_edges, r.dom->peak_temp};
     /* 0..: each forgery; the last (none) is the genuine index */
-    for (int k = 0; k <= 12; k++) {
+    for (int k = 0; k <= 14; k++) {
         memcpy(idom, r.dom->idom, n * 4);
         memcpy(pre, r.dom->preorder, r.dom->n_reachable * 4);
         memcpy(par, r.tree->parent, n * 4);
         memcpy(via, r.tree->via, n * 4);
+        memcpy(ret, r.dom->retained, n * 8);
         uint32_t R = r.dom->n_reachable;
         uint32_t a = pre[R / 2], b = pre[R - 1], unreach = WA_NONE;
         for (uint32_t v = 0; v < n; v++)
@@ -366,25 +368,33 @@ static void test_forged(void) {
         case 8: par[a] = n; break;                                /* no object */
         case 9: par[wa_snapshot_roots(r.snap)[0].obj] = a; break; /* root below */
         case 10: st1[0] = (uint64_t)wa_snapshot_n_edges(r.snap) + 1; break;
-        case 11: R = R - 1; break; /* a reachable object left out */
+        case 11: R = R - 1; break;
+        case 12: ret[a] += 1; break;
+        case 13:
+            if (unreach != WA_NONE)
+                ret[unreach] = 1;
+            else
+                ret[b] = 0;
+            break; /* a reachable object left out */
         default: break;
         }
         wa_index_section_out sec[] = {{WA_IXS_DOM_STATS, st1, 16},
                                       {WA_IXS_DOM_IDOM, idom, (uint64_t)n * 4},
                                       {WA_IXS_DOM_PREORDER, pre, (uint64_t)R * 4},
                                       {WA_IXS_TREE_PARENT, par, (uint64_t)n * 4},
-                                      {WA_IXS_TREE_VIA, via, (uint64_t)n * 4}};
+                                      {WA_IXS_TREE_VIA, via, (uint64_t)n * 4},
+                                      {WA_IXS_DOM_RETAINED, ret, (uint64_t)n * 8}};
         unsigned char *bytes;
         size_t len;
         wa_error err;
-        CHECK(wa_index_build(&id, r.snap, sec, 5, &bytes, &len, &err) == WA_OK);
+        CHECK(wa_index_build(&id, r.snap, sec, 6, &bytes, &len, &err) == WA_OK);
         spit(ixpath(p), bytes, len);
         free(bytes);
         events e;
         wa_index_state st;
         run(p, &r, RW, &e, &st);
         CHECK_EQ_U64(st, WA_INDEX_VALID);
-        if (k == 12) {
+        if (k == 14) {
             CHECK_EQ_U64(e.computed[0] + e.computed[1], 0);
         } else if (k == 7 && e.computed[WA_SESSION_TREE] == 0) {
             /* via ^ 1 may name the next edge to the same object from the same
@@ -398,6 +408,7 @@ static void test_forged(void) {
     free(pre);
     free(par);
     free(via);
+    free(ret);
     ref_free(&r);
 }
 
