@@ -34,11 +34,12 @@ static int reject(wa_index *ix, const char *why) {
     return -1;
 }
 
-/* One object on the preorder walk's path: where its subtree's shallow
- * bytes began. */
+/* One object on the preorder walk's path: where the shallow bytes summed
+ * so far must stand when the walk leaves its subtree (its start plus its
+ * retained size). */
 typedef struct frame {
     uint32_t v;
-    uint64_t start;
+    uint64_t end;
 } frame;
 
 /* Checks the dominators (idom, the R-entry preorder, retained) against s
@@ -50,7 +51,8 @@ typedef struct frame {
  * the path from the top to the object before it (the stack): pop to the
  * parent, push the object. An object popped has had its whole subtree
  * listed since it was pushed: its retained size is the shallow bytes summed
- * in between. */
+ * in between. One pass over the preorder, its random reads (idom, size,
+ * retained of each listed object) fetched ahead as dom.c does. */
 static int check_dom(wa_index *ix, const wa_snapshot *s, const uint32_t *idom, const uint32_t *pre,
                      const uint64_t *ret, uint32_t R, wa_dom *d, wa_error *err) {
     const uint32_t n = s->n_objects;
@@ -61,34 +63,33 @@ static int check_dom(wa_index *ix, const wa_snapshot *s, const uint32_t *idom, c
     int rc = -2;
     if (!seen) return -2;
     rc = -1;
-    for (uint32_t k = 0; k < R; k++) {
-        uint32_t v = pre[k];
-        if (v >= n || wa_bit(seen, v)) {
-            reject(ix, "dominators: the preorder repeats or names no object");
-            goto out;
-        }
-        wa_bit_set(seen, v);
-    }
-    /* reachable (an idom) exactly when in the preorder; unreachable: 0 */
-    for (uint32_t v = 0; v < n; v++) {
-        int in = wa_bit(seen, v);
-        if ((idom[v] == WA_NONE) == in || (!in && ret[v] != 0)) {
-            reject(ix, "dominators: the preorder and the tree disagree on reachability");
-            goto out;
-        }
-        if (!in) d->unreachable_bytes += o[v].size;
-    }
-    for (uint32_t r = 0; r < s->n_roots; r++)
-        if (idom[s->roots[r].obj] != WA_DOM_SUPER) {
-            reject(ix, "dominators: a root object below another object");
-            goto out;
-        }
     uint64_t sum = 0;
     for (uint32_t k = 0; k <= R; k++) {
-        uint32_t v = k < R ? pre[k] : WA_NONE, p = k < R ? idom[v] : WA_DOM_SUPER;
+        if (k + 16 < R) {
+            uint32_t w = pre[k + 16];
+            if (w < n) {
+                __builtin_prefetch(&idom[w]);
+                __builtin_prefetch(&o[w].size);
+                __builtin_prefetch(&ret[w]);
+            }
+        }
+        uint32_t v = WA_NONE, p = WA_DOM_SUPER;
+        if (k < R) {
+            v = pre[k];
+            if (v >= n || wa_bit(seen, v)) {
+                reject(ix, "dominators: the preorder repeats or names no object");
+                goto out;
+            }
+            wa_bit_set(seen, v);
+            p = idom[v];
+            if (p == WA_NONE) {
+                reject(ix, "dominators: an unreachable object in the preorder");
+                goto out;
+            }
+        }
         while (top > 0 && (p == WA_DOM_SUPER || st[top - 1].v != p)) {
             top--;
-            if (ret[st[top].v] != sum - st[top].start) {
+            if (st[top].end != sum) {
                 reject(ix, "dominators: a retained size is not its subtree's bytes");
                 goto out;
             }
@@ -109,9 +110,33 @@ static int check_dom(wa_index *ix, const wa_snapshot *s, const uint32_t *idom, c
             st = g;
             cap = nc;
         }
-        st[top++] = (frame){v, sum};
+        if (ret[v] > UINT64_MAX - sum) {
+            reject(ix, "dominators: a retained size is not its subtree's bytes");
+            goto out;
+        }
+        st[top++] = (frame){v, sum + ret[v]};
         sum += o[v].size;
     }
+    /* The R listed objects (distinct, each with an idom) are all the
+     * objects with an idom when there are R of those; the rest retain 0.
+     * Sequential, and no object record read: their bytes are the rest of
+     * the snapshot's. */
+    uint32_t with_idom = 0, bad = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t reach = idom[v] != WA_NONE;
+        with_idom += reach;
+        bad |= !reach && ret[v] != 0;
+    }
+    if (with_idom != R || bad || sum > s->total_size) {
+        reject(ix, "dominators: the preorder and the tree disagree on reachability");
+        goto out;
+    }
+    d->unreachable_bytes = s->total_size - sum;
+    for (uint32_t r = 0; r < s->n_roots; r++)
+        if (idom[s->roots[r].obj] != WA_DOM_SUPER) {
+            reject(ix, "dominators: a root object below another object");
+            goto out;
+        }
     d->reachable_bytes = sum;
     d->n_reachable = R;
     d->n_unreachable = n - R;

@@ -153,7 +153,14 @@ int wa_index_identify(const char *path, wa_index_dump_id *id) {
         errno = EINVAL;
         return -1;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* a FIFO would block open() (and lose its writer): regular files only */
+    struct stat st;
+    if (stat(path, &st) != 0) return -1;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -1;
     int rc = identify_fd(fd, id);
     int e = errno;
@@ -337,7 +344,7 @@ wa_index *wa_index_open(const char *dump_path, unsigned flags, wa_error *err) {
     memcpy(ix->path + n, WA_INDEX_SUFFIX, sizeof WA_INDEX_SUFFIX);
     ix->state = WA_INDEX_ABSENT;
     if (!(flags & WA_INDEX_READ)) return ix;
-    ix->fd = open(ix->path, O_RDONLY | O_CLOEXEC);
+    ix->fd = open(ix->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO: no wait */
     if (ix->fd < 0) {
         if (errno != ENOENT) damaged(ix, "cannot open: %s", strerror(errno));
         return ix;

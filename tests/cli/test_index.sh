@@ -137,8 +137,14 @@ mkdir "$T/cwd" && cd "$T/cwd"
 cmp -s "$T/out1" "$ref/1" || fail "stdin: dominators differs"
 [ -z "$(ls -A "$T/cwd")" ] || fail "stdin: wrote $(ls -A "$T/cwd")"
 expect_exit 0 "$wa" info - <"$f" && contains "$T/out" "standard input has no index"
+# a named pipe: read as a stream, no index (nor a hang opening it twice)
+mkfifo "$T/cwd/fifo"
+cat "$f" >"$T/cwd/fifo" &
+timeout 60 "$wa" dominators "$T/cwd/fifo" --json >"$T/out1" || fail "fifo: dominators failed"
+wait
+[ "$(ls -A "$T/cwd")" = fifo ] || fail "fifo: wrote $(ls -A "$T/cwd")"
 cd "$T"
-ok "standard input: no index"
+ok "standard input and a named pipe: no index"
 
 # --- --help and the option itself
 for c in summary paths retainers dominators graph suspects diff report info; do
