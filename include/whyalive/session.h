@@ -18,14 +18,19 @@
  *    computation on the thread that runs it.
  *
  * This is the one place where the front ends (CLI, Python, render, views)
- * get analyses from, so a cache of them (an index file next to the dump)
- * plugs in here and nowhere else.
+ * get analyses from, and so the one place the sidecar index (whyalive/
+ * index.h) plugs in: with an index, the dominators and the path tree come
+ * from it when it holds them and they pass its checks (byte-identical to
+ * computed ones), and a part that had to be computed is written to it with
+ * every other part built so far (the hook of wa_session_set_index() hears
+ * of each). The weak mask is always computed (one pass over the edges).
  */
 #ifndef WHYALIVE_SESSION_H
 #define WHYALIVE_SESSION_H
 
 #include "whyalive/analysis.h"
 #include "whyalive/error.h"
+#include "whyalive/index.h"
 #include "whyalive/snapshot.h"
 
 #ifdef __cplusplus
@@ -54,6 +59,29 @@ void wa_session_free(wa_session *s);
 void wa_session_set_hook(wa_session *s, wa_session_hook hook, void *ctx);
 
 const wa_snapshot *wa_session_snapshot(const wa_session *s);
+
+/* What became of the index for a part (wa_session_index_hook). */
+typedef enum wa_index_event {
+    WA_INDEX_EV_READ = 0,       /* the part came from the index */
+    WA_INDEX_EV_IGNORED = 1,    /* the index failed a check (why): the part is computed */
+    WA_INDEX_EV_WRITTEN = 2,    /* the part was computed and the index written */
+    WA_INDEX_EV_NOT_WRITTEN = 3 /* it could not be written (why); no later write is tried */
+} wa_index_event;
+
+/* Called on the thread that asked for the part, with that part's lock held
+ * (must not call back into the session); why is "" when there is nothing
+ * to say. A front end prints from it (the library never does). */
+typedef void (*wa_session_index_hook)(void *ctx, wa_session_part part, wa_index_event event,
+                                      const char *why);
+
+/* Use ix (from wa_index_open() on this snapshot's dump, before it was
+ * loaded; the session owns it from now on and frees it) as the source and
+ * sink of the session's parts. Checks it against the snapshot at once
+ * (wa_index_check_snapshot). Set before the first analysis is asked for;
+ * hook may be NULL. */
+void wa_session_set_index(wa_session *s, wa_index *ix, wa_session_index_hook hook, void *ctx);
+/* The session's index, NULL if none. */
+const wa_index *wa_session_index(const wa_session *s);
 
 /* The analyses, computed on first use (see the invariants). NULL with err
  * filled on failure. */

@@ -18,6 +18,7 @@
 #include "whyalive/error.h"
 #include "whyalive/snapshot.h"
 #include "whyalive/writer.h"
+#include "whyalive/index.h"
 #include "whyalive/analysis.h"
 #include "whyalive/select.h"
 #include "whyalive/render.h"

@@ -325,6 +325,66 @@ uint32_t wa_dom_chain(const wa_dom *dom, uint32_t obj, uint32_t *out, uint32_t c
     return count;
 }
 
+/* Entry of the top-k heap: the order of wa_ana_sort_by_retained (retained
+ * descending, then index ascending). */
+typedef struct kid {
+    uint64_t key;
+    uint32_t obj;
+} kid;
+
+static int kid_before(kid a, kid b) { return a.key != b.key ? a.key > b.key : a.obj < b.obj; }
+
+/* The limit first children of parent in that order, by a bounded heap
+ * whose root is the last one kept: O(n log limit), where sorting all the
+ * children (millions under the super-root of a big heap) costs more than
+ * the rest of a `dominators` command. The same list as the full sort's
+ * first limit entries. */
+static wa_objlist *top_children(const wa_dom *dom, uint32_t parent, uint32_t limit, uint32_t count,
+                                wa_error *err) {
+    wa_objlist *l = wa_calloc(1, sizeof *l, err);
+    kid *h = wa_alloc(limit, sizeof *h, err);
+    if (!l || !h || !(l->objs = wa_alloc(limit, 4, err))) {
+        free(l);
+        free(h);
+        return NULL;
+    }
+    uint32_t m = 0;
+    for (uint32_t v = 0; v < dom->n_objects; v++) {
+        if (dom->idom[v] != parent) continue;
+        kid k = {dom->retained[v], v};
+        uint32_t i;
+        if (m < limit) { /* sift up */
+            i = m++;
+            while (i > 0 && kid_before(h[(i - 1) / 2], k)) {
+                h[i] = h[(i - 1) / 2];
+                i = (i - 1) / 2;
+            }
+            h[i] = k;
+            continue;
+        }
+        if (!kid_before(k, h[0])) continue;
+        i = 0; /* replace the root, sift down */
+        for (;;) {
+            uint32_t c = 2 * i + 1;
+            if (c >= m) break;
+            if (c + 1 < m && kid_before(h[c], h[c + 1])) c++;
+            if (!kid_before(k, h[c])) break;
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = k;
+    }
+    for (uint32_t i = 0; i < m; i++) l->objs[i] = h[i].obj;
+    free(h);
+    if (wa_ana_sort_by_retained(dom, l->objs, m, err) != WA_OK) {
+        wa_objlist_free(l);
+        return NULL;
+    }
+    l->n = m;
+    l->total = count;
+    return l;
+}
+
 wa_objlist *wa_dom_children(const wa_dom *dom, uint32_t parent, uint32_t limit, wa_error *err) {
     if (!dom || (parent != WA_DOM_SUPER && parent >= dom->n_objects)) {
         wa_error_set(err, WA_ERR_ARG, NULL, WA_POS_NONE, WA_POS_NONE, "no such object");
@@ -332,6 +392,7 @@ wa_objlist *wa_dom_children(const wa_dom *dom, uint32_t parent, uint32_t limit, 
     }
     uint32_t count = 0;
     for (uint32_t v = 0; v < dom->n_objects; v++) count += dom->idom[v] == parent;
+    if (limit && count / 8 > limit) return top_children(dom, parent, limit, count, err);
     wa_objlist *l = wa_calloc(1, sizeof *l, err);
     if (!l) return NULL;
     l->objs = wa_alloc(count, 4, err);

@@ -24,7 +24,12 @@ wa_path_tree *wa_path_tree_build(const wa_snapshot *s, wa_error *err) {
         wa_path_tree_free(t);
         return NULL;
     }
-    for (uint32_t v = 0; v < n; v++) t->parent[v] = WA_NONE;
+    /* via too: the tree is saved to the index as it is, unreachable entries
+     * included */
+    for (uint32_t v = 0; v < n; v++) {
+        t->parent[v] = WA_NONE;
+        t->via[v] = 0;
+    }
     uint32_t tail = 0;
     for (uint32_t r = 0; r < s->n_roots; r++) {
         uint32_t v = s->roots[r].obj;

@@ -19,17 +19,41 @@ static void on_compute(void *ctx, wa_session_part part, int done, double seconds
         fprintf(stderr, " %.1f s\n", seconds);
 }
 
+/* What became of the sidecar index: said once per dump, and only when
+ * something went wrong (reading it or writing it is the normal case). */
+static void on_index(void *ctx, wa_session_part part, wa_index_event ev, const char *why) {
+    const wa_cli_common *common = ctx;
+    (void)part;
+    if (ev == WA_INDEX_EV_IGNORED)
+        wa_cli_note(common, "the index was ignored (%s): computing again", why);
+    else if (ev == WA_INDEX_EV_NOT_WRITTEN)
+        wa_cli_note(common,
+                    "the index was not written (%s): the next command computes again "
+                    "(--no-index skips it)",
+                    why);
+}
+
 wa_session *wa_ana_cli_open(const char *path, const wa_cli_common *common, int *rc) {
-    wa_snapshot *snap = wa_cli_load(path, common, rc);
-    if (!snap) return NULL;
     wa_error err;
     wa_error_clear(&err);
+    /* The dump's identity is taken before it is loaded (whyalive/index.h);
+     * standard input has none and no index. */
+    wa_index *ix = common->no_index || strcmp(path, "-") == 0
+                       ? NULL
+                       : wa_index_open(path, WA_INDEX_READ | WA_INDEX_WRITE, &err);
+    wa_snapshot *snap = wa_cli_load(path, common, rc);
+    if (!snap) {
+        wa_index_free(ix);
+        return NULL;
+    }
     wa_session *s = wa_session_new(snap, &err);
     if (!s) {
+        wa_index_free(ix);
         wa_snapshot_free(snap);
         *rc = wa_cli_fail_err(wa_cli_exit_for(err.code, 0), &err);
         return NULL;
     }
+    wa_session_set_index(s, ix, on_index, (void *)common);
     if (!common->quiet && wa_snapshot_n_objects(snap) >= SLOW_OBJECTS)
         wa_session_set_hook(s, on_compute, NULL);
     return s;

@@ -59,6 +59,7 @@ typedef struct wa_cli_command {
     const char *description;           /* paragraphs shown by --help; may be NULL */
     int min_args, max_args;            /* positional arguments; max -1 = unlimited */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    int uses_index;                    /* loads dumps through the sidecar index: --no-index */
 } wa_cli_command;
 
 /* A document built into the binary (generated from docs/ by
@@ -80,6 +81,7 @@ typedef struct wa_cli_common {
     int quiet;
     int progress; /* 1: force the progress line even when stderr is not a TTY */
     int help;
+    int no_index; /* --no-index (commands with uses_index): no DUMP.wai read or written */
 } wa_cli_common;
 
 /*

@@ -180,14 +180,16 @@ int wa_cli_parse(const wa_cli_command *cmd, const wa_option *opts, wa_cli_common
     wa_cli_common dummy;
     if (!common) common = &dummy;
     memset(common, 0, sizeof *common);
-    const wa_option builtin[] = {
+    wa_option builtin[] = {
         {"json", 0, WA_OPT_FLAG, &common->json, NULL, "machine-readable JSON on stdout"},
         {"quiet", 'q', WA_OPT_FLAG, &common->quiet, NULL, "no notes or progress on stderr"},
         {"progress", 0, WA_OPT_FLAG, &common->progress, NULL,
          "show the load progress line even when stderr is not a terminal"},
         {"help", 'h', WA_OPT_FLAG, &common->help, NULL, "show this help"},
+        {"no-index", 0, WA_OPT_FLAG, &common->no_index, NULL, "no sidecar index"},
         {0},
     };
+    if (!cmd->uses_index) builtin[4] = (wa_option){0};
     *npos = 0;
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
@@ -262,14 +264,18 @@ void wa_cli_help(const wa_cli_command *cmd, const wa_option *opts, FILE *f) {
     if (cmd->description) fprintf(f, "\n%s\n", cmd->description);
     fprintf(f, "\noptions:\n");
     help_options(opts, f);
-    const wa_option common[] = {
+    wa_option common[] = {
         {"json", 0, WA_OPT_FLAG, NULL, NULL,
          "machine-readable JSON on stdout (whyalive help json)"},
         {"quiet", 'q', WA_OPT_FLAG, NULL, NULL, "no notes or progress on stderr"},
         {"progress", 0, WA_OPT_FLAG, NULL, NULL, "show the load progress line even off a terminal"},
         {"help", 'h', WA_OPT_FLAG, NULL, NULL, "show this help"},
+        {"no-index", 0, WA_OPT_FLAG, NULL, NULL,
+         "neither read nor write SNAP.wai, the index that keeps dominators\n"
+         "                          and paths for the next command (or WHYALIVE_NO_INDEX=1)"},
         {0},
     };
+    if (!cmd->uses_index) common[4] = (wa_option){0};
     help_options(common, f);
     fprintf(f, "\nexit codes: 0 ok, 1 a --fail-on check failed, 2 bad input or usage,\n"
                "3 output not written, 4 internal error. Selectors: whyalive help selectors.\n");

@@ -20,7 +20,8 @@ const wa_cli_command wa_cmd_convert = {
     "dropped and their count is carried in OUT's metadata.",
     2,
     2,
-    run};
+    run,
+    0};
 
 static int run(int argc, char **argv) {
     wa_cli_common common;

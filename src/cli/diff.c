@@ -26,7 +26,8 @@ const wa_cli_command wa_cmd_diff = {
     "prints the retention routes of those new since the first dump.",
     2,
     3,
-    run};
+    run,
+    1};
 
 /* buf holds 40 bytes: a sign and a 32-byte number. */
 static const char *signed_count(int64_t v, char buf[40]) {

@@ -22,7 +22,8 @@ const wa_cli_command wa_cmd_dominators = {
     "for the super-root, nothing when unreachable) and its retained size.",
     1,
     1,
-    run};
+    run,
+    1};
 
 static double pct(uint64_t part, uint64_t whole) {
     return whole ? 100.0 * (double)part / (double)whole : 0.0;

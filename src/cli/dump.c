@@ -40,7 +40,8 @@ const wa_cli_command wa_cmd_dump = {
     "python-dumper.md in the documentation (section Attaching to a running process).",
     0,
     0,
-    run};
+    run,
+    0};
 
 static int run(int argc, char **argv) {
     wa_cli_common common;

@@ -40,7 +40,8 @@ const wa_cli_command wa_cmd_graph = {
     "an error: a note, exit 0, no file. See 'whyalive help pictures'.",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* What was drawn, from the view's document: the DOT text itself when it
  * went to stdout, else one line on the file written and what was cut. */

@@ -23,10 +23,12 @@ const wa_cli_command wa_cmd_info = {
     "from its first bytes; '-' is standard input) and prints\n"
     "who wrote it and when, the process it came from, object, edge, type and\n"
     "root counts, total shallow bytes, and edges whose target was not in the\n"
-    "dump (dropped at load and counted).",
+    "dump (dropped at load and counted), and the state of its sidecar index\n"
+    "SNAP.wai (see --no-index).",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* The human report, drawn from the view's document. */
 static void print_doc(const cJSON *doc) {
@@ -40,6 +42,7 @@ static void print_doc(const cJSON *doc) {
     uint64_t rss = wa_j_u64(m, "rss"), n = wa_j_u64(doc, "objects");
     uint64_t mem = wa_j_u64(doc, "memory_bytes"), dangling = wa_j_u64(doc, "dangling_edges");
     double load_s = wa_j_num(doc, "load_seconds");
+    const cJSON *ix = wa_j_get(doc, "index");
     const char *file = wa_j_str(doc, "file"), *comp = wa_j_str(doc, "compression");
     printf("snapshot     %s (%s%s%s, format %u, ", strcmp(file, "-") ? file : "<stdin>",
            wa_j_str(doc, "format"), comp[0] ? ", " : "", comp[0] ? comp : "",
@@ -75,6 +78,24 @@ static void print_doc(const cJSON *doc) {
                wa_cli_count(ext, a), wa_cli_count(wa_j_u64(r, "external_excess"), b));
     printf("dangling     %s edge%s to addresses not in the dump (dropped)\n",
            wa_cli_count(dangling, a), dangling == 1 ? "" : "s");
+    const char *ixs = wa_j_str(ix, "state"), *ixf = wa_j_str(ix, "file");
+    const char *ixn = wa_j_str(ix, "note");
+    if (strcmp(ixs, "valid") == 0) {
+        const cJSON *h = wa_j_get(ix, "holds"), *e;
+        printf("index        %s: valid, holds", ixf);
+        int nh = 0;
+        cJSON_ArrayForEach(e, h) printf("%s %s", nh++ ? "," : "", e->valuestring);
+        printf("%s\n", nh ? "" : " nothing");
+    } else if (strcmp(ixs, "absent") == 0) {
+        printf("index        none yet (the first analysis writes %s)\n", ixf);
+    } else if (strcmp(ixs, "stale") == 0 || strcmp(ixs, "damaged") == 0) {
+        printf("index        %s: %s, ignored (%s); the next analysis writes it again\n", ixf, ixs,
+               ixn);
+    } else if (strcmp(ixs, "no dump identity") == 0) {
+        printf("index        none (standard input has no index)\n");
+    } else {
+        printf("index        not used (--no-index or WHYALIVE_NO_INDEX)\n");
+    }
     /* Per-object cost is only meaningful once the arena's first block is
      * amortized. */
     if (n >= 10000)
@@ -93,17 +114,26 @@ static int run(int argc, char **argv) {
     if (rc != WA_CLI_CONTINUE) return rc;
     const char *path = pos[0];
 
+    /* the index is only looked at (never written): its state is shown */
+    wa_error err;
+    wa_error_clear(&err);
+    wa_index *ix = common.no_index ? NULL : wa_index_open(path, WA_INDEX_READ, &err);
     double t0 = now();
     wa_snapshot *snap = wa_cli_load(path, &common, &rc);
-    if (!snap) return rc;
+    if (!snap) {
+        wa_index_free(ix);
+        return rc;
+    }
     double load_s = now() - t0;
 
     struct stat st;
     wa_view_info_extra x = {wa_format_name((wa_format)wa_snapshot_meta(snap)->source_format),
                             stat(path, &st) == 0 ? (uint64_t)st.st_size : 0, load_s};
-    wa_error err;
-    wa_error_clear(&err);
     wa_session *session = wa_session_new(snap, &err);
+    if (session)
+        wa_session_set_index(session, ix, NULL, NULL);
+    else
+        wa_index_free(ix);
     wa_view_source src = {session, path};
     wa_view *view = session ? wa_view_info(&src, &x, &err) : NULL;
     wa_session_free(session);

@@ -38,7 +38,8 @@ const wa_cli_command wa_cmd_paths = {
     "paths (--select defaults to SEL).",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* The cut: what to remove to free the selection. */
 static void print_cut(const cJSON *doc) {

@@ -34,7 +34,8 @@ const wa_cli_command wa_cmd_report = {
     "atomically: on any error nothing is left at FILE.",
     1,
     3,
-    run};
+    run,
+    1};
 
 static uint32_t u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 

@@ -22,7 +22,8 @@ const wa_cli_command wa_cmd_retainers = {
     "are listed (they refer) but do not keep anything alive.",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* A line still to print: a node of the document, or (node NULL) the
  * "N more referrers" line of a fan-in cut. */

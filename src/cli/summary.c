@@ -19,7 +19,8 @@ const wa_cli_command wa_cmd_summary = {
     "counted. --no-retained skips the dominator computation.",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* The human table, drawn from the view's document. */
 static int print_table(const cJSON *doc, const wa_snapshot *snap, const void *ctx) {

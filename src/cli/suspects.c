@@ -27,7 +27,8 @@ const wa_cli_command wa_cmd_suspects = {
     "of the suspects shown are of a type SEL matches, with their routes.",
     1,
     1,
-    run};
+    run,
+    1};
 
 /* "fix: remove A; B": the cut of the suspect's objects. */
 static void print_fix(const cJSON *fix) {

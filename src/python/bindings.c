@@ -123,22 +123,28 @@ PyObject *wa_py_tname(wa_pysnap *s, uint32_t type)
 typedef struct load_job {
     const char *path;
     wa_snapshot *snap;
+    wa_index *ix;
     wa_error err;
 } load_job;
 
 const char wa_py_load_doc[] =
-    "load(path)\n--\n\n"
+    "load(path, index=True)\n--\n\n"
     "Load a snapshot file (binary .wa or JSON Lines, told apart by its first\n"
     "bytes) and return a Snapshot. Raises OSError when the file cannot be read\n"
     "and ValueError (with the file, line or byte offset, and what was expected)\n"
-    "when it is malformed. The GIL is released while the file is read.";
+    "when it is malformed. The GIL is released while the file is read.\n"
+    "index: use the sidecar index PATH.wai (read the dominators and paths it\n"
+    "holds, write what is computed); False (or WHYALIVE_NO_INDEX=1) neither\n"
+    "reads nor writes it.";
 
 PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwlist[] = {"path", NULL};
+    static char *kwlist[] = {"path", "index", NULL};
     PyObject *pathobj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&:load", kwlist, PyUnicode_FSDecoder, &pathobj))
+    int use_index = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|p:load", kwlist, PyUnicode_FSDecoder, &pathobj,
+                                     &use_index))
         return NULL;
     PyObject *bytes = PyUnicode_EncodeFSDefault(pathobj);
     if (!bytes) {
@@ -148,11 +154,16 @@ PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw)
     load_job job;
     job.path = PyBytes_AS_STRING(bytes);
     job.snap = NULL;
+    job.ix = NULL;
     wa_error_clear(&job.err);
-    Py_BEGIN_ALLOW_THREADS job.snap = wa_snapshot_load(job.path, NULL, &job.err);
+    /* the dump's identity is taken before it is loaded (whyalive/index.h) */
+    Py_BEGIN_ALLOW_THREADS if (use_index && strcmp(job.path, "-") != 0) job.ix =
+        wa_index_open(job.path, WA_INDEX_READ | WA_INDEX_WRITE, &job.err);
+    job.snap = wa_snapshot_load(job.path, NULL, &job.err);
     Py_END_ALLOW_THREADS;
     Py_DECREF(bytes);
     if (!job.snap) {
+        wa_index_free(job.ix);
         Py_DECREF(pathobj);
         return wa_py_raise(&job.err);
     }
@@ -170,9 +181,11 @@ PyObject *wa_py_load(PyObject *self, PyObject *args, PyObject *kw)
     s->weakrefs = NULL;
     s->session = wa_session_new(job.snap, &job.err);
     if (!s->session) {
+        wa_index_free(job.ix);
         Py_DECREF(s);
         return wa_py_raise(&job.err);
     }
+    wa_session_set_index(s->session, job.ix, NULL, NULL);
     return (PyObject *)s;
 }
 
@@ -927,7 +940,45 @@ static PyMethodDef snap_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static int wa_py_list_append_str(PyObject *list, const char *text)
+{
+    PyObject *o = PyUnicode_FromString(text);
+    if (!o)
+        return -1;
+    int rc = PyList_Append(list, o);
+    Py_DECREF(o);
+    return rc;
+}
+
+/* The sidecar index as `whyalive info --json` shows it. */
+static PyObject *snap_get_index(wa_pysnap *s, void *closure)
+{
+    (void)closure;
+    const wa_index *ix = s->session ? wa_session_index(s->session) : NULL;
+    const char *path = wa_index_path(ix);
+    PyObject *holds = PyList_New(0);
+    if (!holds)
+        return NULL;
+    if ((wa_index_holds(ix, WA_INDEX_HAS_DOM) && wa_py_list_append_str(holds, "dominators") != 0) ||
+        (wa_index_holds(ix, WA_INDEX_HAS_TREE) && wa_py_list_append_str(holds, "paths") != 0)) {
+        Py_DECREF(holds);
+        return NULL;
+    }
+    PyObject *file = path ? PyUnicode_DecodeFSDefault(path) : (Py_INCREF(Py_None), Py_None);
+    if (!file) {
+        Py_DECREF(holds);
+        return NULL;
+    }
+    return Py_BuildValue("{s:N,s:s,s:N,s:s}", "file", file, "state",
+                         wa_index_state_name(wa_index_state_of(ix)), "holds", holds, "note",
+                         wa_index_note(ix));
+}
+
 static PyGetSetDef snap_getset[] = {
+    {"index", (getter)snap_get_index, NULL,
+     "The sidecar index (PATH.wai): {'file', 'state', 'holds', 'note'}, as\n"
+     "`whyalive info --json` shows it.",
+     NULL},
     {"path", (getter)snap_get_path, NULL, "The path the snapshot was loaded from.", NULL},
     {"closed", (getter)snap_get_closed, NULL, "True after close().", NULL},
     {"n_objects", (getter)snap_get_n_objects, NULL, "Number of objects.", NULL},

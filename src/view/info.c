@@ -45,6 +45,20 @@ wa_view *wa_view_info(const wa_view_source *src, const wa_view_info_extra *x, wa
     for (int k = 0; k < WA_ROOT_KIND_COUNT; k++)
         wa_vj_u64(bk, wa_root_kind_name((wa_root_kind)k), by_kind[k]);
     wa_vj_u64(r, "external_excess", excess);
+    /* the sidecar index, as the session was given it (whyalive/index.h) */
+    const wa_index *ix = src->session ? wa_session_index(src->session) : NULL;
+    cJSON *ij = cJSON_AddObjectToObject(doc, "index");
+    if (wa_index_path(ix))
+        cJSON_AddStringToObject(ij, "file", wa_index_path(ix));
+    else
+        cJSON_AddNullToObject(ij, "file");
+    cJSON_AddStringToObject(ij, "state", wa_index_state_name(wa_index_state_of(ix)));
+    cJSON *holds = cJSON_AddArrayToObject(ij, "holds");
+    if (wa_index_holds(ix, WA_INDEX_HAS_DOM))
+        cJSON_AddItemToArray(holds, cJSON_CreateString("dominators"));
+    if (wa_index_holds(ix, WA_INDEX_HAS_TREE))
+        cJSON_AddItemToArray(holds, cJSON_CreateString("paths"));
+    cJSON_AddStringToObject(ij, "note", wa_index_note(ix));
     cJSON_AddNumberToObject(doc, "load_seconds", x->load_seconds);
     wa_vj_u64(doc, "memory_bytes", wa_snapshot_memory(snap));
     return wa_view_wrap(doc, err);

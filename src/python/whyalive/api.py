@@ -32,9 +32,16 @@ __all__ = ["load", "Snapshot", "Object", "Selection", "SelectorError", "type_cou
            "most_common_types", "rss_bytes"]
 
 
-def load(path: "str | os.PathLike[str]") -> Snapshot:
+def load(path: "str | os.PathLike[str]", *, index: bool = True) -> Snapshot:
     """Load a snapshot file (binary ``.wa`` or JSON Lines) and return a
     :class:`Snapshot`.
+
+    With ``index`` (the default), the dominators and the shortest paths come
+    from the sidecar index ``PATH.wai`` when it holds them for this very
+    dump, and what has to be computed is written there for the next load
+    (atomically; silently skipped where it cannot be written). ``index=False``
+    or ``WHYALIVE_NO_INDEX=1`` in the environment neither reads nor writes
+    it. ``Snapshot.index`` says what became of it.
 
     Use it as a context manager to free the memory at a known point::
 
@@ -45,7 +52,7 @@ def load(path: "str | os.PathLike[str]") -> Snapshot:
     :raises ValueError: the file is malformed; the message names the file,
         the line or byte offset, and what was expected.
     """
-    return _core.load(os.fspath(path))
+    return _core.load(os.fspath(path), index=index)
 
 
 def type_counts(types: "str | Iterable[str] | None" = None,
