@@ -100,14 +100,20 @@ static void check_dom(const wa_dom *d) {
             x = d->idom[x];
         }
     }
-    for (uint32_t v = 0; v < n; v++) {
-        uint64_t sum = 0;
-        for (uint32_t w = 0; w < n; w++) { /* w in v's subtree */
-            uint32_t x = w;
-            while (x != WA_DOM_SUPER && x != WA_NONE && x != v) x = d->idom[x];
-            if (x == v) sum += o[w].size;
+    /* each reachable object's size added to itself and every dominator
+     * above it: O(n * depth), not a subtree scan per object (the target's
+     * own checks are instrumented too, and were most of each execution) */
+    uint64_t sum[64] = {0};
+    for (uint32_t w = 0; w < n; w++) {
+        if (d->idom[w] == WA_NONE) continue;
+        uint32_t steps = 0;
+        for (uint32_t x = w; x != WA_DOM_SUPER; x = d->idom[x]) {
+            if (x >= n || ++steps > n) abort(); /* not a tree */
+            sum[x] += o[w].size;
         }
-        if (d->idom[v] != WA_NONE && d->retained[v] != sum) abort();
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (d->idom[v] != WA_NONE && d->retained[v] != sum[v]) abort();
         if (d->idom[v] == WA_NONE && (seen[v] || d->retained[v] != 0)) abort();
     }
     uint32_t chain[64];
