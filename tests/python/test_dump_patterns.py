@@ -108,6 +108,10 @@ def suspended_here():
     yield None
 
 
+# contextvars.Context's tp_name: "Context" up to 3.9, then "_contextvars.Context"
+CONTEXT_TYPES = ("builtins.Context", "_contextvars.Context")
+
+
 def unnamed(g, o):
     """o's edges that carry no name (a weak reference's edge has none by design)."""
     return [e for e in g.out[id(o)] if e[2] is None and e[1] != "weak"]
@@ -241,12 +245,12 @@ class TestPatterns(DumpTest):
         self.assertEqual(g.edges(task, name), [("attr", "_name")])
         if ctx is not None:
             self.assertEqual(g.edges(task, ctx), [("attr", "_context")])
-        ctx_edges = [e for (d, *e) in g.out[id(task)] if g.objects[d]["type"] == "_contextvars.Context"]
+        ctx_edges = [e for (d, *e) in g.out[id(task)] if g.objects[d]["type"] in CONTEXT_TYPES]
         self.assertEqual(ctx_edges, [["attr", "_context"]])
         # the waiter's one callback: the task's wakeup, and its context
         self.assertEqual(len(waiter_cb), 1)
         self.assertEqual(g.edges(fut, waiter_cb[0]), [("attr", "_callback0")])
-        fut_ctx = [e for (d, *e) in g.out[id(fut)] if g.objects[d]["type"] == "_contextvars.Context"]
+        fut_ctx = [e for (d, *e) in g.out[id(fut)] if g.objects[d]["type"] in CONTEXT_TYPES]
         self.assertEqual(fut_ctx, [["attr", "_context0"]])
         self.assertEqual(g.edges(fut, loop), [("attr", "_loop")])
         if sys.version_info >= (3, 11):  # before, the coroutine's frame holds it
