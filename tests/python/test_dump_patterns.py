@@ -102,6 +102,15 @@ class HostileTask(asyncio.Task):
         raise AssertionError("property ran")
 
 
+def caught_error():
+    """An exception with a traceback that holds this frame, not the test's
+    (whose Graph the next test's dump would otherwise carry)."""
+    try:
+        failing(0)
+    except ValueError as e:
+        return e
+
+
 def suspended_here():
     frame = sys._getframe()
     yield frame
@@ -273,10 +282,7 @@ class TestPatterns(DumpTest):
         done.set_result(result)
         cbs = [functools.partial(print, 1), functools.partial(print, 2)]
         failed = loop.create_future()
-        try:
-            raise ValueError("boom")
-        except ValueError as e:
-            exc = e
+        exc = caught_error()
         failed.set_exception(exc)
         cancelled = loop.create_future()
         cancelled.cancel("bye")
