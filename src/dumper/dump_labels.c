@@ -228,6 +228,11 @@ static int is_exc(PyObject *o)
     return PyExceptionInstance_Check(o);
 }
 
+static int is_awaiter(PyObject *o)
+{
+    return Py_IS_TYPE(o, &PySet_Type) || c_base_named(o, "_asyncio.Future") != NULL;
+}
+
 /* The fields _asyncio.Task and _asyncio.Future visit, in their traverse
  * order (the same in 3.9-3.15: Task's own, then Future's): those with a
  * getter are anchors, the others are recognized by their type between the
@@ -251,7 +256,8 @@ static const struct {
     {"_exception_tb", NULL, is_tb, 0}, /* 3.10+ */
     {"_source_traceback", "_source_traceback", NULL, 0},
     {"_cancel_message", "_cancel_message", NULL, 0},
-    {"_cancelled_exc", NULL, is_exc, 0}, /* 3.11+ */
+    {"_cancelled_exc", NULL, is_exc, 0},          /* 3.11+ */
+    {"_asyncio_awaited_by", NULL, is_awaiter, 0}, /* 3.14+: a Future or a set of them */
 };
 #define WA_FUT_FIELDS ((int)(sizeof fut_fields / sizeof fut_fields[0]))
 
