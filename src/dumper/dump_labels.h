@@ -18,4 +18,10 @@
  * failure). */
 void wa_dump_hints_for(wa_dump *d, PyObject *o);
 
+/* asyncio: 1 for an _asyncio.Task (or an instance of a subclass), 2 for an
+ * _asyncio.Future, else 0; for an initialized one, *coro (a Task's
+ * coroutine, borrowed, NULL if none) and *state ("pending", "cancelled",
+ * "done", NULL if unknown), read through the C type's own getters. */
+int wa_dump_future_info(PyObject *o, PyObject **coro, const char **state);
+
 #endif

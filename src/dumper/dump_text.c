@@ -5,6 +5,7 @@
 #include "dumper/dump_text.h"
 
 #include "dumper/dump_compat.h"
+#include "dumper/dump_labels.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,7 +229,26 @@ uint32_t wa_dump_object_name(wa_dump *d, PyObject *o)
         PyObject *q = wa_dump_compat_gen_qualname(o);
         return q && PyUnicode_Check(q) ? intern_pystr(d, q, WA_NAME_CAP, "", "") : 0;
     }
-    (void)trunc;
+    PyObject *coro;
+    const char *state;
+    int fk = wa_dump_future_info(o, &coro, &state);
+    if (fk) {
+        /* asyncio: "Task 'Worker.run' pending", "Future done" */
+        char q[256] = "", out[400];
+        if (coro && (PyCoro_CheckExact(coro) || PyGen_CheckExact(coro))) {
+            PyObject *qn = wa_dump_compat_gen_qualname(coro);
+            if (qn && PyUnicode_Check(qn)) {
+                q[0] = '\'';
+                size_t n = wa_dump_str_utf8(qn, q + 1, sizeof q - 8, 60, &trunc);
+                memcpy(q + 1 + n, trunc ? "...'" : "'", trunc ? 5 : 2);
+            }
+        } else if (coro) {
+            snprintf(q, sizeof q, "<%.80s>", Py_TYPE(coro)->tp_name);
+        }
+        int n = snprintf(out, sizeof out, "%s%s%s%s%s", fk == 1 ? "Task" : "Future",
+                         q[0] ? " " : "", q, state ? " " : "", state ? state : "");
+        return wa_dump_intern(d, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1));
+    }
     return 0;
 }
 

@@ -2,6 +2,8 @@
 held with its label, or the root with its kind (issue 3)."""
 
 import asyncio
+import collections
+import contextvars
 import functools
 import gc
 import os
@@ -72,6 +74,56 @@ async def coro_holding(fut):
     coro_local = Payload()
     await fut
     return coro_local
+
+
+async def worker_run(fut):
+    await fut
+    return "ok"
+
+
+class Worker:
+    async def run(self, fut):
+        await fut
+
+
+class HostileTask(asyncio.Task):
+    """A Python subclass of the C Task whose properties of the getters'
+    names must never run."""
+    calls = 0
+
+    @property
+    def _coro(self):
+        HostileTask.calls += 1
+        raise AssertionError("property ran")
+
+    @property
+    def _loop(self):
+        HostileTask.calls += 1
+        raise AssertionError("property ran")
+
+
+def caught_error():
+    """An exception with a traceback that holds this frame, not the test's
+    (whose Graph the next test's dump would otherwise carry)."""
+    try:
+        failing(0)
+    except ValueError as e:
+        return e
+
+
+def suspended_here():
+    frame = sys._getframe()
+    yield frame
+    yield None
+
+
+# contextvars.Context's tp_name: "Context" up to 3.9, then "_contextvars.Context"
+CONTEXT_TYPES = ("builtins.Context", "_contextvars.Context")
+
+
+def unnamed(g, o):
+    """o's edges that carry no name (a weak reference's edge has none by design)."""
+    return [e for e in g.out[id(o)] if e[2] is None and e[1] != "weak"]
 
 
 class DumpTest(unittest.TestCase):
@@ -180,6 +232,232 @@ class TestPatterns(DumpTest):
         self.assertEqual(hops[-1][2:], ("frame_local", "coro_local"))
         fut.set_result(None)
         loop.run_until_complete(task)
+
+    def test_task_and_future_names_and_fields(self):
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        fut = loop.create_future()
+        task = loop.create_task(Worker().run(fut), name="worker-1")
+        loop.run_until_complete(asyncio.sleep(0))
+        coro = task.get_coro()
+        name = task.get_name()
+        ctx = task.get_context() if hasattr(task, "get_context") else None
+        waiter_cb = [e for e in gc.get_referents(fut) if callable(e) and e is not loop
+                     and not isinstance(e, type)]
+        g, _ = self.dump()
+        self.assertEqual(g.rec(task)["type"], "_asyncio.Task")
+        self.assertEqual(g.rec(task).get("name"), "Task 'Worker.run' pending")
+        self.assertEqual(g.rec(fut).get("name"), "Future pending")
+        self.assertEqual(g.edges(task, coro), [("attr", "_coro")])
+        self.assertEqual(g.edges(task, loop), [("attr", "_loop")])
+        self.assertEqual(g.edges(task, fut), [("attr", "_fut_waiter")])
+        self.assertEqual(g.edges(task, name), [("attr", "_name")])
+        if ctx is not None:
+            self.assertEqual(g.edges(task, ctx), [("attr", "_context")])
+        ctx_edges = [e for (d, *e) in g.out[id(task)] if g.objects[d]["type"] in CONTEXT_TYPES]
+        self.assertEqual(ctx_edges, [["attr", "_context"]])
+        # the waiter's one callback: the task's wakeup, and its context
+        self.assertEqual(len(waiter_cb), 1)
+        self.assertEqual(g.edges(fut, waiter_cb[0]), [("attr", "_callback0")])
+        fut_ctx = [e for (d, *e) in g.out[id(fut)] if g.objects[d]["type"] in CONTEXT_TYPES]
+        self.assertEqual(fut_ctx, [["attr", "_context0"]])
+        self.assertEqual(g.edges(fut, loop), [("attr", "_loop")])
+        if sys.version_info >= (3, 11):  # before, the coroutine's frame holds it
+            awaited = [d for (d, k, l) in g.out[id(coro)] if (k, l) == ("attr", "cr_await")]
+            self.assertEqual(len(awaited), 1)
+            self.assertEqual(g.objects[awaited[0]]["type"], "_asyncio.FutureIter")
+            self.assertEqual(g.edges(awaited[0], fut), [("attr", "future")])
+        # every edge out of a Task and a Future is named
+        for o in (task, fut):
+            self.assertEqual(unnamed(g, o), [], g.rec(o))
+        fut.set_result(None)
+        loop.run_until_complete(task)
+
+    def test_finished_futures(self):
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        loop.set_debug(True)  # source tracebacks
+        done = loop.create_future()
+        result = [Payload()]
+        done.set_result(result)
+        cbs = [functools.partial(print, 1), functools.partial(print, 2)]
+        failed = loop.create_future()
+        exc = caught_error()
+        failed.set_exception(exc)
+        cancelled = loop.create_future()
+        cancelled.cancel("bye")
+        task = loop.create_task(worker_run(done))
+        loop.run_until_complete(asyncio.sleep(0))
+        g, _ = self.dump()
+        self.assertEqual(g.rec(done).get("name"), "Future done")
+        self.assertEqual(g.rec(cancelled).get("name"), "Future cancelled")
+        self.assertEqual(g.rec(task).get("name"), "Task 'worker_run' done")
+        self.assertEqual(g.edges(done, result), [("attr", "_result")])
+        self.assertEqual(g.edges(done, done._source_traceback), [("attr", "_source_traceback")])
+        self.assertEqual(g.edges(failed, exc), [("attr", "_exception")])
+        if sys.version_info >= (3, 10):
+            self.assertEqual(g.edges(failed, exc.__traceback__), [("attr", "_exception_tb")])
+        for o in (done, failed, cancelled, task):
+            self.assertEqual(unnamed(g, o), [], g.rec(o))
+        # several callbacks: the first two fields and the list of the rest
+        del g  # a Graph is a large heap to dump again
+        many = loop.create_future()
+        for cb in cbs:
+            many.add_done_callback(cb)
+        g, _ = self.dump("many.jsonl")
+        self.assertEqual(g.edges(many, cbs[0]), [("attr", "_callback0")])
+        lists = [l for (d, k, l) in g.out[id(many)] if g.objects[d]["type"] == "builtins.list"]
+        self.assertEqual(lists, ["_callbacks"])
+        many.remove_done_callback(cbs[0])
+        del g
+        g, _ = self.dump("rest.jsonl")  # the first removed: only the list is left
+        self.assertEqual(g.edges(many, cbs[0]), [])
+        lists = [l for (d, k, l) in g.out[id(many)] if g.objects[d]["type"] == "builtins.list"]
+        self.assertEqual(lists, ["_callbacks"])
+        self.assertEqual(unnamed(g, many), [])
+        many.cancel()
+        failed.exception()
+        loop.run_until_complete(asyncio.sleep(0))
+
+    def test_task_subclass_properties_never_run(self):
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        fut = loop.create_future()
+        coro = Worker().run(fut)
+        task = HostileTask(coro, loop=loop)
+        loop.run_until_complete(asyncio.sleep(0))
+        g, _ = self.dump()
+        self.assertEqual(HostileTask.calls, 0)
+        self.assertEqual(g.rec(task).get("name"), "Task 'Worker.run' pending")
+        self.assertEqual(g.edges(task, coro), [("attr", "_coro")])
+        self.assertEqual(g.edges(task, loop), [("attr", "_loop")])
+        fut.set_result(None)
+        loop.run_until_complete(task)
+
+    def test_pure_python_task(self):
+        from asyncio import futures, tasks
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        fut = futures._PyFuture(loop=loop)
+        coro = worker_run(fut)
+        task = tasks._PyTask(coro, loop=loop)
+        loop.run_until_complete(asyncio.sleep(0))
+        g, _ = self.dump()
+        self.assertTrue(g.attr(task, coro, "_coro"))
+        self.assertTrue(g.attr(task, loop, "_loop"))
+        self.assertTrue(g.attr(task, fut, "_fut_waiter"))
+        fut.set_result(None)
+        loop.run_until_complete(task)
+
+    def test_frame_named_by_function_and_line(self):
+        it = suspended_here()
+        frame = next(it)
+        g, _ = self.dump()
+        code = suspended_here.__code__
+        self.assertEqual(g.rec(frame).get("name"),
+                         f"suspended_here ({code.co_filename}:{frame.f_lineno})")
+        self.assertEqual(frame.f_lineno, code.co_firstlineno + 2)
+
+    def test_stdlib_containers(self):
+        a, b, c = Payload(), Payload(), Payload()
+        dq = collections.deque([a, b, a])
+        bounded = collections.deque([a, b, c], maxlen=2)
+
+        class MyDeque(collections.deque):
+            pass
+
+        sub = MyDeque([c, a])
+        sub.extra = b
+        od = collections.OrderedDict([("first", a), ("second", b)])
+        dd = collections.defaultdict(list)
+        dd["k"].append(a)
+        g, _ = self.dump()
+        self.assertEqual(g.edges(dq, a), [("index", 0), ("index", 2)])
+        self.assertEqual(g.edges(dq, b), [("index", 1)])
+        self.assertEqual(g.edges(bounded, b), [("index", 0)])
+        self.assertEqual(g.edges(bounded, c), [("index", 1)])
+        self.assertEqual(g.edges(sub, c), [("index", 0)])
+        self.assertEqual(g.edges(sub, a), [("index", 1)])
+        self.assertTrue(g.attr(sub, b, "extra"))
+        self.assertEqual(g.edges(od, a), [("dict_value", "'first'")])
+        self.assertEqual(g.edges(od, b), [("dict_value", "'second'")])
+        self.assertEqual(g.edges(dd, list), [("attr", "default_factory")])
+        self.assertEqual(g.edges(dd, dd["k"]), [("dict_value", "'k'")])
+        for o in (dq, bounded, sub, od, dd):
+            self.assertEqual(unnamed(g, o), [], g.rec(o))
+
+    def test_partial_property_weakref_cell_context(self):
+        import weakref
+        target, arg, kw = Payload(), Payload(), Payload()
+        part = functools.partial(Listener.on_event, arg, key=kw)
+
+        def getter(self):
+            return 1
+
+        def setter(self, v):
+            pass
+
+        def deleter(self):
+            pass
+
+        prop = property(getter, setter, deleter, "the doc")
+        doc = prop.__doc__
+
+        def on_dead(r):
+            pass
+
+        ref = weakref.ref(target, on_dead)
+        var = contextvars.ContextVar("wa_var")
+        var.set(arg)
+        ctx = contextvars.copy_context()
+        g, _ = self.dump()
+        self.assertEqual(g.edges(part, Listener.on_event), [("attr", "func")])
+        self.assertEqual(g.edges(part, part.args), [("attr", "args")])
+        self.assertEqual(g.edges(part, part.keywords), [("attr", "keywords")])
+        self.assertEqual(g.edges(part.args, arg), [("index", 0)])
+        self.assertEqual(g.edges(part.keywords, kw), [("dict_value", "'key'")])
+        self.assertEqual(g.edges(prop, getter), [("attr", "fget")])
+        self.assertEqual(g.edges(prop, setter), [("attr", "fset")])
+        self.assertEqual(g.edges(prop, deleter), [("attr", "fdel")])
+        self.assertEqual(g.edges(prop, doc), [("attr", "__doc__")])
+        self.assertEqual(g.edges(ref, target), [("weak", None)])
+        self.assertEqual(g.edges(ref, on_dead), [("attr", "__callback__")])
+        vars_ = [(k, l) for (d, k, l) in g.out[id(ctx)] if g.objects[d]["type"] == "builtins.hamt"]
+        self.assertEqual(vars_, [("attr", "ctx_vars")])
+        for o in (part, prop, ref, ctx):
+            self.assertEqual(unnamed(g, o), [], g.rec(o))
+
+    def test_lru_cache_fields(self):
+        @functools.lru_cache(maxsize=None)
+        def cached(x):
+            return Payload()
+
+        @functools.lru_cache(maxsize=4)
+        def bounded(x):
+            return Payload()
+
+        cached(1)
+        bounded("a")
+        g, _ = self.dump()
+        for w in (cached, bounded):
+            caches = [d for (d, k, l) in g.out[id(w)] if (k, l) == ("attr", "cache")]
+            self.assertEqual(len(caches), 1, w)
+            self.assertEqual(g.objects[caches[0]]["type"], "builtins.dict")
+            self.assertNotIn(("attr", "cache"), g.edges(w, w.__dict__))
+            self.assertEqual(g.edges(w, w.__wrapped__), [("attr", "__wrapped__")])
+        self.assertEqual(g.rec(cached.__wrapped__)["type"], "builtins.function")
+        # the unbounded cache maps the key to the result
+        caches = [d for (d, k, l) in g.out[id(cached)] if (k, l) == ("attr", "cache")]
+        self.assertTrue([e for e in g.out[caches[0]] if e[1] == "dict_value"])
+
+    def test_generator_delegate_named(self):
+        waiting = outer_gen()
+        next(waiting)
+        g, _ = self.dump()
+        if sys.version_info >= (3, 11):
+            self.assertEqual(g.edges(waiting, waiting.gi_yieldfrom), [("attr", "gi_yieldfrom")])
+        else:  # the generator's frame holds it
+            self.assertIsNotNone(g.path(waiting, waiting.gi_yieldfrom, 2))
 
     def test_thread_local(self):
         tl = threading.local()
