@@ -40,6 +40,14 @@ static int label_is_dunder_dict(const wa_snapshot *s, uint32_t label) {
     return strcmp(wa_snapshot_string(s, WA_LABEL_PAYLOAD(label)), "__dict__") == 0;
 }
 
+/* A generator's, coroutine's or async generator's frame hop. */
+static int label_is_gen_frame(const wa_snapshot *s, uint32_t label) {
+    wa_edge_kind k = WA_LABEL_KIND(label);
+    if (k != WA_EDGE_ATTR && k != WA_EDGE_OTHER) return 0;
+    const char *t = wa_snapshot_string(s, WA_LABEL_PAYLOAD(label));
+    return !strcmp(t, "cr_frame") || !strcmp(t, "gi_frame") || !strcmp(t, "ag_frame");
+}
+
 /* Is dict object d (on a tree path) a namespace? */
 static int namespace_dict(const wa_snapshot *s, const wa_path_tree *t, uint32_t d) {
     uint32_t p = t->parent[d];
@@ -668,6 +676,12 @@ size_t wa_cluster_format(const wa_snapshot *s, const wa_cluster *c, char *buf, s
          * (3.9/3.10: `.__dict__ .filters`) or kept inline (3.11+). */
         if (i + 1 < c->len && label_is_dunder_dict(s, c->labels[i]) &&
             WA_LABEL_KIND(c->labels[i + 1]) == WA_EDGE_ATTR && !is_namespace_type(s, c->types[i]))
+            continue;
+        /* Likewise a suspended coroutine's local reads `._coro f_locals.job`
+         * whether its frame is an object of its own (3.9/3.10: `.cr_frame
+         * f_locals.job`) or kept inside the coroutine (3.11+). */
+        if (i + 1 < c->len && label_is_gen_frame(s, c->labels[i]) &&
+            WA_LABEL_KIND(c->labels[i + 1]) == WA_EDGE_FRAME_LOCAL)
             continue;
         /* `x.__dict__['k']` reads as Python: a namespace key sticks to its
          * __dict__ hop; every other hop is a word of its own. */

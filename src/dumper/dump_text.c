@@ -233,20 +233,26 @@ uint32_t wa_dump_object_name(wa_dump *d, PyObject *o)
     const char *state;
     int fk = wa_dump_future_info(o, &coro, &state);
     if (fk) {
-        /* asyncio: "Task 'Worker.run' pending", "Future done" */
+        /* asyncio, read as a bound method's name is: the coroutine's
+         * qualname and the state, shown `_asyncio.Task 'Worker.run
+         * (pending)'`; a Future its state: `_asyncio.Future 'done'` */
         char q[256] = "", out[400];
         if (coro && (PyCoro_CheckExact(coro) || PyGen_CheckExact(coro))) {
             PyObject *qn = wa_dump_compat_gen_qualname(coro);
             if (qn && PyUnicode_Check(qn)) {
-                q[0] = '\'';
-                size_t n = wa_dump_str_utf8(qn, q + 1, sizeof q - 8, 60, &trunc);
-                memcpy(q + 1 + n, trunc ? "...'" : "'", trunc ? 5 : 2);
+                size_t n = wa_dump_str_utf8(qn, q, sizeof q - 8, 60, &trunc);
+                memcpy(q + n, trunc ? "..." : "", trunc ? 4 : 1);
             }
         } else if (coro) {
             snprintf(q, sizeof q, "<%.80s>", Py_TYPE(coro)->tp_name);
         }
-        int n = snprintf(out, sizeof out, "%s%s%s%s%s", fk == 1 ? "Task" : "Future",
-                         q[0] ? " " : "", q, state ? " " : "", state ? state : "");
+        int n;
+        if (q[0])
+            n = snprintf(out, sizeof out, state ? "%s (%s)" : "%s", q, state ? state : "");
+        else
+            n = snprintf(out, sizeof out, "%s", state ? state : "");
+        if (n <= 0)
+            return 0;
         return wa_dump_intern(d, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1));
     }
     return 0;

@@ -58,6 +58,15 @@ static char *holder_route(const wa_snapshot *snap, const wa_path_tree *tree, con
     if (!to) return NULL;
     wa_path_hop_format(snap, h->label, h->abstracted, lab, sizeof lab);
     size_t need = strlen(to) + strlen(lab) + 2, n = strlen(to);
+    /* a frame local of a suspended generator or coroutine: its frame hop
+     * folded as in a cluster's path (one form across interpreters) */
+    static const char *const frames[] = {" .cr_frame", " .gi_frame", " .ag_frame"};
+    for (size_t k = 0; k < 3 && WA_LABEL_KIND(h->label) == WA_EDGE_FRAME_LOCAL; k++)
+        if (n >= 10 && !strcmp(to + n - 10, frames[k])) {
+            n -= 10;
+            to[n] = '\0';
+            break;
+        }
     /* `.__dict__['k']` reads as Python, as in a cluster's path */
     int glue = lab[0] == '[' && n >= 9 && strcmp(to + n - 9, ".__dict__") == 0;
     text = malloc(need);

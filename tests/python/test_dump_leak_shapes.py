@@ -93,6 +93,11 @@ class TestLeakShapes(unittest.TestCase):
         text, doc = self.holders("Job")
         self.assertIn("module '__main__' __dict__ ._background_tasks [*]", text)
         self.assert_cut(doc, ["module '__main__' __dict__ ._background_tasks [*]"])
+        # the route names the Task by its coroutine and state, and its hop
+        self.assertIn("._background_tasks {member} ._coro f_locals.job", text)
+        one = self.cli("paths", self.dump, "--select", "type=Job", "--each", "--limit", "1")
+        self.assertIn("_asyncio.Task 'transcribe (pending)'", one)
+        self.assertIn("coroutine 'transcribe'", one)
         self.assertIn("to free these 30 objects, remove:\n"
                       "  module '__main__' __dict__ ._background_tasks [*] (30 references)", text)
 
