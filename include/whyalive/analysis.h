@@ -238,6 +238,11 @@ typedef struct wa_holder_set {
  * selection. */
 wa_holder_set *wa_holders_find(const wa_snapshot *snap, const wa_dom *dom, const uint32_t *objs,
                                uint32_t n, wa_error *err);
+/* The same with the snapshot's in-edge labels given (wa_snapshot_in_labels),
+ * so that holders and a cut of one view share one table. */
+wa_holder_set *wa_holders_find_labeled(const wa_snapshot *snap, const wa_dom *dom,
+                                       const uint32_t *objs, uint32_t n, const uint32_t *in_labels,
+                                       wa_error *err);
 void wa_holder_set_free(wa_holder_set *set);
 
 /* ------------------------------------------------------------------------

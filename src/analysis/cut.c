@@ -226,7 +226,6 @@ static uint64_t container_ctx(cutctx *c, uint32_t g) {
 }
 
 typedef struct pinfo {
-    uint64_t key;
     uint32_t cap;
     uint32_t refs;
     uint32_t ex_from, ex_to, ex_label; /* one reference of the pattern */
@@ -389,7 +388,6 @@ static wa_status build_csr(cutctx *c, gcsr *g, pinfo **ps, uint32_t *np, wa_erro
                     cap = nc;
                 }
                 pinfo *p = &(*ps)[(*np)++];
-                p->key = key;
                 p->cap = pcap;
                 p->refs = 0;
                 p->ex_from = c->gobj[gu];

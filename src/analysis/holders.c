@@ -130,16 +130,16 @@ static wa_status collect(const wa_snapshot *s, const wa_dom *dom, const uint32_t
     return st;
 }
 
-wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs,
-                               uint32_t n, wa_error *err) {
+wa_holder_set *wa_holders_find_labeled(const wa_snapshot *s, const wa_dom *dom,
+                                       const uint32_t *objs, uint32_t n, const uint32_t *inlab,
+                                       wa_error *err) {
     wa_holder_set *set = wa_calloc(1, sizeof *set, err);
     wa_bits *in = wa_bits_new(s->n_objects, err), *held = wa_bits_new(s->n_objects, err);
     wa_u64map fold = {0}, kinds = {0};
     hgroup *gs = NULL;
-    uint32_t ng = 0, *inlab = NULL;
+    uint32_t ng = 0;
     if (!set || !in || !held || wa_u64map_init(&fold, 16) != 0 || wa_u64map_init(&kinds, 16) != 0)
         goto oom;
-    if (!(inlab = wa_snapshot_in_labels(s, err))) goto fail;
     for (uint32_t i = 0; i < n; i++)
         if (objs[i] < s->n_objects) wa_bit_set(in, objs[i]);
     if (collect(s, dom, objs, n, in, held, NULL, inlab, &gs, &ng, err) != WA_OK) goto fail;
@@ -180,7 +180,6 @@ wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const ui
     free(gs);
     free(in);
     free(held);
-    free(inlab);
     wa_u64map_free(&fold);
     wa_u64map_free(&kinds);
     return set;
@@ -190,12 +189,20 @@ fail:
     free(gs);
     free(in);
     free(held);
-    free(inlab);
     wa_u64map_free(&fold);
     wa_u64map_free(&kinds);
     if (set) free(set->holders);
     free(set);
     return NULL;
+}
+
+wa_holder_set *wa_holders_find(const wa_snapshot *s, const wa_dom *dom, const uint32_t *objs,
+                               uint32_t n, wa_error *err) {
+    uint32_t *inlab = wa_snapshot_in_labels(s, err);
+    if (!inlab) return NULL;
+    wa_holder_set *set = wa_holders_find_labeled(s, dom, objs, n, inlab, err);
+    free(inlab);
+    return set;
 }
 
 void wa_holder_set_free(wa_holder_set *set) {

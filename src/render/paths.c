@@ -200,8 +200,13 @@ static wa_status draw_holders_and_cut(wa_scene *sc, const wa_cluster_set *set, u
                                       const uint32_t *uniq, uint32_t n, wa_error *err) {
     const wa_snapshot *snap = sc->snap;
     wa_status st = WA_OK;
-    wa_holder_set *hs = wa_holders_find(snap, sc->dom, uniq, n, err);
-    if (!hs) return err ? err->code : WA_ERR_NOMEM;
+    /* one table of in-edge labels for the holders and the cut */
+    uint32_t *inlab = wa_snapshot_in_labels(snap, err);
+    wa_holder_set *hs = inlab ? wa_holders_find_labeled(snap, sc->dom, uniq, n, inlab, err) : NULL;
+    if (!hs) {
+        free(inlab);
+        return err ? err->code : WA_ERR_NOMEM;
+    }
     uint32_t extra = 0;
     for (uint32_t i = 0; i < hs->n && st == WA_OK; i++) {
         const wa_holder *h = &hs->holders[i];
@@ -214,11 +219,15 @@ static wa_status draw_holders_and_cut(wa_scene *sc, const wa_cluster_set *set, u
             extra++;
     }
     wa_holder_set_free(hs);
-    if (st != WA_OK) return st;
+    if (st != WA_OK) {
+        free(inlab);
+        return st;
+    }
     if (extra)
         wa_scene_caption(sc, "and %u more holder%s of the selection (paths --holders)", extra,
                          extra == 1 ? "" : "s");
-    wa_cut *cut = wa_cut_find(snap, sc->dom, uniq, n, 0, err);
+    wa_cut *cut = wa_cut_find_labeled(snap, sc->dom, uniq, n, 0, inlab, err);
+    free(inlab);
     if (!cut) return err ? err->code : WA_ERR_NOMEM;
     if (cut->found && cut->n) {
         /* every reference of the cut already in the picture turns red; a

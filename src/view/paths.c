@@ -10,7 +10,8 @@
 #include "view/view_impl.h"
 
 static wa_view *add_cut(cJSON *doc, const wa_snapshot *snap, const wa_path_tree *tree,
-                        const wa_dom *dom, const wa_view_options *o, wa_error *err);
+                        const wa_dom *dom, const wa_view_options *o, const uint32_t *inlab,
+                        wa_error *err);
 
 static wa_view *clusters(const wa_view_source *src, const wa_dom *dom, const wa_view_options *o,
                          wa_error *err) {
@@ -32,14 +33,20 @@ static wa_view *clusters(const wa_view_source *src, const wa_dom *dom, const wa_
     wa_cluster_set_free(cs);
     /* how many distinct holders keep them: the shortest routes above may
      * not pass through all of them (paths --holders lists every one) */
-    wa_holder_set *hs = wa_holders_find(snap, dom, o->objs, o->n, err);
+    /* one table of in-edge labels for the holders and the cut */
+    uint32_t *inlab = wa_snapshot_in_labels(snap, err);
+    wa_holder_set *hs =
+        inlab ? wa_holders_find_labeled(snap, dom, o->objs, o->n, inlab, err) : NULL;
     if (!hs) {
+        free(inlab);
         cJSON_Delete(doc);
         return NULL;
     }
     wa_vj_u64(doc, "holders_total", hs->n);
     wa_holder_set_free(hs);
-    return add_cut(doc, snap, tree, dom, o, err);
+    wa_view *v = add_cut(doc, snap, tree, dom, o, inlab, err);
+    free(inlab);
+    return v;
 }
 
 /* The route to one holder pattern: the shortest path to its example holder
@@ -90,8 +97,8 @@ static char *ref_route(const wa_snapshot *snap, const wa_path_tree *tree, const 
 /* The selection's cut as a JSON object ("cut"), NULL with err set on
  * failure. */
 static cJSON *cut_doc(const wa_snapshot *snap, const wa_path_tree *tree, const wa_dom *dom,
-                      const wa_view_options *o, wa_error *err) {
-    wa_cut *cut = wa_cut_find(snap, dom, o->objs, o->n, 0, err);
+                      const wa_view_options *o, const uint32_t *inlab, wa_error *err) {
+    wa_cut *cut = wa_cut_find_labeled(snap, dom, o->objs, o->n, 0, inlab, err);
     if (!cut) return NULL;
     const wa_object *objs = wa_snapshot_objects(snap);
     cJSON *j = cJSON_CreateObject();
@@ -133,9 +140,10 @@ static cJSON *cut_doc(const wa_snapshot *snap, const wa_path_tree *tree, const w
 }
 
 static wa_view *add_cut(cJSON *doc, const wa_snapshot *snap, const wa_path_tree *tree,
-                        const wa_dom *dom, const wa_view_options *o, wa_error *err) {
+                        const wa_dom *dom, const wa_view_options *o, const uint32_t *inlab,
+                        wa_error *err) {
     if (!o->no_cut) {
-        cJSON *cut = cut_doc(snap, tree, dom, o, err);
+        cJSON *cut = cut_doc(snap, tree, dom, o, inlab, err);
         if (!cut) {
             cJSON_Delete(doc);
             return NULL;
@@ -151,8 +159,13 @@ static wa_view *holders(const wa_view_source *src, const wa_dom *dom, const wa_v
     const wa_snapshot *snap = wa_vw_snap(src);
     const wa_path_tree *tree = wa_vw_tree(src, err);
     if (!tree) return NULL;
-    wa_holder_set *hs = wa_holders_find(snap, dom, o->objs, o->n, err);
-    if (!hs) return NULL;
+    uint32_t *inlab = wa_snapshot_in_labels(snap, err);
+    wa_holder_set *hs =
+        inlab ? wa_holders_find_labeled(snap, dom, o->objs, o->n, inlab, err) : NULL;
+    if (!hs) {
+        free(inlab);
+        return NULL;
+    }
     const wa_object *objs = wa_snapshot_objects(snap);
     uint32_t limit = wa_vw_limit(o, 0);
     uint32_t shown = limit && hs->n > limit ? limit : hs->n;
@@ -166,6 +179,7 @@ static wa_view *holders(const wa_view_source *src, const wa_dom *dom, const wa_v
         if (!route) {
             cJSON_Delete(doc);
             wa_holder_set_free(hs);
+            free(inlab);
             if (err && err->code == WA_OK)
                 wa_error_set(err, WA_ERR_NOMEM, NULL, WA_POS_NONE, WA_POS_NONE, "out of memory");
             return NULL;
@@ -202,7 +216,9 @@ static wa_view *holders(const wa_view_source *src, const wa_dom *dom, const wa_v
     wa_vj_u64(doc, "held_inside", hs->held_inside);
     wa_vj_u64(doc, "unreachable", hs->unreachable);
     wa_holder_set_free(hs);
-    return add_cut(doc, snap, tree, dom, o, err);
+    wa_view *v = add_cut(doc, snap, tree, dom, o, inlab, err);
+    free(inlab);
+    return v;
 }
 
 /* The cut alone (mode "cut"). */
@@ -216,7 +232,14 @@ static wa_view *cut_only(const wa_view_source *src, const wa_dom *dom, const wa_
     wa_vj_u64(doc, "selected", o->total);
     wa_view_options one = *o;
     one.no_cut = 0;
-    return add_cut(doc, snap, tree, dom, &one, err);
+    uint32_t *inlab = wa_snapshot_in_labels(snap, err);
+    if (!inlab) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    wa_view *v = add_cut(doc, snap, tree, dom, &one, inlab, err);
+    free(inlab);
+    return v;
 }
 
 wa_view *wa_view_paths(const wa_view_source *src, const wa_view_options *o, wa_error *err) {
